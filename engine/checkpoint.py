@@ -1,0 +1,236 @@
+"""Checkpoints: one file with the state dict and everything needed to use it.
+
+Saved layout (a plain dict of tensors, strings and numbers)::
+
+    {"format": "vse-checkpoint/1", "model": {"name", "config"}, "classes": [...],
+     "input": InputSpec.to_dict(), "training": {...}, "seed": int, "created": iso date,
+     "state_dict": {...}}
+
+Loading uses ``torch.load(..., weights_only=True)`` only: a checkpoint can never
+run code. The reference cnn-lstm format (``epoch``, ``state_dict``,
+``optimizer_state_dict``) loads when the caller states the architecture.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import pickle
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from engine.errors import UserError
+from engine.models import get_model
+from engine.video import InputSpec
+
+FORMAT = "vse-checkpoint/1"
+MAX_CHECKPOINT_BYTES = 2 * 1024**3
+
+
+class CheckpointError(UserError):
+    """A file is not a usable checkpoint (wrong kind, truncated, unsafe or mismatched)."""
+
+
+@dataclass
+class CheckpointMeta:
+    """Everything about a checkpoint except its weights."""
+
+    model_name: str
+    model_config: dict
+    classes: list[str]
+    input_spec: InputSpec
+    training: dict = field(default_factory=dict)
+    seed: int | None = None
+    created: str = ""
+    path: str = ""
+    sha256: str = ""
+
+    def card(self) -> dict:
+        """A flat summary for display."""
+        return {
+            "model": self.model_name,
+            "classes": ", ".join(self.classes),
+            "frames": self.input_spec.num_frames,
+            "input": f"{self.input_spec.channels}x{self.input_spec.height}x{self.input_spec.width}",
+            **{k: v for k, v in self.model_config.items() if k not in ("num_classes", "in_channels")},
+            **{f"train.{k}": v for k, v in self.training.items() if not isinstance(v, (list, dict))},
+            "seed": self.seed,
+            "created": self.created,
+            "sha256": self.sha256[:12],
+        }
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_checkpoint(path, model: nn.Module, meta: CheckpointMeta, extra: dict | None = None) -> Path:
+    """Writes model weights and metadata atomically (temporary file, then rename)."""
+    payload = {
+        "format": FORMAT,
+        "model": {"name": meta.model_name, "config": meta.model_config},
+        "classes": list(meta.classes),
+        "input": meta.input_spec.to_dict(),
+        "training": meta.training,
+        "seed": meta.seed,
+        "created": meta.created or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        **(extra or {}),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def read_payload(path) -> dict:
+    """``torch.load(weights_only=True)`` with every failure turned into a CheckpointError."""
+    path = str(path)
+    name = os.path.basename(path)
+    if not os.path.isfile(path):
+        raise CheckpointError(f"No such checkpoint file: {path}")
+    if os.path.getsize(path) > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(f"{name} is larger than 2 GB; refusing to load it.")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(
+            f"{name} contains Python objects that could run code when loaded; it was refused (weights_only). "
+            f"Details: {str(exc).splitlines()[0][:200]}"
+        ) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise CheckpointError(f"{name} is not a readable PyTorch checkpoint (truncated or another kind of file): "
+                              f"{str(exc).splitlines()[0][:200]}") from None
+    if not isinstance(payload, dict):
+        raise CheckpointError(f"{name} holds a {type(payload).__name__}, not a checkpoint dictionary.")
+    return payload
+
+
+def _meta_from_payload(payload: dict, path: str) -> CheckpointMeta:
+    model = payload["model"]
+    return CheckpointMeta(
+        model_name=str(model["name"]),
+        model_config=dict(model["config"]),
+        classes=[str(c) for c in payload["classes"]],
+        input_spec=InputSpec.from_dict(payload["input"]),
+        training=dict(payload.get("training") or {}),
+        seed=payload.get("seed"),
+        created=str(payload.get("created", "")),
+        path=path,
+    )
+
+
+def _strip_prefix(state: dict) -> dict:
+    if state and all(k.startswith("module.") for k in state):  # saved from DataParallel
+        return {k[len("module."):]: v for k, v in state.items()}
+    return state
+
+
+def reference_state_dict(state: dict) -> dict:
+    """Maps the reference cnn-lstm's key names (resnet.*, resnet.fc.0, lstm, fc1, fc2) onto ours."""
+    mapped = {}
+    for key, value in _strip_prefix(state).items():
+        if key.startswith("resnet.fc.0."):
+            new = "encoder.projection.0." + key[len("resnet.fc.0."):]
+        elif key.startswith("resnet."):
+            new = "encoder.backbone.body." + key[len("resnet."):]
+        elif key.startswith("fc1."):
+            new = "head.0." + key[len("fc1."):]
+        elif key.startswith("fc2."):
+            new = "head.2." + key[len("fc2."):]
+        else:
+            new = key
+        mapped[new] = value
+    return mapped
+
+
+@dataclass
+class LoadedModel:
+    """A model in eval mode on its device, with its checkpoint metadata."""
+
+    model: nn.Module
+    meta: CheckpointMeta
+    device: torch.device
+
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, C, H, W) or (T, C, H, W) normalised input -> (B, K) probabilities."""
+        if x.dim() == 4:
+            x = x.unsqueeze(0)
+        with torch.no_grad():
+            return torch.softmax(self.model(x.to(self.device)), dim=1).cpu()
+
+
+def _build_and_fill(meta: CheckpointMeta, state: dict, name: str) -> nn.Module:
+    config = dict(meta.model_config)
+    config.pop("weights_path", None)  # the checkpoint carries the weights
+    try:
+        model = get_model(meta.model_name, **config)
+    except TypeError as exc:
+        raise CheckpointError(f"{name}: its model settings do not fit {meta.model_name!r}: {exc}") from None
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()][:4]
+        raise CheckpointError(f"{name}: weights do not match the {meta.model_name} architecture: {' '.join(lines)[:400]}") from None
+    return model
+
+
+def load_checkpoint(path, *, device: str | torch.device = "cpu", architecture: dict | None = None) -> LoadedModel:
+    """Loads a checkpoint safely and returns the model in eval mode.
+
+    Args:
+        path: the checkpoint file.
+        device: where to put the model.
+        architecture: for checkpoints without our metadata (the reference cnn-lstm
+            format), ``{"model": name, "config": {...}, "classes": [...], "input": InputSpec}``.
+
+    Raises:
+        CheckpointError: unreadable, unsafe, another kind of file, or mismatched shapes.
+    """
+    path = str(path)
+    name = os.path.basename(path)
+    payload = read_payload(path)
+    if payload.get("format") == FORMAT:
+        try:
+            meta = _meta_from_payload(payload, path)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CheckpointError(f"{name}: its metadata is incomplete ({exc}).") from None
+        state = payload["state_dict"]
+    elif "state_dict" in payload and isinstance(payload["state_dict"], dict):
+        if architecture is None:
+            raise CheckpointError(
+                f"{name} is a plain training checkpoint (epoch {payload.get('epoch', '?')}) without model metadata: "
+                "state the architecture (model, config, classes, input size) to load it."
+            )
+        meta = CheckpointMeta(
+            model_name=architecture["model"],
+            model_config=dict(architecture.get("config", {})),
+            classes=list(architecture["classes"]),
+            input_spec=architecture.get("input") or InputSpec(),
+            training={"epoch": payload.get("epoch")},
+            path=path,
+        )
+        state = reference_state_dict(payload["state_dict"])
+    else:
+        raise CheckpointError(f"{name} is a PyTorch file but not a model checkpoint (no state_dict).")
+    meta.sha256 = file_sha256(path)
+    model = _build_and_fill(meta, state, name)
+    device = torch.device(device)
+    return LoadedModel(model.to(device).eval(), meta, device)
+
+
+def default_device() -> torch.device:
+    """CUDA when present, else CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")

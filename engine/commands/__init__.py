@@ -1,0 +1,1 @@
+"""One module a ``python -m engine`` command (see engine/__main__.py)."""

@@ -1,0 +1,66 @@
+"""The shared shape of every video classifier: a per-frame encoder, then time."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from engine.models.backbones import build_backbone
+
+
+class FrameEncoder(nn.Module):
+    """Backbone + trainable projection, applied to all B*T frames in one call.
+
+    Args:
+        backbone: name from ``engine.models.backbones.BACKBONES``.
+        in_channels: C of the frames.
+        proj_dim: F, the per-frame feature size.
+        weights_path: optional local backbone weights.
+        freeze_backbone: keep the backbone fixed (BatchNorm in eval mode).
+    """
+
+    def __init__(self, *, backbone: str, in_channels: int, proj_dim: int, weights_path=None, freeze_backbone=False):
+        super().__init__()
+        self.backbone = build_backbone(backbone, in_channels=in_channels, weights_path=weights_path, freeze=freeze_backbone)
+        self.projection = nn.Sequential(nn.Linear(self.backbone.out_dim, proj_dim), nn.ReLU())
+        self.out_dim = proj_dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, C, H, W) -> (B, T, F)."""
+        b, t = x.shape[:2]
+        feats = self.backbone(x.reshape(b * t, *x.shape[2:]))
+        return self.projection(feats).reshape(b, t, -1)
+
+
+class VideoClassifier(nn.Module):
+    """Base class: ``forward(x) = classify_features(frame_features(x))``.
+
+    Subclasses set ``self.encoder`` (a :class:`FrameEncoder`) and implement
+    ``classify_features`` (B, T, F) -> (B, K).
+    """
+
+    encoder: FrameEncoder
+    num_classes: int
+
+    def frame_features(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, C, H, W) -> (B, T, F)."""
+        return self.encoder(x)
+
+    def classify_features(self, feats: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, C, H, W) -> (B, K) logits."""
+        return self.classify_features(self.frame_features(x))
+
+    @property
+    def cnn_stages(self) -> dict[str, nn.Module]:
+        """Named CNN stages for Grad-CAM, earliest first."""
+        return self.encoder.backbone.stages
+
+
+def make_head(in_dim: int, num_classes: int, hidden: int) -> nn.Module:
+    """Linear head, or Linear-ReLU-Linear when ``hidden`` > 0 (the reference fc1/fc2)."""
+    if hidden <= 0:
+        return nn.Linear(in_dim, num_classes)
+    return nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(), nn.Linear(hidden, num_classes))

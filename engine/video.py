@@ -1,0 +1,327 @@
+"""Reading video clips: probing, temporal sampling and the model's tensor layout.
+
+Layout used everywhere in the engine:
+
+* ``Clip.frames``: ``(T, H, W, 3)`` uint8 RGB, the sampled frames at display
+  resolution (the source size, capped at ``max_side``).
+* model input: ``(T, C, H, W)`` float32, resized to the checkpoint's input size,
+  scaled to [0, 1] and normalised with the checkpoint's mean and std
+  (:func:`clip_to_tensor`). A batch adds a leading ``B``.
+
+Frames are decoded in one sequential pass that keeps only the requested indices,
+so a long high-resolution video never sits in memory whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from engine.errors import UserError
+
+VIDEO_EXTENSIONS = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".gif", ".m4v", ".mpg", ".mpeg")
+MAX_VIDEO_BYTES = 2 * 1024**3
+
+
+class VideoError(UserError, ValueError):
+    """A video cannot be used: unreadable, empty, too short or not a video."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video file holds, read without decoding it whole."""
+
+    path: str
+    frame_count: int
+    fps: float
+    width: int
+    height: int
+
+    @property
+    def duration(self) -> float:
+        return self.frame_count / self.fps if self.fps > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """The input a model expects; stored in every checkpoint.
+
+    Attributes:
+        num_frames: T, frames per clip.
+        height: H of the model input.
+        width: W of the model input.
+        channels: C, 1 (grayscale) or 3 (RGB).
+        mean: per-channel mean of [0, 1] pixels.
+        std: per-channel std of [0, 1] pixels.
+    """
+
+    num_frames: int = 16
+    height: int = 64
+    width: int = 64
+    channels: int = 1
+    mean: tuple[float, ...] = (0.5,)
+    std: tuple[float, ...] = (0.25,)
+
+    def to_dict(self) -> dict:
+        return {
+            "num_frames": self.num_frames,
+            "height": self.height,
+            "width": self.width,
+            "channels": self.channels,
+            "mean": list(self.mean),
+            "std": list(self.std),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> InputSpec:
+        return cls(
+            num_frames=int(d["num_frames"]),
+            height=int(d["height"]),
+            width=int(d["width"]),
+            channels=int(d["channels"]),
+            mean=tuple(float(v) for v in d["mean"]),
+            std=tuple(float(v) for v in d["std"]),
+        )
+
+
+@dataclass
+class Clip:
+    """T frames sampled from a video, with what maps them back to the source.
+
+    Attributes:
+        frames: (T, H, W, 3) uint8 RGB at display resolution.
+        indices: (T,) int source frame index of each sampled frame.
+        fps: source frames per second.
+        source_size: (width, height) of the source video.
+        path: where the frames came from ("" for in-memory clips).
+        masks: optional (T, H, W) bool ground-truth masks (synthetic clips).
+        label: optional class name known for the clip.
+        meta: free-form metadata (sidecar contents, dataset fields).
+    """
+
+    frames: np.ndarray
+    indices: np.ndarray
+    fps: float
+    source_size: tuple[int, int]
+    path: str = ""
+    masks: np.ndarray | None = None
+    label: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.frames.shape[0])
+
+    @property
+    def timestamps(self) -> np.ndarray:
+        """(T,) seconds of each sampled frame in the source."""
+        return self.indices / (self.fps if self.fps > 0 else 25.0)
+
+
+def _open(path: str | os.PathLike) -> cv2.VideoCapture:
+    path = str(path)
+    if not os.path.isfile(path):
+        raise VideoError(f"No such file: {path}")
+    size = os.path.getsize(path)
+    if size == 0:
+        raise VideoError(f"{os.path.basename(path)} is empty (0 bytes).")
+    if size > MAX_VIDEO_BYTES:
+        raise VideoError(f"{os.path.basename(path)} is {size / 1e9:.1f} GB; the limit is 2 GB.")
+    cap = cv2.VideoCapture(path)
+    if not cap.isOpened():
+        cap.release()
+        raise VideoError(f"{os.path.basename(path)} is not a video OpenCV can read.")
+    return cap
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Reads frame count, fps and size; raises VideoError if there is no frame."""
+    cap = _open(path)
+    try:
+        ok, frame = cap.read()
+        if not ok or frame is None:
+            raise VideoError(f"{os.path.basename(str(path))} has no readable frame.")
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        fps = float(cap.get(cv2.CAP_PROP_FPS)) or 25.0
+        if count <= 0 or count > 10_000_000:  # some containers do not say: count
+            count = 1
+            while cap.grab():
+                count += 1
+        height, width = frame.shape[:2]
+    finally:
+        cap.release()
+    if not np.isfinite(fps) or fps <= 0 or fps > 1000:
+        fps = 25.0
+    return VideoInfo(str(path), count, fps, int(width), int(height))
+
+
+def uniform_indices(frame_count: int, num_frames: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+    """T indices spread evenly over [start, stop), centre of each segment.
+
+    Raises:
+        VideoError: fewer than ``num_frames`` frames are available.
+    """
+    stop = frame_count if stop is None else min(stop, frame_count)
+    available = stop - start
+    if available < num_frames:
+        raise VideoError(f"The clip has {available} frames; at least {num_frames} are needed.")
+    edges = np.linspace(start, stop, num_frames + 1)
+    return np.floor((edges[:-1] + edges[1:]) / 2).astype(np.int64)
+
+
+def window_indices(frame_count: int, num_frames: int, stride: int) -> list[np.ndarray]:
+    """Contiguous windows of ``num_frames`` frames every ``stride`` frames."""
+    if frame_count < num_frames:
+        raise VideoError(f"The clip has {frame_count} frames; at least {num_frames} are needed.")
+    if stride < 1:
+        raise ValueError("stride must be at least 1")
+    starts = range(0, frame_count - num_frames + 1, stride)
+    return [np.arange(s, s + num_frames, dtype=np.int64) for s in starts]
+
+
+def _display_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    if not max_side or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def read_frames(path: str | os.PathLike, indices: np.ndarray, max_side: int | None = 480) -> np.ndarray:
+    """Decodes only the frames at ``indices`` (any order, repeats allowed) in one pass.
+
+    Returns:
+        (len(indices), H, W, 3) uint8 RGB, resized so the longer side is at most max_side.
+    """
+    indices = np.asarray(indices, dtype=np.int64)
+    wanted = sorted(set(indices.tolist()))
+    if not wanted:
+        raise VideoError("No frames requested.")
+    cap = _open(path)
+    found: dict[int, np.ndarray] = {}
+    try:
+        pos = 0
+        for target in wanted:
+            if target - pos > 64:  # long gap: seek, then verify where we are
+                cap.set(cv2.CAP_PROP_POS_FRAMES, target)
+                pos = int(cap.get(cv2.CAP_PROP_POS_FRAMES))
+                if pos > target:
+                    cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                    pos = 0
+            while pos < target:
+                if not cap.grab():
+                    break
+                pos += 1
+            ok, frame = cap.read()
+            if not ok or frame is None:
+                raise VideoError(f"{os.path.basename(str(path))}: frame {target} cannot be decoded (file truncated or corrupt?).")
+            pos += 1
+            found[target] = to_rgb(frame, max_side)
+    finally:
+        cap.release()
+    return np.stack([found[i] for i in indices.tolist()])
+
+
+def to_rgb(frame: np.ndarray, max_side: int | None) -> np.ndarray:
+    if frame.ndim == 2:
+        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
+    elif frame.shape[2] == 4:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2RGB)
+    else:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+    w, h = _display_size(frame.shape[1], frame.shape[0], max_side)
+    if (w, h) != (frame.shape[1], frame.shape[0]):
+        frame = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
+    return frame
+
+
+def mask_sidecar_path(video_path: str | os.PathLike) -> Path:
+    """Where a synthetic clip keeps its masks: ``<stem>.masks.npz`` beside the video."""
+    p = Path(video_path)
+    return p.with_name(p.stem + ".masks.npz")
+
+
+def load_sidecar(video_path: str | os.PathLike) -> tuple[np.ndarray | None, dict]:
+    """Returns ((N, H, W) bool masks for every source frame, metadata), or (None, {})."""
+    side = mask_sidecar_path(video_path)
+    if not side.is_file():
+        return None, {}
+    with np.load(side, allow_pickle=False) as z:
+        masks = z["masks"].astype(bool)
+        meta = json.loads(str(z["meta"])) if "meta" in z.files else {}
+    return masks, meta
+
+
+def read_clip(
+    path: str | os.PathLike,
+    num_frames: int = 16,
+    indices: np.ndarray | None = None,
+    max_side: int | None = 480,
+) -> Clip:
+    """Samples ``num_frames`` frames uniformly (or the given indices) from a video.
+
+    Ground-truth masks from a synthetic sidecar are attached when present.
+
+    Raises:
+        VideoError: the file is unreadable, empty, too short or not a video.
+    """
+    info = probe_video(path)
+    if indices is None:
+        indices = uniform_indices(info.frame_count, num_frames)
+    indices = np.asarray(indices, dtype=np.int64)
+    frames = read_frames(path, indices, max_side)
+    masks, meta = load_sidecar(path)
+    clip_masks = None
+    if masks is not None and masks.shape[0] > int(indices.max()):
+        h, w = frames.shape[1:3]
+        clip_masks = np.stack(
+            [cv2.resize(masks[i].astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0 for i in indices]
+        )
+    return Clip(
+        frames=frames,
+        indices=indices,
+        fps=info.fps,
+        source_size=(info.width, info.height),
+        path=str(path),
+        masks=clip_masks,
+        label=meta.get("label"),
+        meta=meta,
+    )
+
+
+def frames_to_tensor(frames: np.ndarray, spec: InputSpec) -> torch.Tensor:
+    """(T, H, W, 3) uint8 RGB -> (T, C, h, w) float32 normalised for the model."""
+    out = np.empty((frames.shape[0], spec.height, spec.width, 3), dtype=np.uint8)
+    for t, frame in enumerate(frames):
+        out[t] = cv2.resize(frame, (spec.width, spec.height), interpolation=cv2.INTER_AREA)
+    x = torch.from_numpy(out).float().div_(255.0)
+    if spec.channels == 1:
+        x = (x * torch.tensor([0.299, 0.587, 0.114])).sum(-1, keepdim=True)
+    x = x.permute(0, 3, 1, 2).contiguous()
+    mean = torch.tensor(spec.mean, dtype=torch.float32).view(-1, 1, 1)
+    std = torch.tensor(spec.std, dtype=torch.float32).view(-1, 1, 1)
+    return (x - mean) / std
+
+
+def clip_to_tensor(clip: Clip, spec: InputSpec) -> torch.Tensor:
+    """The model input for a clip: (T, C, H, W) float32, normalised per the spec."""
+    return frames_to_tensor(clip.frames, spec)
+
+
+def tensor_to_unit(x: torch.Tensor, spec: InputSpec) -> torch.Tensor:
+    """Undoes normalisation: (..., C, H, W) model input -> [0, 1] pixels."""
+    mean = torch.tensor(spec.mean, dtype=x.dtype, device=x.device).view(-1, 1, 1)
+    std = torch.tensor(spec.std, dtype=x.dtype, device=x.device).view(-1, 1, 1)
+    return x * std + mean
+
+
+def resize_masks(masks: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(T, H, W) bool -> (T, height, width) bool, nearest neighbour."""
+    return np.stack(
+        [cv2.resize(m.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0 for m in masks]
+    )
