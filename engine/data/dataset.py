@@ -1,0 +1,108 @@
+"""A torch Dataset over clip records, with label-preserving augmentation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from engine.data.reading import random_window_indices, read_record, read_record_pool
+from engine.data.records import ClipRecord
+from engine.errors import UserError
+from engine.video import InputSpec, frames_to_tensor, uniform_indices
+
+
+class ClipDataset(Dataset):
+    """Model inputs and label indices for a list of records.
+
+    Items are ``(x, label_index)`` with x (T, C, H, W) float32 normalised per
+    the spec. With ``train=True`` each read takes a random temporal window
+    (temporal crop) and mirrors the frames left-right with ``flip_probability``;
+    both preserve the label. Randomness comes from a generator seeded by
+    (seed, epoch, index, visit), so a run is reproducible; call
+    :meth:`set_epoch` to vary it by epoch.
+
+    With ``cache=True`` each clip is decoded once and kept in memory as uint8 at
+    the spec's size: T frames for evaluation, or ``pool_factor * T`` frames spread
+    over the clip for training, from which the temporal crop picks.
+    """
+
+    def __init__(
+        self,
+        records: Sequence[ClipRecord],
+        classes: Sequence[str],
+        spec: InputSpec,
+        train: bool = False,
+        seed: int = 0,
+        cache: bool = False,
+        flip_probability: float = 0.5,
+        temporal_crop: bool = True,
+        pool_factor: int = 4,
+        max_side: int | None = 480,
+    ) -> None:
+        self.records = list(records)
+        self.classes = list(classes)
+        self.spec = spec
+        self.train = train
+        self.seed = int(seed)
+        self.cache = cache
+        self.flip_probability = float(flip_probability)
+        self.temporal_crop = temporal_crop
+        self.pool_size = max(1, int(pool_factor)) * spec.num_frames
+        self.max_side = max_side
+        self.epoch = 0
+        self._label_index = {label: i for i, label in enumerate(self.classes)}
+        unknown = sorted({r.label for r in self.records} - set(self._label_index))
+        if unknown:
+            raise UserError(f"Records have class(es) {', '.join(unknown)} not in {', '.join(self.classes)}.")
+        self._cached: dict[int, np.ndarray] = {}
+        self._visits: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Makes the augmentation of the next reads depend on the epoch."""
+        self.epoch = int(epoch)
+
+    def label_of(self, index: int) -> int:
+        """The label index of item ``index`` without reading its frames."""
+        return self._label_index[self.records[index].label]
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        visit = self._visits.get(index, 0)
+        self._visits[index] = visit + 1
+        rng = np.random.default_rng([self.seed, self.epoch, index, visit])
+        frames = self.read_frames(index, rng)
+        if self.train and rng.random() < self.flip_probability:
+            frames = np.ascontiguousarray(frames[:, :, ::-1])
+        return frames_to_tensor(frames, self.spec), self.label_of(index)
+
+    def read_frames(self, index: int, rng: np.random.Generator) -> np.ndarray:
+        """The T frames of item ``index`` before flipping: (T, H, W, 3) uint8 RGB."""
+        crop = self.train and self.temporal_crop
+        if not self.cache:
+            clip = read_record(self.records[index], self.spec.num_frames, self.max_side, crop, rng)
+            return clip.frames
+        pool = self._cached.get(index)
+        if pool is None:
+            pool = self._decode_for_cache(index, crop)
+            self._cached[index] = pool
+        if not crop:
+            return pool
+        return pool[random_window_indices(0, len(pool), self.spec.num_frames, rng)]
+
+    def _decode_for_cache(self, index: int, crop: bool) -> np.ndarray:
+        record = self.records[index]
+        num_frames = self.spec.num_frames
+        if crop:
+            frames = read_record_pool(record, self.pool_size, self.max_side).frames
+            if len(frames) < num_frames:
+                uniform_indices(len(frames), num_frames)  # raises the too-short error
+        else:
+            frames = read_record(record, num_frames, self.max_side).frames
+        size = (self.spec.width, self.spec.height)
+        return np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])

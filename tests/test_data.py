@@ -1,0 +1,303 @@
+"""Data loaders on files written in the real layouts under tmp_path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from engine.__main__ import main as cli_main
+from engine.data import (
+    ClipDataset,
+    ClipRecord,
+    count_frames,
+    kth_subset,
+    load_dataset,
+    parse_kth_name,
+    parse_sequences,
+    random_window_indices,
+    read_record,
+)
+from engine.errors import UserError
+from engine.video import InputSpec, VideoError, read_clip
+
+WIDTH, HEIGHT = 64, 48
+
+
+def blob_frame(index: int, shade: int = 0) -> np.ndarray:
+    """(HEIGHT, WIDTH, 3) BGR: a left-to-right ramp and a red square moving right."""
+    frame = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    frame[:] = np.linspace(20, 120, WIDTH, dtype=np.uint8)[None, :, None]
+    frame[..., 0] = shade
+    x = (3 * index) % (WIDTH - 12)
+    frame[18:30, x : x + 12] = (0, 0, 255)
+    return frame
+
+
+def write_video(path: Path, n_frames: int = 20, shade: int = 0) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (WIDTH, HEIGHT))
+    assert writer.isOpened()
+    for i in range(n_frames):
+        writer.write(blob_frame(i, shade))
+    writer.release()
+    return path
+
+
+def write_frame_folder(folder: Path, n_frames: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n_frames):
+        cv2.imwrite(str(folder / f"image_{i + 1:05d}.jpg"), blob_frame(i))
+    return folder
+
+
+def write_class_folder(root: Path, per_class: int, classes=("running", "walking"), n_frames: int = 6) -> Path:
+    for c, label in enumerate(classes):
+        for i in range(per_class):
+            write_video(root / label / f"clip{i:02d}.avi", n_frames, shade=40 * c + i)
+    return root
+
+
+# --- KTH ---------------------------------------------------------------------------------------
+
+
+def test_kth_standard_person_split_is_exact():
+    subsets = {p: kth_subset(p) for p in range(1, 26)}
+    assert sorted(p for p, s in subsets.items() if s == "train") == list(range(11, 19))
+    assert sorted(p for p, s in subsets.items() if s == "val") == [1, 4, 19, 20, 21, 23, 24, 25]
+    assert sorted(p for p, s in subsets.items() if s == "test") == [2, 3, 5, 6, 7, 8, 9, 10, 22]
+    with pytest.raises(UserError, match="person31"):
+        kth_subset(31)
+
+
+def test_kth_class_subfolders_person_split(tmp_path):
+    for name in ("person11_walking_d1", "person19_walking_d2", "person22_running_d3", "person01_running_d4"):
+        write_video(tmp_path / name.split("_")[1] / f"{name}_uncomp.avi", 4)
+    index = load_dataset(tmp_path)
+    assert index.layout == "kth"
+    assert index.classes == ["running", "walking"]
+    by_person = {r.person: (r.subset, r.label) for r in index.records}
+    assert by_person == {11: ("train", "walking"), 19: ("val", "walking"), 22: ("test", "running"), 1: ("val", "running")}
+    assert all(r.start == 0 and r.stop is None for r in index.records)
+
+
+def test_kth_flat_suffix_and_sequences(tmp_path):
+    write_video(tmp_path / "person02_walking_d1_uncomp.avi", 12)
+    write_video(tmp_path / "person15_running_d2_uncomp_s3.avi", 9)
+    (tmp_path / "00sequences.txt").write_text(
+        "Sequences\n\nperson02_walking_d1\t\tframes\t1-5, 6-12\n"
+        "person07_boxing_d1 frames 1-95,96-185\n"  # clip not present: ignored
+    )
+    assert parse_kth_name("person15_running_d2_uncomp_s3.avi") == ("person15_running_d2", 15, "running")
+    index = load_dataset(tmp_path, layout="kth")
+    ranges = [(r.key, r.subset, r.start, r.stop) for r in index.records]
+    assert ranges == [
+        ("person02_walking_d1_uncomp#seq1", "test", 0, 5),
+        ("person02_walking_d1_uncomp#seq2", "test", 5, 12),
+        ("person15_running_d2_uncomp_s3", "train", 0, None),
+    ]
+    clip = read_record(index.records[1], num_frames=3)
+    assert clip.indices.min() >= 5 and clip.indices.max() < 12
+    assert clip.label == "walking" and clip.frames.shape == (3, HEIGHT, WIDTH, 3)
+
+
+def test_parse_sequences_variants():
+    text = "person01_boxing_d1\t\tframes\t1-95, 96-185, 186-245, 246-360\nperson03_walking_d4 frames  10 - 20 ,21-30\n"
+    assert parse_sequences(text) == {
+        "person01_boxing_d1": [(0, 95), (95, 185), (185, 245), (245, 360)],
+        "person03_walking_d4": [(9, 20), (20, 30)],
+    }
+    with pytest.raises(UserError, match="bad frame range"):
+        parse_sequences("person01_boxing_d1 frames 9-3")
+
+
+# --- UCF101 style ------------------------------------------------------------------------------
+
+
+def write_ucf(root: Path) -> tuple[Path, Path]:
+    frames = root / "jpg"
+    database = {
+        "v_walk_01": ("training", "walking", 10),
+        "v_walk_02": ("validation", "walking", 8),
+        "v_run_01": ("testing", "running", 9),
+    }
+    for key, (_, label, n) in database.items():
+        write_frame_folder(frames / label / key, n)
+    annotation = root / "ucf.json"
+    entries = {k: {"subset": s, "annotations": {"label": lab}} for k, (s, lab, _) in database.items()}
+    annotation.write_text(json.dumps({"labels": ["running", "walking"], "database": entries}))
+    return annotation, frames
+
+
+def test_ucf101_layout_read(tmp_path):
+    annotation, frames = write_ucf(tmp_path)
+    index = load_dataset(None, layout="ucf101", annotation_path=annotation, video_path=frames)
+    assert {r.key: r.subset for r in index.records} == {"v_walk_01": "train", "v_walk_02": "val", "v_run_01": "test"}
+    assert index.classes == ["running", "walking"]
+    record = next(r for r in index.records if r.key == "v_walk_01")
+    clip = read_record(record, num_frames=5)
+    assert clip.frames.shape == (5, HEIGHT, WIDTH, 3) and clip.frames.dtype == np.uint8
+    assert clip.indices.tolist() == [1, 3, 5, 7, 9]
+    assert clip.fps == 25.0 and clip.source_size == (WIDTH, HEIGHT)
+    square = clip.frames[0, 20:28, 5:13].reshape(-1, 3).mean(0)  # frame 1: square at x=3..15
+    assert square[0] > 200 and square[2] < 60  # red in RGB order
+    (frames / "walking" / "v_walk_01" / "fps").write_text("30\n")
+    assert read_record(record, num_frames=2).fps == 30.0
+
+
+def test_ucf101_missing_frame_is_an_error(tmp_path):
+    annotation, frames = write_ucf(tmp_path)
+    index = load_dataset(None, layout="ucf101", annotation_path=annotation, video_path=frames)
+    record = next(r for r in index.records if r.key == "v_walk_01")
+    (frames / "walking" / "v_walk_01" / "image_00005.jpg").unlink()
+    with pytest.raises(UserError, match="image_00005.jpg"):
+        read_record(record, num_frames=3)
+    run = next(r for r in index.records if r.key == "v_run_01")
+    (Path(run.source) / "n_frames").write_text("11")
+    with pytest.raises(UserError, match="image_00010.jpg"):
+        count_frames(run.source)
+
+
+def test_ucf101_bad_annotation(tmp_path):
+    (tmp_path / "a.json").write_text("{not json")
+    with pytest.raises(UserError, match="not valid JSON"):
+        load_dataset(None, layout="ucf101", annotation_path=tmp_path / "a.json", video_path=tmp_path)
+    (tmp_path / "b.json").write_text(json.dumps({"database": {"k": {"subset": "train"}}}))
+    with pytest.raises(UserError, match="'train'"):
+        load_dataset(None, layout="ucf101", annotation_path=tmp_path / "b.json", video_path=tmp_path)
+
+
+# --- plain folder, classes ---------------------------------------------------------------------
+
+
+def test_folder_split_is_stratified_and_deterministic(tmp_path):
+    write_class_folder(tmp_path, per_class=10, n_frames=2)
+    first = load_dataset(tmp_path, split_seed=3)
+    again = load_dataset(tmp_path, split_seed=3)
+    other = load_dataset(tmp_path, split_seed=4)
+    assert first.layout == "folder"
+    assert first.records == again.records
+    assert [r.subset for r in first.records] != [r.subset for r in other.records]
+    for counts in (first.counts(), other.counts()):
+        assert counts == {s: {"running": n, "walking": n} for s, n in (("train", 6), ("val", 2), ("test", 2))}
+
+
+def test_classes_filter_and_unknown_class(tmp_path):
+    write_class_folder(tmp_path, per_class=2, classes=("boxing", "running", "walking"), n_frames=2)
+    index = load_dataset(tmp_path, classes=["walking", "running"], val_fraction=0.5, test_fraction=0.0)
+    assert index.classes == ["walking", "running"]
+    assert sorted({r.label for r in index.records}) == ["running", "walking"] and len(index.records) == 4
+    with pytest.raises(UserError, match="boxing, running, walking"):
+        load_dataset(tmp_path, classes=["jumping"])
+    with pytest.raises(UserError, match="layout"):
+        load_dataset(tmp_path, layout="kinetics")
+
+
+def test_loose_videos_need_class_folders(tmp_path):
+    write_video(tmp_path / "clip.avi", 2)
+    with pytest.raises(UserError, match="sub-folder"):
+        load_dataset(tmp_path, layout="folder")
+
+
+# --- prepare -----------------------------------------------------------------------------------
+
+
+def test_prepare_round_trip(tmp_path, capsys):
+    videos = write_class_folder(tmp_path / "videos", per_class=3, n_frames=20)
+    out = tmp_path / "out"
+    assert cli_main(["prepare", "--videos", str(videos), "--out", str(out), "--val-fraction", "0.34"]) == 0
+    assert "annotation.json" in capsys.readouterr().out
+    source = load_dataset(videos, val_fraction=0.34, test_fraction=0.0)
+    prepared = load_dataset(None, layout="ucf101", annotation_path=out / "annotation.json", video_path=out / "frames")
+    assert json.loads((out / "annotation.json").read_text())["labels"] == ["running", "walking"]
+    assert prepared.classes == source.classes
+    by_key = {r.key: r for r in prepared.records}
+    assert len(by_key) == len(source.records) == 6
+    for record in source.records:
+        twin = by_key[f"{record.label}__{record.key.replace('/', '__')}"]
+        assert (twin.label, twin.subset) == (record.label, record.subset)
+        assert (Path(twin.source) / "n_frames").read_text().strip() == "20"
+        a, b = read_record(record, 6), read_record(twin, 6)
+        assert a.indices.tolist() == b.indices.tolist()
+        assert np.abs(a.frames.astype(int) - b.frames.astype(int)).mean() < 4.0
+    assert cli_main(["prepare", "--videos", str(videos), "--out", str(out)]) == 2  # refuses to overwrite
+
+
+def test_prepare_kth_subsequences_and_bad_video(tmp_path):
+    videos = tmp_path / "kth"
+    write_video(videos / "person12_walking_d1_uncomp.avi", 12)
+    write_video(videos / "person20_running_d1_uncomp.avi", 8)
+    (videos / "00sequences.txt").write_text("person12_walking_d1 frames 1-4, 5-12\n")
+    out = tmp_path / "out"
+    assert cli_main(["prepare", "--videos", str(videos), "--out", str(out), "--frames-per-clip", "all"]) == 0
+    database = json.loads((out / "annotation.json").read_text())["database"]
+    assert sorted((v["n_frames"], v["subset"]) for v in database.values()) == [
+        (4, "training"),
+        (8, "training"),
+        (8, "validation"),
+    ]
+    only = tmp_path / "only"
+    assert cli_main(["prepare", "--videos", str(videos), "--out", str(only), "--classes", "walking"]) == 0
+    only_json = json.loads((only / "annotation.json").read_text())
+    assert only_json["labels"] == ["walking"] and len(only_json["database"]) == 2
+    (videos / "person13_walking_d2_uncomp.avi").write_bytes(np.random.default_rng(0).bytes(4000))
+    assert cli_main(["prepare", "--videos", str(videos), "--out", str(tmp_path / "o2")]) == 2
+    assert cli_main(["prepare", "--videos", str(videos), "--out", str(tmp_path / "o3"), "--skip-bad"]) == 0
+    assert len(json.loads((tmp_path / "o3" / "annotation.json").read_text())["database"]) == 3
+
+
+# --- reading, ClipDataset ----------------------------------------------------------------------
+
+
+def test_corrupt_video_is_a_video_error(tmp_path):
+    bad = tmp_path / "running" / "bad.avi"
+    bad.parent.mkdir()
+    bad.write_bytes(np.random.default_rng(1).bytes(5000))
+    record = ClipRecord(str(bad), "running", "train", "bad")
+    with pytest.raises(VideoError):
+        read_record(record, 4)
+    with pytest.raises(UserError):
+        ClipDataset([record], ["running"], InputSpec(num_frames=4))[0]
+
+
+def test_random_window_indices_stay_in_range():
+    draws = [random_window_indices(10, 50, 8, np.random.default_rng(s)).tolist() for s in range(20)]
+    for indices in draws:
+        assert len(indices) == 8 and min(indices) >= 10 and max(indices) < 50
+        assert indices == sorted(indices)
+    assert len({tuple(d) for d in draws}) > 5
+    with pytest.raises(VideoError):
+        random_window_indices(0, 5, 8, np.random.default_rng(0))
+
+
+def test_clip_dataset_shapes_flip_and_cache(tmp_path):
+    write_class_folder(tmp_path, per_class=1, n_frames=20)
+    index = load_dataset(tmp_path, val_fraction=0.0, test_fraction=0.0)
+    spec = InputSpec(num_frames=4, height=24, width=32, channels=3, mean=(0.5,) * 3, std=(0.25,) * 3)
+    plain = ClipDataset(index.records, index.classes, spec)
+    x, label = plain[1]
+    assert x.shape == (4, 3, 24, 32) and x.dtype == torch.float32
+    assert label == 1 and index.records[1].label == "walking"
+    assert not torch.allclose(x, x.flip(-1))  # the frames are not mirror-symmetric
+    flipped = ClipDataset(index.records, index.classes, spec, train=True, flip_probability=1.0, temporal_crop=False)
+    assert torch.allclose(flipped[1][0], x.flip(-1), atol=1e-5)
+    cached = ClipDataset(index.records, index.classes, spec, cache=True)
+    assert torch.allclose(cached[1][0], x, atol=1e-5) and torch.allclose(cached[1][0], x, atol=1e-5)
+    gray = InputSpec(num_frames=4, height=24, width=32, channels=1)
+    train = ClipDataset(index.records, index.classes, gray, train=True, cache=True, seed=5)
+    samples = [train[0][0] for _ in range(6)]
+    assert all(s.shape == (4, 1, 24, 32) for s in samples)
+    assert any(not torch.equal(samples[0], s) for s in samples[1:])  # augmentation varies per visit
+    with pytest.raises(UserError, match="boxing"):
+        ClipDataset([ClipRecord("x.avi", "boxing", "train", "x")], ["walking"], spec)
+
+
+def test_clip_too_short_is_an_error(tmp_path):
+    path = write_video(tmp_path / "walking" / "short.avi", 3)
+    with pytest.raises(VideoError, match="3 frames"):
+        read_record(ClipRecord(str(path), "walking", "train", "short"), 8)
+    assert read_clip(path, 3).frames.shape[0] == 3
