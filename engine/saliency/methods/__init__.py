@@ -1,0 +1,1 @@
+"""One module a saliency method; each registers itself on import (see ../registry.py)."""

@@ -1,0 +1,151 @@
+"""The one table of saliency methods, with their parameter schemas.
+
+The CLI's ``--method`` choices and ``--param`` parsing, the app's widgets and the
+parametrised tests all read :data:`METHODS`; there is no second list.
+
+A method is a function ``fn(ctx: SaliencyContext, **params) -> MethodOutput``
+registered with :func:`register_method`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from engine.errors import UserError
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a method: its type, default, range and help.
+
+    Attributes:
+        name: keyword passed to the method function.
+        kind: "int", "float", "bool" or "choice".
+        default: the default value.
+        low: smallest allowed value (int/float), or None.
+        high: largest allowed value (int/float), or None.
+        choices: allowed values for "choice".
+        help: one line for the CLI and the app.
+    """
+
+    name: str
+    kind: str
+    default: object
+    low: float | None = None
+    high: float | None = None
+    choices: tuple = ()
+    help: str = ""
+
+    def parse(self, text: str) -> object:
+        """Converts a command-line string to a checked value."""
+        try:
+            if self.kind == "int":
+                value = int(text)
+            elif self.kind == "float":
+                value = float(text)
+            elif self.kind == "bool":
+                if str(text).lower() not in ("1", "0", "true", "false", "yes", "no"):
+                    raise ValueError(text)
+                value = str(text).lower() in ("1", "true", "yes")
+            else:
+                value = str(text)
+        except ValueError:
+            raise UserError(f"Parameter {self.name} expects a {self.kind}, got {text!r}.") from None
+        return self.check(value)
+
+    def check(self, value: object) -> object:
+        """Raises UserError when ``value`` is out of range or not a choice."""
+        if self.kind == "choice" and value not in self.choices:
+            raise UserError(f"Parameter {self.name} must be one of {', '.join(map(str, self.choices))}; got {value!r}.")
+        if self.kind in ("int", "float"):
+            if self.low is not None and value < self.low:
+                raise UserError(f"Parameter {self.name} must be at least {self.low}; got {value}.")
+            if self.high is not None and value > self.high:
+                raise UserError(f"Parameter {self.name} must be at most {self.high}; got {value}.")
+        return value
+
+
+@dataclass(frozen=True)
+class SaliencyMethod:
+    """A registered method.
+
+    Attributes:
+        name: identifier used by the CLI, the app and result files.
+        label: human-readable name.
+        paper: the reference (authors, venue, year).
+        params: parameter schema.
+        fn: the implementation.
+        gradient_based: usable as the inner method of Temporal Saliency Rescaling.
+    """
+
+    name: str
+    label: str
+    paper: str
+    params: tuple[Param, ...]
+    fn: Callable
+    gradient_based: bool = False
+    order: int = 100
+
+    def defaults(self) -> dict:
+        return {p.name: p.default for p in self.params}
+
+    def resolve(self, given: dict | None) -> dict:
+        """Defaults updated with ``given``, every value checked; unknown names raise UserError."""
+        schema = {p.name: p for p in self.params}
+        unknown = set(given or {}) - set(schema)
+        if unknown:
+            raise UserError(f"{self.name} has no parameter {', '.join(sorted(unknown))}; "
+                            f"it takes: {', '.join(schema) or 'none'}.")
+        values = self.defaults()
+        for name, value in (given or {}).items():
+            values[name] = schema[name].parse(value) if isinstance(value, str) and schema[name].kind != "choice" \
+                else schema[name].check(value)
+        return values
+
+
+@dataclass
+class MethodTable:
+    """Name -> SaliencyMethod; registering a name twice raises."""
+
+    entries: dict[str, SaliencyMethod] = field(default_factory=dict)
+
+    def add(self, method: SaliencyMethod) -> None:
+        if method.name in self.entries:
+            raise ValueError(f"saliency method {method.name!r} is already registered")
+        self.entries[method.name] = method
+
+    def get(self, name: str) -> SaliencyMethod:
+        if name not in self.entries:
+            raise UserError(f"Unknown saliency method {name!r}; choose one of: {', '.join(self.entries)}.")
+        return self.entries[name]
+
+    def names(self) -> list[str]:
+        return sorted(self.entries, key=lambda n: (self.entries[n].order, n))
+
+
+METHODS = MethodTable()
+
+
+def register_method(name: str, *, label: str, paper: str, params: tuple[Param, ...] = (),
+                    gradient_based: bool = False, order: int = 100) -> Callable:
+    """Decorator that registers ``fn(ctx, **params) -> MethodOutput`` under ``name``.
+
+    ``order`` sorts the method lists shown to users (lower first).
+    """
+
+    def decorator(fn: Callable) -> Callable:
+        METHODS.add(SaliencyMethod(name, label, paper, tuple(params), fn, gradient_based, order))
+        return fn
+
+    return decorator
+
+
+def list_methods() -> list[str]:
+    """Names of all registered methods, in registration order."""
+    return METHODS.names()
+
+
+def get_method(name: str) -> SaliencyMethod:
+    """The registered method ``name`` (UserError if unknown)."""
+    return METHODS.get(name)
