@@ -1,0 +1,324 @@
+"""Agreement of saliency maps with motion or masks, faithfulness-curve maths, sanity checks.
+
+Per-frame metrics take (H, W) arrays and return a float, NaN when undefined
+(a constant map, an empty reference, a map with no mass). Clip values are the
+NaN-skipping mean over frames.
+
+Two kinds of reference:
+
+* a continuous map (flow magnitude): Pearson, Spearman, SIM, weighted Jaccard,
+  Euclidean distance, top-K Jaccard;
+* a binary mask (ground-truth person mask, or the motion mask = flow magnitude
+  above a clip-wide Otsu threshold): AUC, NSS, energy pointing game (mass,
+  area share, ratio), top-k IoU.
+
+Normalisations: SIM and weighted Jaccard compare maps scaled to sum 1;
+the Euclidean distance compares maps scaled to maximum 1 and is divided by
+sqrt(pixel count) (an RMS difference in [0, 1], comparable across sizes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+from scipy.stats import rankdata
+
+from engine.flow import motion_masks
+from engine.stats import curve_auc as curve_auc  # re-exported: faithfulness curves
+from engine.stats import pearson, spearman
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How to show one agreement metric."""
+
+    label: str
+    higher_is_better: bool
+    reference: str  # "map" (continuous reference) or "mask" (binary reference)
+
+
+AGREEMENT_METRICS = MappingProxyType(
+    {
+        "pearson": MetricInfo("Pearson r", True, "map"),
+        "spearman": MetricInfo("Spearman rho", True, "map"),
+        "sim": MetricInfo("SIM (histogram intersection)", True, "map"),
+        "weighted_jaccard": MetricInfo("Weighted Jaccard", True, "map"),
+        "euclidean": MetricInfo("Euclidean distance (RMS, unit max)", False, "map"),
+        "topk_jaccard": MetricInfo("Top-k Jaccard", True, "map"),
+        "auc": MetricInfo("AUC", True, "mask"),
+        "nss": MetricInfo("NSS", True, "mask"),
+        "pointing_mass": MetricInfo("Energy inside mask", True, "mask"),
+        "area_share": MetricInfo("Mask area share", True, "mask"),
+        "pointing_ratio": MetricInfo("Energy / area share", True, "mask"),
+        "topk_iou": MetricInfo("Top-k IoU with mask", True, "mask"),
+    }
+)
+REFERENCES = MappingProxyType({"flow": "Optical flow", "mask": "Ground-truth mask"})
+
+
+def metric_key(reference: str, metric: str, clip: bool = False) -> str:
+    """Key of a metric in :func:`agreement_table`: "flow.pearson", "mask.auc.clip"."""
+    return f"{reference}.{metric}" + (".clip" if clip else "")
+
+
+def rank_correlation(map_a: np.ndarray, map_b: np.ndarray, absolute: bool = False) -> float:
+    """Spearman correlation of two saliency maps of any shape (randomisation sanity check).
+
+    Args:
+        map_a: saliency, any shape.
+        map_b: saliency, same shape.
+        absolute: compare absolute values (signed methods).
+    """
+    if absolute:
+        map_a, map_b = np.abs(map_a), np.abs(map_b)
+    return spearman(map_a, map_b)
+
+
+def _unit_sum(a: np.ndarray) -> np.ndarray | None:
+    """Non-negative map scaled to sum 1, or None when it has no mass."""
+    a = np.clip(np.asarray(a, dtype=np.float64), 0.0, None)
+    total = a.sum()
+    return a / total if total > 0 else None
+
+
+def sim(a: np.ndarray, b: np.ndarray) -> float:
+    """Histogram intersection sum(min(p, q)) of the maps scaled to sum 1; in [0, 1]."""
+    p, q = _unit_sum(a), _unit_sum(b)
+    if p is None or q is None:
+        return float("nan")
+    return float(np.minimum(p, q).sum())
+
+
+def weighted_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """sum(min(p, q)) / sum(max(p, q)) of the maps scaled to sum 1 (Ismail et al. 2019)."""
+    p, q = _unit_sum(a), _unit_sum(b)
+    if p is None or q is None:
+        return float("nan")
+    return float(np.minimum(p, q).sum() / np.maximum(p, q).sum())
+
+
+def euclidean(a: np.ndarray, b: np.ndarray) -> float:
+    """RMS difference of the maps scaled to maximum 1: ||a/max a - b/max b|| / sqrt(N)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.max() <= 0 or b.max() <= 0:
+        return float("nan")
+    return float(np.linalg.norm((a / a.max() - b / b.max()).ravel()) / np.sqrt(a.size))
+
+
+def top_k_mask(a: np.ndarray, k: float) -> np.ndarray:
+    """Boolean mask of the top fraction k of pixels (at least one; ties by position)."""
+    flat = np.asarray(a, dtype=np.float64).ravel()
+    count = int(np.clip(round(k * flat.size), 1, flat.size))
+    order = np.argsort(-flat, kind="stable")
+    mask = np.zeros(flat.size, dtype=bool)
+    mask[order[:count]] = True
+    return mask.reshape(np.shape(a))
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = np.logical_or(a, b).sum()
+    return float(np.logical_and(a, b).sum() / union) if union else float("nan")
+
+
+def topk_jaccard(a: np.ndarray, b: np.ndarray, k: float = 0.05) -> float:
+    """Jaccard of the top-k pixel sets of two maps; NaN if either map is constant."""
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return _iou(top_k_mask(a, k), top_k_mask(b, k))
+
+
+def topk_iou(sal: np.ndarray, mask: np.ndarray, k: float = 0.05) -> float:
+    """IoU of the top-k saliency pixels with a mask; NaN for an empty mask."""
+    if not np.any(mask):
+        return float("nan")
+    return _iou(top_k_mask(sal, k), mask)
+
+
+def auc(sal: np.ndarray, mask: np.ndarray) -> float:
+    """ROC AUC of saliency as a score for mask pixels (Mann-Whitney U, ties count half).
+
+    Returns NaN unless the mask has both inside and outside pixels.
+    """
+    mask = np.asarray(mask, dtype=bool).ravel()
+    positives = int(mask.sum())
+    negatives = mask.size - positives
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    ranks = rankdata(np.ravel(sal))
+    u_statistic = ranks[mask].sum() - positives * (positives + 1) / 2.0
+    return float(u_statistic / (positives * negatives))
+
+
+def nss(sal: np.ndarray, mask: np.ndarray) -> float:
+    """Normalised scanpath saliency: mean of (sal - mean) / std over mask pixels.
+
+    std is the population std (ddof=0). NaN for a constant map or an empty mask.
+    """
+    sal = np.asarray(sal, dtype=np.float64)
+    mask = np.asarray(mask, dtype=bool)
+    std = sal.std()
+    if std <= 0 or not mask.any():
+        return float("nan")
+    return float(((sal - sal.mean()) / std)[mask].mean())
+
+
+def pointing_game(sal: np.ndarray, mask: np.ndarray) -> tuple[float, float, float]:
+    """Energy pointing game: (mass inside the mask / total mass, mask area share, their ratio).
+
+    A ratio above 1 means the map concentrates on the mask more than a uniform map.
+    NaN for an empty mask or a map with no mass.
+    """
+    sal = np.clip(np.asarray(sal, dtype=np.float64), 0.0, None)
+    mask = np.asarray(mask, dtype=bool)
+    area_share = float(mask.mean())
+    total = sal.sum()
+    if total <= 0 or area_share == 0:
+        return float("nan"), area_share if area_share else float("nan"), float("nan")
+    mass = float(sal[mask].sum() / total)
+    return mass, area_share, mass / area_share
+
+
+def temporal_correlation(sal_mass_per_frame: np.ndarray, flow_mass_per_frame: np.ndarray) -> float:
+    """Pearson correlation over time of per-frame saliency mass and per-frame flow mass.
+
+    Args:
+        sal_mass_per_frame: (T,) saliency summed per frame.
+        flow_mass_per_frame: (T,) flow magnitude summed per frame; NaN frames skipped.
+    """
+    a = np.asarray(sal_mass_per_frame, dtype=np.float64)
+    b = np.asarray(flow_mass_per_frame, dtype=np.float64)
+    keep = np.isfinite(a) & np.isfinite(b)
+    return pearson(a[keep], b[keep]) if keep.sum() >= 2 else float("nan")
+
+
+def _map_metrics(sal: np.ndarray, ref: np.ndarray, top_k: float) -> dict[str, float]:
+    """All continuous-reference metrics of one (H, W) frame; NaN when ref has no mass."""
+    names = [n for n, info in AGREEMENT_METRICS.items() if info.reference == "map"]
+    if not np.any(ref > 0):
+        return dict.fromkeys(names, float("nan"))
+    return {
+        "pearson": pearson(sal, ref),
+        "spearman": spearman(sal, ref),
+        "sim": sim(sal, ref),
+        "weighted_jaccard": weighted_jaccard(sal, ref),
+        "euclidean": euclidean(sal, ref),
+        "topk_jaccard": topk_jaccard(sal, ref, top_k),
+    }
+
+
+def _mask_metrics(sal: np.ndarray, mask: np.ndarray, top_k: float) -> dict[str, float]:
+    """All binary-reference metrics of one (H, W) frame; NaN when the mask is empty."""
+    names = [n for n, info in AGREEMENT_METRICS.items() if info.reference == "mask"]
+    if not np.any(mask):
+        return dict.fromkeys(names, float("nan"))
+    mass, area_share, ratio = pointing_game(sal, mask)
+    return {
+        "auc": auc(sal, mask),
+        "nss": nss(sal, mask),
+        "pointing_mass": mass,
+        "area_share": area_share,
+        "pointing_ratio": ratio,
+        "topk_iou": topk_iou(sal, mask, top_k),
+    }
+
+
+def _add_frames(table: dict, reference: str, per_frame: list[dict[str, float]]) -> None:
+    """Stacks per-frame dicts into (T,) arrays and NaN-mean clip values in ``table``."""
+    for name in per_frame[0]:
+        values = np.array([frame[name] for frame in per_frame], dtype=np.float64)
+        table[metric_key(reference, name)] = values
+        finite = values[np.isfinite(values)]
+        table[metric_key(reference, name, clip=True)] = float(finite.mean()) if finite.size else float("nan")
+
+
+def agreement_table(
+    sal: np.ndarray,
+    flow_mag: np.ndarray | None = None,
+    mask: np.ndarray | None = None,
+    top_k: float = 0.05,
+    flow_valid: np.ndarray | None = None,
+    motion_mask: np.ndarray | None = None,
+) -> dict[str, np.ndarray | float]:
+    """Every agreement metric, per frame and per clip.
+
+    Keys come from :func:`metric_key`: "flow.<metric>" and "mask.<metric>" hold
+    (T,) float arrays; the same keys with ".clip" hold the NaN-skipping mean. Flow
+    references get both map metrics (vs magnitude) and mask metrics (vs the motion
+    mask); a ground-truth mask gets mask metrics. "flow.temporal_correlation.clip"
+    is the correlation over time of saliency mass and flow mass.
+
+    Args:
+        sal: (T, H, W) non-negative saliency (display map).
+        flow_mag: optional (T, H, W) flow magnitude at the same size.
+        mask: optional (T, H, W) bool ground-truth mask at the same size.
+        top_k: fraction of pixels for the top-k metrics.
+        flow_valid: optional (T,) bool; invalid flow frames (frame 0) become NaN.
+        motion_mask: optional (T, H, W) bool; default ``flow.motion_masks(flow_mag)``.
+    """
+    sal = np.asarray(sal, dtype=np.float64)
+    table: dict[str, np.ndarray | float] = {}
+    if flow_mag is not None:
+        flow_mag = np.asarray(flow_mag, dtype=np.float64)
+        _check_shape(sal, flow_mag, "flow_mag")
+        motion = motion_masks(flow_mag) if motion_mask is None else np.asarray(motion_mask, dtype=bool)
+        valid = np.ones(len(sal), bool) if flow_valid is None else np.asarray(flow_valid, dtype=bool)
+        empty = np.zeros_like(flow_mag[0])
+        frames = [
+            _map_metrics(s, f if ok else empty, top_k) | _mask_metrics(s, m & ok, top_k)
+            for s, f, m, ok in zip(sal, flow_mag, motion, valid)
+        ]
+        _add_frames(table, "flow", frames)
+        flow_mass = np.where(valid, flow_mag.sum(axis=(1, 2)), np.nan)
+        table[metric_key("flow", "temporal_correlation", clip=True)] = temporal_correlation(
+            sal.sum(axis=(1, 2)), flow_mass
+        )
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        _check_shape(sal, mask, "mask")
+        _add_frames(table, "mask", [_mask_metrics(s, m, top_k) for s, m in zip(sal, mask)])
+    return table
+
+
+def _check_shape(sal: np.ndarray, reference: np.ndarray, name: str) -> None:
+    if sal.ndim != 3 or reference.shape != sal.shape:
+        raise ValueError(f"saliency {sal.shape} and {name} {reference.shape} must both be (T, H, W)")
+
+
+def patch_ranking(sal: np.ndarray, patch: int) -> np.ndarray:
+    """Patches ordered by descending mean saliency (most salient first; ties by position).
+
+    Edge patches smaller than ``patch`` are averaged over the pixels they hold.
+
+    Args:
+        sal: (T, H, W) saliency.
+        patch: side of the square patches in pixels.
+
+    Returns:
+        (N, 3) int64 rows (t, i, j): frame, patch row, patch column;
+        the patch covers rows i*patch:(i+1)*patch and columns j*patch:(j+1)*patch.
+    """
+    sal = np.asarray(sal, dtype=np.float64)
+    frames, height, width = sal.shape
+    rows, cols = -(-height // patch), -(-width // patch)
+    padded = np.full((frames, rows * patch, cols * patch), np.nan)
+    padded[:, :height, :width] = sal
+    blocks = padded.reshape(frames, rows, patch, cols, patch)
+    means = np.nanmean(blocks, axis=(2, 4))
+    order = np.argsort(-means.ravel(), kind="stable")
+    return np.stack(np.unravel_index(order, means.shape), axis=1).astype(np.int64)
+
+
+def deletion_order(sal_frame: np.ndarray, patch: int) -> np.ndarray:
+    """Patches of one (H, W) frame by descending mean saliency: (N, 2) rows (i, j)."""
+    return patch_ranking(np.asarray(sal_frame)[None], patch)[:, 1:]
+
+
+def patches_to_mask(patches: np.ndarray, shape: tuple[int, int, int], patch: int) -> np.ndarray:
+    """(K, 3) (t, i, j) patch indices -> (T, H, W) bool mask of the pixels they cover."""
+    mask = np.zeros(shape, dtype=bool)
+    for t, i, j in np.asarray(patches, dtype=np.int64).reshape(-1, 3):
+        mask[t, i * patch : (i + 1) * patch, j * patch : (j + 1) * patch] = True
+    return mask
