@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import os
 import pickle
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,7 +109,7 @@ def read_payload(path) -> dict:
             f"{name} contains Python objects that could run code when loaded; it was refused (weights_only). "
             f"Details: {str(exc).splitlines()[0][:200]}"
         ) from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any other failure means: not a readable checkpoint
         raise CheckpointError(f"{name} is not a readable PyTorch checkpoint (truncated or another kind of file): "
                               f"{str(exc).splitlines()[0][:200]}") from None
     if not isinstance(payload, dict):

@@ -120,6 +120,8 @@ def train(train_set: Dataset, val_set: Dataset, classes: list[str], spec: InputS
     for epoch in tqdm(range(start, cfg.epochs), desc="epochs", unit="epoch", initial=start, total=cfg.epochs):
         t0 = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
+        if hasattr(train_set, "set_epoch"):
+            train_set.set_epoch(epoch)
         tr_loss, tr_acc = run_epoch(model, train_loader, device, optimizer, scaler, cfg.amp, f"train {epoch + 1}")
         va_loss, va_acc = run_epoch(model, val_loader, device, desc=f"val {epoch + 1}")
         if scheduler is not None:

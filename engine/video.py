@@ -325,3 +325,45 @@ def resize_masks(masks: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.stack(
         [cv2.resize(m.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0 for m in masks]
     )
+
+
+def iter_windows(
+    path: str | os.PathLike, num_frames: int, frame_step: int = 1, stride: int | None = None, max_side: int | None = 480
+):
+    """Sliding windows over a video, decoded in one sequential pass with bounded memory.
+
+    Window k holds source frames ``k*stride + j*frame_step`` for j < num_frames; only
+    the last ``num_frames`` sampled frames are kept, so memory does not grow with length.
+
+    Args:
+        path: the video.
+        num_frames: T frames per window.
+        frame_step: source frames between two sampled frames.
+        stride: source frames between window starts; rounded up to a multiple of frame_step.
+
+    Yields:
+        (indices (T,), frames (T, H, W, 3) uint8 RGB).
+    """
+    from collections import deque
+
+    frame_step = max(1, int(frame_step))
+    stride = max(frame_step, int(stride or frame_step))
+    stride = -(-stride // frame_step) * frame_step
+    cap = _open(path)
+    recent: deque = deque(maxlen=num_frames)
+    index = 0
+    try:
+        while cap.grab():
+            if index % frame_step == 0:
+                ok, frame = cap.retrieve()
+                if not ok or frame is None:
+                    raise VideoError(f"{os.path.basename(str(path))}: frame {index} cannot be decoded.")
+                recent.append((index, to_rgb(frame, max_side)))
+                start = recent[0][0]
+                if len(recent) == num_frames and start % stride == 0:
+                    yield np.array([i for i, _ in recent]), np.stack([f for _, f in recent])
+            index += 1
+    finally:
+        cap.release()
+    if index == 0:
+        raise VideoError(f"{os.path.basename(str(path))} has no readable frame.")

@@ -1,0 +1,46 @@
+"""``python -m engine classify CLIP...``: label and class probabilities."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from tqdm import tqdm
+
+from engine.commands.common import add_checkpoint_argument, add_device_argument, load_model
+
+HELP = "Classify clips (default: the bundled model); --window for labels over a long video."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("clips", nargs="+", help="video files")
+    add_checkpoint_argument(p)
+    add_device_argument(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--window", type=float, default=0.0, help="sliding-window mode: window length in seconds")
+    p.add_argument("--stride", type=float, default=1.0, help="seconds between window starts")
+
+
+def main(args: argparse.Namespace) -> int:
+    from engine.inference import classify_file, classify_windows
+
+    loaded = load_model(args)
+    classes = loaded.meta.classes
+    rows = []
+    for path in tqdm(args.clips, desc="classify", unit="clip", disable=len(args.clips) < 3):
+        if args.window > 0:
+            for pred in classify_windows(loaded, path, args.window, args.stride):
+                rows.append({"clip": path, **pred.as_dict()})
+        else:
+            rows.append({"clip": path, **classify_file(loaded, path).as_dict()})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = max(len(r["clip"]) for r in rows)
+    head = f"{'clip':<{width}}  {'time (s)':>13}  {'label':<10} " + " ".join(f"{c:>9}" for c in classes)
+    print(head)
+    for r in rows:
+        span = f"{r['start_s']:6.2f}-{r['end_s']:6.2f}"
+        probs = " ".join(f"{r['probabilities'][c]:9.4f}" for c in classes)
+        print(f"{r['clip']:<{width}}  {span:>13}  {r['label']:<10} {probs}")
+    return 0
