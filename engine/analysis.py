@@ -1,0 +1,132 @@
+"""One clip, end to end: prediction, saliency, flow on the same frames, agreement.
+
+This is the single entry point the CLI, the app and the study share, so every
+front end computes the same thing the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.checkpoint import LoadedModel
+from engine.flow import Flow, compute_flow
+from engine.metrics import agreement_table
+from engine.saliency import SaliencyResult, explain, save_result
+from engine.video import Clip, clip_to_tensor, resize_masks
+
+
+@dataclass
+class Analysis:
+    """Everything computed for one clip under one method.
+
+    Attributes:
+        clip: the sampled frames (display resolution) and their source indices.
+        result: the saliency result (attributions at model resolution).
+        flow: optical flow of the same frames at model resolution.
+        masks: (T, h, w) ground-truth masks at model resolution, or None.
+        metrics: agreement table (see :func:`engine.metrics.agreement_table`) of the abs display map.
+        info: checkpoint and clip provenance.
+    """
+
+    clip: Clip
+    result: SaliencyResult
+    flow: Flow
+    masks: np.ndarray | None
+    metrics: dict
+    info: dict = field(default_factory=dict)
+
+    def clip_metrics(self) -> dict[str, float]:
+        """Per-clip metric values (keys ending in '.clip', suffix removed)."""
+        return {k[: -len(".clip")]: float(v) for k, v in self.metrics.items() if k.endswith(".clip")}
+
+    def frame_metrics(self) -> dict[str, np.ndarray]:
+        """Per-frame metric arrays (T,)."""
+        return {k: np.asarray(v) for k, v in self.metrics.items() if not k.endswith(".clip")}
+
+
+def analyse_clip(
+    loaded: LoadedModel,
+    clip: Clip,
+    method: str = "gradient",
+    *,
+    params: dict | None = None,
+    target: int | str | None = None,
+    baseline: str = "blur",
+    flow_method: str = "farneback",
+    camera: str = "none",
+    seed: int = 0,
+    on_progress: Callable[[str, float], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Analysis:
+    """Classifies ``clip``, explains it with ``method`` and compares the map with flow (and masks).
+
+    Args:
+        loaded: the checkpoint's model on its device.
+        clip: T frames (T must equal the checkpoint's frame count).
+        method: registered saliency method.
+        params: method parameters.
+        target: class index or name; the prediction when None.
+        baseline: baseline of path/perturbation methods.
+        flow_method: key of ``engine.flow.FLOW_METHODS``.
+        camera: camera-motion compensation: "none", "median" or "similarity".
+        seed: seed of stochastic methods.
+        on_progress: callback(stage, fraction).
+        cancel: Event that stops the computation.
+    """
+    spec = loaded.meta.input_spec
+    if clip.num_frames != spec.num_frames:
+        from engine.errors import UserError
+
+        raise UserError(f"The clip has {clip.num_frames} frames but the model expects {spec.num_frames}.")
+    x = clip_to_tensor(clip, spec).to(loaded.device)
+    result = explain(loaded.model, x, method, spec=spec, classes=loaded.meta.classes, params=params, target=target,
+                     baseline=baseline, seed=seed, on_progress=on_progress, cancel=cancel)
+    if on_progress:
+        on_progress("optical flow", 0.0)
+    flow = compute_flow(clip.frames, flow_method, size=(spec.height, spec.width), compensate_camera=camera)
+    masks = None if clip.masks is None else resize_masks(clip.masks, spec.height, spec.width)
+    metrics = agreement_table(result.display("abs"), flow.magnitude, masks, flow_valid=flow.valid)
+    info = {"checkpoint": loaded.meta.path, "checkpoint_sha256": loaded.meta.sha256, "model": loaded.meta.model_name,
+            "clip": clip.path, "frame_indices": clip.indices.tolist(), "fps": clip.fps,
+            "source_size": list(clip.source_size), "flow_method": flow_method, "camera": camera, "seed": seed}
+    return Analysis(clip, result, flow, masks, metrics, info)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that shape a result."""
+    import cv2
+
+    import engine
+
+    versions = {"engine": engine.__version__, "torch": torch.__version__, "numpy": np.__version__,
+                "opencv": cv2.__version__}
+    try:
+        import captum
+
+        versions["captum"] = captum.__version__
+    except ImportError:  # pragma: no cover - captum is a requirement
+        pass
+    return versions
+
+
+def save_analysis(path: str | Path, analysis: Analysis) -> Path:
+    """Writes one ``.npz``: attributions, display maps, timestep importance, flow, frames,
+    frame indices, probabilities, per-frame metrics and JSON metadata."""
+    arrays = {
+        "frames": analysis.clip.frames,
+        "frame_indices": analysis.clip.indices,
+        "flow": analysis.flow.fields.astype(np.float16),
+        "flow_valid": analysis.flow.valid,
+    }
+    if analysis.masks is not None:
+        arrays["masks"] = analysis.masks
+    arrays.update({f"metric.{k}": v.astype(np.float32) for k, v in analysis.frame_metrics().items()})
+    meta = {**analysis.info, "metrics": analysis.clip_metrics(), "versions": library_versions(),
+            "label": analysis.clip.label}
+    return save_result(path, analysis.result, arrays, meta)
