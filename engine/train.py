@@ -68,7 +68,7 @@ def run_epoch(model, loader, device, optimizer=None, scaler=None, amp=False, des
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
                 scaler.update()
-            total_loss += float(loss) * len(y)
+            total_loss += float(loss.detach()) * len(y)
             correct += int((logits.argmax(1) == y).sum())
             count += len(y)
     return total_loss / max(count, 1), correct / max(count, 1)

@@ -12,7 +12,8 @@ HELP = "Write synthetic clips (KTH-like walking/running, or the up/down event ta
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", choices=("kth", "event"), default="kth", help="which data set (default kth)")
+    parser.add_argument("--task", choices=("kth", "event", "samples"), default="kth",
+                        help="kth (walking/running), event (up/down), or samples (the bundled demo clips)")
     parser.add_argument("--out", required=True, type=Path, help="output folder (one subfolder per class)")
     parser.add_argument("--per-class", type=int, default=25, help="clips per class (default 25)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives identical files")
@@ -32,7 +33,11 @@ def main(args: argparse.Namespace) -> int:
     if args.frames is not None and args.frames < 2:
         raise UserError(f"--frames must be at least 2, not {args.frames}.")
     progress = not args.no_progress
-    if args.task == "event":
+    if args.task == "samples":
+        from engine.synth.samples import write_sample_clips
+
+        paths = write_sample_clips(args.out, args.seed or 100, args.frames or 48)
+    elif args.task == "event":
         if args.classes:
             raise UserError("--classes applies to --task kth only; the event classes are up and down.")
         paths = generate_event_clips(args.out, args.per_class, args.seed, args.position,
