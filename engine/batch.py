@@ -20,7 +20,11 @@ EXECUTORS = ("local", "ray")
 
 @dataclass(frozen=True)
 class SaliencyTask:
-    """One clip under one method; everything needed to run it anywhere."""
+    """One clip under one method; everything needed to run it anywhere.
+
+    ``clip_path`` is a video file or a UCF101-style frame folder; ``start``/``stop``
+    (0-based, half-open) select a sub-sequence such as KTH's 00sequences.txt ranges.
+    """
 
     clip_path: str
     checkpoint: str
@@ -33,6 +37,8 @@ class SaliencyTask:
     camera: str = "none"
     seed: int = 0
     label: str | None = None
+    start: int = 0
+    stop: int | None = None
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -48,12 +54,12 @@ def run_task(task: SaliencyTask, device: str = "cpu") -> dict:
     out = Path(task.out_path)
     if not out.is_file():
         from engine.analysis import analyse_clip, save_analysis
-        from engine.video import read_clip
+        from engine.data import ClipRecord, read_record
 
         loaded = _cached_model(task.checkpoint, device)
-        clip = read_clip(task.clip_path, loaded.meta.input_spec.num_frames)
-        if task.label and not clip.label:
-            clip.label = task.label
+        record = ClipRecord(task.clip_path, task.label or "", "", Path(task.clip_path).stem, task.start, task.stop)
+        clip = read_record(record, loaded.meta.input_spec.num_frames)
+        clip.label = task.label or clip.meta.get("label") or None
         analysis = analyse_clip(loaded, clip, task.method, params=dict(task.params), target=task.target,
                                 baseline=task.baseline, flow_method=task.flow_method, camera=task.camera,
                                 seed=task.seed)

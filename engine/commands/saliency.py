@@ -1,0 +1,227 @@
+"""``python -m engine saliency``: explain one clip, or every clip of a data set under several methods.
+
+One clip::
+
+    python -m engine saliency clip.avi --method integrated_gradients --param n_steps=32 --out result.npz
+
+A data set (resumable: finished result files are read back, not recomputed)::
+
+    python -m engine saliency --data DIR --methods gradient,gradcam --out results/ --workers 2
+
+writes ``results/<method>/<clip key>.npz`` and ``results/summary.csv`` (one row per clip and method).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from engine.commands.common import (add_checkpoint_argument, add_data_arguments, add_device_argument, load_index,
+                                    load_model, resolve_device)
+from engine.errors import UserError
+
+HELP = "Saliency of a clip (or of a data set with --data) under a registered method; writes .npz results."
+SUMMARY_METRICS = ("flow.spearman", "flow.sim", "flow.auc", "flow.temporal_correlation", "mask.auc",
+                   "mask.pointing_ratio")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    # engine.saliency (captum) is imported only when the command runs, so building the parser stays fast.
+    from engine.batch import EXECUTORS
+    from engine.flow import CAMERA_MODELS, FLOW_METHODS
+
+    p.add_argument("clip", nargs="?", help="a video file (or use --data for a data set)")
+    p.add_argument("--method", default="gradient", help="a registered method (see --list-methods)")
+    p.add_argument("--methods", help="data-set mode: comma-separated methods (default: --method)")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="method parameter, repeatable (see --list-methods)")
+    p.add_argument("--list-methods", action="store_true", help="print the methods and their parameters, then exit")
+    p.add_argument("--target", help="class name or index to explain (default: the prediction)")
+    p.add_argument("--baseline", default="blur", help="baseline of path/perturbation methods: blur, median "
+                                                       "(static background), zero or black")
+    p.add_argument("--flow", default="farneback", choices=list(FLOW_METHODS), help="optical flow method")
+    p.add_argument("--camera", default="none", choices=list(CAMERA_MODELS), help="camera-motion compensation")
+    p.add_argument("--seed", type=int, default=0, help="seed of stochastic methods")
+    p.add_argument("--out", help="result .npz (one clip; default <clip>.<method>.npz) or folder (--data; "
+                                 "default results/)")
+    add_checkpoint_argument(p)
+    add_device_argument(p)
+    add_data_arguments(p)
+    p.add_argument("--subset", default="test", choices=["train", "val", "test", "all"], help="data-set subset")
+    p.add_argument("--limit", type=int, help="at most this many clips (data-set mode)")
+    p.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    p.add_argument("--executor", default="local", choices=EXECUTORS, help="run tasks here or on a Ray cluster")
+    p.add_argument("--address", help="Ray cluster address (default: start Ray locally)")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.list_methods:
+        print(describe_methods())
+        return 0
+    check_baseline(args.baseline)
+    if args.clip and args.data:
+        raise UserError("Give either one CLIP or --data DIR, not both.")
+    if args.data:
+        return run_dataset(args)
+    if not args.clip:
+        raise UserError("Give a video file (python -m engine saliency CLIP ...) or a data set with --data DIR.")
+    return run_clip(args)
+
+
+def check_baseline(name: str) -> None:
+    """UserError unless ``name`` is a known baseline."""
+    from engine.saliency.baselines import BASELINES
+
+    if name not in BASELINES:
+        raise UserError(f"Unknown baseline {name!r}; choose one of: {', '.join(BASELINES)}.")
+
+
+def describe_methods() -> str:
+    """Every registered method with its label, paper and parameter schema."""
+    from engine.saliency import get_method, list_methods
+
+    lines = []
+    for name in list_methods():
+        method = get_method(name)
+        lines.append(f"{name}: {method.label}\n    paper: {method.paper}")
+        for p in method.params:
+            allowed = (f"one of {', '.join(map(str, p.choices))}" if p.kind == "choice"
+                       else f"range [{_bound(p.low)}, {_bound(p.high)}]")
+            lines.append(f"    --param {p.name}=<{p.kind}>  default {p.default}, {allowed}. {p.help}")
+        if not method.params:
+            lines.append("    (no parameters)")
+    return "\n".join(lines)
+
+
+def _bound(value) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def parse_params(items: list[str]) -> dict[str, str]:
+    """["n_steps=32", ...] -> {"n_steps": "32"}; values are parsed later by each method's schema."""
+    params = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"--param expects NAME=VALUE, got {item!r}.")
+        params[name.strip()] = value.strip()
+    return params
+
+
+def params_for(method: str, params: dict[str, str], strict: bool) -> dict:
+    """Resolved, checked parameters of ``method``; with ``strict`` False, names it lacks are left out."""
+    from engine.saliency import get_method
+
+    entry = get_method(method)
+    own = {p.name for p in entry.params}
+    return entry.resolve(params if strict else {k: v for k, v in params.items() if k in own})
+
+
+class StageBar:
+    """A tqdm bar driven by ``on_progress(stage, fraction)``; a new stage restarts it."""
+
+    def __init__(self) -> None:
+        self.bar = tqdm(total=100, unit="%", bar_format="{desc:<28} {percentage:3.0f}%|{bar}| {elapsed}")
+        self.stage = ""
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if stage != self.stage:
+            self.stage = stage
+            self.bar.reset(total=100)
+            self.bar.set_description_str(stage)
+        self.bar.n = round(100 * min(max(fraction, 0.0), 1.0))
+        self.bar.refresh()
+
+    def close(self) -> None:
+        """Ends the bar (at 100%: the caller closes it when the work is done)."""
+        self.bar.n = 100
+        self.bar.refresh()
+        self.bar.close()
+
+
+def run_clip(args: argparse.Namespace) -> int:
+    """One clip: analyse, write the result file, print a summary."""
+    from engine.analysis import analyse_clip, save_analysis
+    from engine.video import read_clip
+
+    params = params_for(args.method, parse_params(args.param), strict=True)
+    out = Path(args.out) if args.out else Path(f"{Path(args.clip).stem}.{args.method}.npz")
+    if out.suffix != ".npz":
+        raise UserError(f"--out must name a .npz file, got {out}.")
+    loaded = load_model(args)
+    clip = read_clip(args.clip, loaded.meta.input_spec.num_frames)
+    bar = StageBar()
+    start = time.perf_counter()
+    try:
+        analysis = analyse_clip(loaded, clip, args.method, params=params, target=args.target,
+                                baseline=args.baseline, flow_method=args.flow, camera=args.camera, seed=args.seed,
+                                on_progress=bar)
+    finally:
+        bar.close()
+    save_analysis(out, analysis)
+    print_summary(analysis, time.perf_counter() - start, out)
+    return 0
+
+
+def print_summary(analysis, seconds: float, out: Path) -> None:
+    """Prediction, target, timing and the main clip metrics."""
+    result = analysis.result
+    probabilities = ", ".join(f"{c} {p:.3f}" for c, p in zip(result.classes, result.probabilities))
+    print(f"prediction: {result.classes[result.predicted]} ({probabilities})")
+    print(f"target:     {result.target_name}   method: {result.method} {result.params}")
+    print(f"time:       {seconds:.2f} s total, {result.diagnostics.get('seconds', float('nan')):.2f} s saliency "
+          f"on {result.diagnostics.get('device', '?')}")
+    metrics = analysis.clip_metrics()
+    shown = [f"{name} {metrics[name]:.3f}" for name in SUMMARY_METRICS if name in metrics]
+    if shown:
+        print(f"metrics:    {', '.join(shown)}")
+    print(f"wrote {out}")
+
+
+def run_dataset(args: argparse.Namespace) -> int:
+    """Every clip of a subset under every method, resumable; writes summary.csv."""
+    from engine.batch import run_tasks
+    from engine.checkpoint import load_checkpoint
+    from engine.render import write_rows_csv
+
+    methods = [m.strip() for m in (args.methods or args.method).split(",") if m.strip()]
+    given = parse_params(args.param)
+    resolved = {m: params_for(m, given, strict=len(methods) == 1) for m in methods}
+    unused = set(given) - {name for values in resolved.values() for name in values}
+    if unused:
+        raise UserError(f"No chosen method takes parameter {', '.join(sorted(unused))}.")
+    if not Path(args.checkpoint).is_file():
+        raise UserError(f"Checkpoint not found: {args.checkpoint}")
+    device = resolve_device(args.device)
+    classes = load_checkpoint(args.checkpoint, device="cpu").meta.classes
+    index = load_index(args, classes=args.classes or classes)
+    records = index.records if args.subset == "all" else index.subset(args.subset)
+    records = records[: args.limit] if args.limit else records
+    if not records:
+        raise UserError(f"No clips in the {args.subset} subset of {args.data}.")
+    out = Path(args.out or "results")
+    tasks = build_tasks(records, methods, resolved, args, out)
+    done = sum(Path(t.out_path).is_file() for t in tasks)
+    print(f"{len(records)} clips x {len(methods)} methods = {len(tasks)} tasks ({done} already done)")
+    rows = run_tasks(tasks, executor=args.executor, workers=args.workers, address=args.address,
+                     device=str(device))
+    summary = write_rows_csv(out / "summary.csv", rows)
+    print(f"wrote {len(rows)} rows to {summary}")
+    return 0
+
+
+def build_tasks(records, methods: list[str], params: dict[str, dict], args: argparse.Namespace, out: Path) -> list:
+    """One SaliencyTask per (record, method); output ``out/<method>/<record key>.npz``."""
+    from engine.batch import SaliencyTask
+
+    checkpoint = str(Path(args.checkpoint).resolve())
+    return [
+        SaliencyTask(clip_path=str(Path(r.source).resolve()), checkpoint=checkpoint, method=m,
+                     out_path=str((out / m / f"{r.key}.npz").resolve()), params=tuple(sorted(params[m].items())),
+                     target=args.target, baseline=args.baseline, flow_method=args.flow, camera=args.camera,
+                     seed=args.seed, label=r.label, start=r.start, stop=r.stop, extra={"key": r.key, "subset": r.subset})
+        for r in records for m in methods
+    ]
