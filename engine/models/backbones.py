@@ -17,12 +17,14 @@ BACKBONES = ("small", *RESNETS)
 
 
 class SmallCNN(nn.Module):
-    """Four stride-2 conv stages (conv-BN-ReLU), then global average pooling.
+    """Four stride-2 conv stages (conv-BN-ReLU), pooled to a 4x4 grid and flattened.
 
-    Each stage owns its ReLU module (no module is reused, which Captum's DeepLift needs).
+    Keeping the 4x4 layout (instead of global pooling) keeps where things are, so the
+    recurrent part can see displacement over time. Each stage owns its ReLU module
+    (no module is reused, which Captum's DeepLift needs).
     """
 
-    def __init__(self, *, in_channels: int = 1, widths: tuple[int, ...] = (16, 32, 48, 64)) -> None:
+    def __init__(self, *, in_channels: int = 1, widths: tuple[int, ...] = (16, 32, 48, 64), grid: int = 4) -> None:
         super().__init__()
         layers, prev = [], in_channels
         for width in widths:
@@ -35,8 +37,8 @@ class SmallCNN(nn.Module):
             )
             prev = width
         self.body = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.out_dim = prev
+        self.pool = nn.AdaptiveAvgPool2d(grid)
+        self.out_dim = prev * grid * grid
 
     @property
     def stages(self) -> dict[str, nn.Module]:

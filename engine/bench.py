@@ -1,0 +1,255 @@
+"""Benchmarks: structure-aware methods vs their one-at-a-time loops, IG efficiency, per-method times.
+
+Used by ``python -m engine bench``. Every row is a dict; the structure rows carry
+the largest absolute difference between the fast path and its reference loop,
+which must be ~0 (the speed-ups are exact).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.saliency import explain, get_method, list_methods
+from engine.saliency.context import SaliencyContext
+from engine.saliency.methods.temporal_occlusion import occlusion_logits_loop, occlusion_logits_structured
+from engine.saliency.methods.tsr import run_tsr
+from engine.saliency.structure import classify_sequences, fill_clip
+from engine.video import InputSpec, frames_to_tensor
+
+DEFAULT_CHECKPOINT = Path("assets/models/cnnlstm.pt")
+QUICK_SPEC = InputSpec(num_frames=4, height=16, width=16)
+QUICK_CONFIG = {"proj_dim": 8, "hidden_size": 8}
+
+
+@dataclass
+class BenchModel:
+    """The model under test and what it expects."""
+
+    model: torch.nn.Module
+    spec: InputSpec
+    classes: list[str]
+    note: str
+
+
+def machine_info(device: torch.device) -> dict:
+    """CPU model, cores, torch version and device."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in info if ln.startswith("model name")), cpu)
+    except OSError:
+        pass
+    described = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "device": f"{device} ({described})"}
+
+
+def load_bench_model(checkpoint: str | None, device: torch.device, quick: bool) -> BenchModel:
+    """The checkpoint (default: the bundled cnnlstm), else an untrained cnnlstm (tiny with ``quick``)."""
+    from engine.models import get_model
+
+    if quick:
+        model = _seeded(lambda: get_model("cnnlstm", **QUICK_CONFIG))
+        return BenchModel(model.to(device).eval(), QUICK_SPEC, ["walking", "running"], "quick: tiny untrained cnnlstm")
+    path = Path(checkpoint) if checkpoint else DEFAULT_CHECKPOINT
+    if path.is_file():
+        from engine.checkpoint import load_checkpoint
+
+        loaded = load_checkpoint(path, device=device)
+        return BenchModel(loaded.model, loaded.meta.input_spec, loaded.meta.classes, f"checkpoint {path}")
+    if checkpoint:
+        from engine.errors import UserError
+
+        raise UserError(f"Checkpoint not found: {checkpoint}")
+    model = _seeded(lambda: get_model("cnnlstm"))
+    return BenchModel(model.to(device).eval(), InputSpec(), ["walking", "running"],
+                      f"{DEFAULT_CHECKPOINT} not found: untrained cnnlstm (seed 0), InputSpec()")
+
+
+def _seeded(build):
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return build()
+
+
+def bench_clip(spec: InputSpec, clip_path: str | None, seed: int = 0) -> tuple[np.ndarray, str]:
+    """(T, H, W, 3) uint8 frames: the given video, a synthetic running clip, or a moving block."""
+    if clip_path:
+        from engine.video import read_clip
+
+        return read_clip(clip_path, spec.num_frames).frames, f"clip {clip_path}"
+    try:
+        synth = importlib.import_module("engine.synth")
+        gray, _masks, _meta = synth.render_clip("running", seed, spec.num_frames)
+        return np.repeat(gray[..., None], 3, axis=-1), "synthetic running clip (engine.synth, seed 0)"
+    except (ImportError, AttributeError):
+        frames = np.full((spec.num_frames, 120, 160, 3), 180, dtype=np.uint8)
+        for t in range(spec.num_frames):
+            left = 10 + 6 * t
+            frames[t, 40:100, left : left + 20] = 40
+        return frames, "moving dark block (engine.synth not available)"
+
+
+def best_time(fn, repeats: int, device: torch.device):
+    """(fastest seconds over ``repeats`` calls, last result)."""
+    best, result = float("inf"), None
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        result = fn()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def comparison_row(name: str, fast, loop, repeats: int, device: torch.device) -> dict:
+    """Times a structure-aware function and its reference loop; both return tensors to compare."""
+    fast()  # warm-up: first-call allocations and kernel selection are not the method's cost
+    fast_s, fast_out = best_time(fast, repeats, device)
+    loop_s, loop_out = best_time(loop, repeats, device)
+    diff = float((fast_out - loop_out).abs().max())
+    scale = float(loop_out.abs().max())
+    return {"kind": "structure", "name": name, "batched_s": fast_s, "loop_s": loop_s, "ratio": loop_s / fast_s,
+            "max_abs_diff": diff, "max_abs_value": scale}
+
+
+def _deletion_loop(model, x, fill_x, order) -> torch.Tensor:
+    """Reference temporal deletion curve: one full forward pass per point."""
+    logits = []
+    with torch.no_grad():
+        for k in range(len(order) + 1):
+            variant = x.clone()
+            variant[0, order[:k]] = fill_x[0, order[:k]]
+            logits.append(model(variant)[0])
+    return torch.stack(logits)
+
+
+def _deletion_structured(model, x, fill_x, order) -> torch.Tensor:
+    with torch.no_grad():
+        feats, fill_feats = model.frame_features(x)[0], model.frame_features(fill_x)[0]
+    rank = torch.empty(len(order), dtype=torch.long, device=x.device)
+    rank[order] = torch.arange(len(order), device=x.device)
+    removed = rank.unsqueeze(0) < torch.arange(len(order) + 1, device=x.device).unsqueeze(1)
+    return classify_sequences(model, feats, fill_feats, removed)
+
+
+def structure_rows(bench: BenchModel, x: torch.Tensor, repeats: int) -> list[dict]:
+    """Structure-aware paths vs their loops: temporal occlusion, TSR (gradient, input x gradient), deletion."""
+    model, device = bench.model, x.device
+    batch = x.unsqueeze(0)
+    with torch.no_grad():
+        target = int(model(batch).argmax(1))
+    ctx = SaliencyContext(model, batch, target, bench.spec)
+    fill_x = fill_clip(batch, "blur", bench.spec)
+    order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(0)).to(device)
+    rows = [comparison_row("temporal occlusion (logits)", lambda: occlusion_logits_structured(model, batch, fill_x)[1],
+                           lambda: occlusion_logits_loop(model, batch, fill_x)[1], repeats, device),
+            comparison_row("temporal deletion curve (logits)",
+                           lambda: _deletion_structured(model, batch, fill_x, order),
+                           lambda: _deletion_loop(model, batch, fill_x, order), repeats, device)]
+    for base in ("gradient", "input_x_gradient"):
+        def tsr(structured: bool, base=base):
+            return run_tsr(ctx, base=base, time_threshold=1.0, patch=8, fill="blur", structured=structured).attributions
+
+        rows.append(comparison_row(f"TSR over {base}", lambda: tsr(True), lambda: tsr(False), repeats, device))
+    return rows
+
+
+def ig_row(bench: BenchModel, x: torch.Tensor, repeats: int) -> list[dict]:
+    """IG with its default steps vs n_steps x (one forward+backward per sample, batched as IG batches)."""
+    if "integrated_gradients" not in list_methods():
+        return []
+    defaults = get_method("integrated_gradients").defaults()
+    steps, batch_size = int(defaults["n_steps"]), int(defaults.get("internal_batch_size", defaults["n_steps"]))
+    device = x.device
+
+    def run_ig():
+        return explain(bench.model, x, "integrated_gradients", spec=bench.spec, classes=bench.classes)
+
+    def forward_backward():
+        batch = x.unsqueeze(0).repeat(min(steps, batch_size), 1, 1, 1, 1).requires_grad_(True)
+        with torch.enable_grad():
+            torch.autograd.grad(bench.model(batch)[:, 0].sum(), batch)
+
+    ig_s, _ = best_time(run_ig, repeats, device)
+    unit_s, _ = best_time(forward_backward, repeats, device)
+    ideal = steps * unit_s / min(steps, batch_size)
+    return [{"kind": "ig", "name": f"integrated gradients, {steps} steps", "seconds": ig_s,
+             "ideal_s": ideal, "ratio": ig_s / ideal}]
+
+
+def method_rows(bench: BenchModel, x: torch.Tensor, frames: np.ndarray) -> list[dict]:
+    """End-to-end ``explain`` seconds of every registered method with its defaults, and flow time."""
+    rows = []
+    for name in list_methods():
+        start = time.perf_counter()
+        explain(bench.model, x, name, spec=bench.spec, classes=bench.classes)
+        rows.append({"kind": "method", "name": name, "seconds": time.perf_counter() - start})
+    flow = importlib.import_module("engine.flow")
+    if hasattr(flow, "compute_flow"):
+        start = time.perf_counter()
+        flow.compute_flow(frames, size=(bench.spec.height, bench.spec.width))
+        rows.append({"kind": "method", "name": "optical flow (farneback)", "seconds": time.perf_counter() - start})
+    return rows
+
+
+def run_bench(*, checkpoint: str | None = None, clip: str | None = None, device: str = "cpu", repeats: int = 1,
+              quick: bool = False, methods: bool = True) -> dict:
+    """All benchmark rows plus the machine and notes.
+
+    Returns:
+        {"machine": dict, "notes": [str], "rows": [dict]}: rows of kind "structure" (batched_s, loop_s,
+        ratio, max_abs_diff, max_abs_value), "ig" (seconds, ideal_s, ratio) and "method" (seconds).
+    """
+    torch_device = torch.device(device)
+    bench = load_bench_model(checkpoint, torch_device, quick)
+    frames, clip_note = bench_clip(bench.spec, clip)
+    x = frames_to_tensor(frames, bench.spec).to(torch_device)
+    notes = [bench.note, clip_note, f"input {tuple(x.shape)} (T, C, H, W)",
+             f"{sum(p.numel() for p in bench.model.parameters())} parameters"]
+    rows = structure_rows(bench, x, repeats) + ig_row(bench, x, repeats)
+    if methods and not quick:  # --quick is a smoke test: the structure and IG rows only
+        rows += method_rows(bench, x, frames)
+    return {"machine": machine_info(torch_device), "notes": notes, "rows": rows}
+
+
+def format_report(report: dict, markdown: bool = False) -> str:
+    """The report as plain-text or Markdown tables."""
+    sections = [
+        ("structure", ("name", "batched_s", "loop_s", "ratio", "max_abs_diff"),
+         ("structure-aware vs loop", "batched s", "loop s", "speed-up", "max abs diff")),
+        ("ig", ("name", "seconds", "ideal_s", "ratio"), ("IG efficiency", "IG s", "n x fwd+bwd s", "ratio")),
+        ("method", ("name", "seconds"), ("method (explain, defaults)", "seconds")),
+    ]
+    lines = [", ".join(f"{k}: {v}" for k, v in report["machine"].items()), *report["notes"], ""]
+    for kind, keys, titles in sections:
+        rows = [r for r in report["rows"] if r["kind"] == kind]
+        if rows:
+            lines += _table([[_cell(r[k]) for k in keys] for r in rows], titles, markdown) + [""]
+    return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.2e}" if value != 0 and (abs(value) < 1e-3) else f"{value:.3f}"
+    return str(value)
+
+
+def _table(rows: list[list[str]], titles: tuple[str, ...], markdown: bool) -> list[str]:
+    if markdown:
+        header = ["| " + " | ".join(titles) + " |", "|" + "---|" * len(titles)]
+        return header + ["| " + " | ".join(r) + " |" for r in rows]
+    widths = [max(len(t), *(len(r[i]) for r in rows)) for i, t in enumerate(titles)]
+
+    def render(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    return [render(list(titles)), render(["-" * w for w in widths])] + [render(r) for r in rows]
