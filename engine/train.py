@@ -33,7 +33,7 @@ class TrainConfig:
     model_config: dict = field(default_factory=dict)
     epochs: int = 10
     batch_size: int = 16
-    lr: float = 3e-3
+    lr: float = 1e-3
     weight_decay: float = 1e-4
     seed: int = 0
     device: str = "cpu"

@@ -32,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-classes", "--n_classes", dest="n_classes", type=int, help="check the class count")
     p.add_argument("--epochs", "--n_epochs", dest="epochs", type=int, default=12)
     p.add_argument("--batch-size", "--batch_size", dest="batch_size", type=int, default=16)
-    p.add_argument("--lr", "--lr_rate", dest="lr", type=float, default=3e-3)
+    p.add_argument("--lr", "--lr_rate", dest="lr", type=float, default=1e-3)
     p.add_argument("--weight-decay", "--weight_decay", dest="weight_decay", type=float, default=1e-4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
