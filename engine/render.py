@@ -26,7 +26,6 @@ from engine.overlay import clip_scale, colorize, overlay
 
 DPI = 100
 GRID_ROWS = ("frame", "saliency", "flow")
-VIDEO_FOURCC = {".webm": "VP80", ".avi": "MJPG", ".mp4": "mp4v"}
 
 
 @dataclass(frozen=True)
@@ -288,29 +287,6 @@ def _label(image: np.ndarray, text: str) -> None:
     """Writes white text with a dark outline in the top-left corner (in place)."""
     for colour, thickness in (((0, 0, 0), 3), ((255, 255, 255), 1)):
         cv2.putText(image, text, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, thickness, cv2.LINE_AA)
-
-
-def write_video(path: str | Path, frames: np.ndarray, fps: float = 4.0) -> Path:
-    """Writes (T, H, W, 3) uint8 RGB frames: VP8 for .webm (plays in Chromium), MJPG .avi, mp4v .mp4.
-
-    Raises:
-        UserError: unknown extension, or OpenCV cannot open a writer.
-    """
-    path = Path(path)
-    fourcc = VIDEO_FOURCC.get(path.suffix.lower())
-    if fourcc is None:
-        raise UserError(f"Cannot write {path.name}: use one of {', '.join(VIDEO_FOURCC)}.")
-    height, width = frames.shape[1:3]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), float(fps), (width, height))
-    if not writer.isOpened():
-        raise UserError(f"OpenCV cannot write {fourcc} video to {path}.")
-    try:
-        for frame in frames:
-            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-    finally:
-        writer.release()
-    return path
 
 
 def write_png(path: str | Path, image: np.ndarray) -> Path:

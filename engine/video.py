@@ -27,6 +27,7 @@ from engine.errors import UserError
 
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".gif", ".m4v", ".mpg", ".mpeg")
 MAX_VIDEO_BYTES = 2 * 1024**3
+VIDEO_FOURCC = {".webm": "VP80", ".avi": "MJPG", ".mp4": "mp4v"}
 
 
 class VideoError(UserError, ValueError):
@@ -367,3 +368,26 @@ def iter_windows(
         cap.release()
     if index == 0:
         raise VideoError(f"{os.path.basename(str(path))} has no readable frame.")
+
+
+def write_video(path: str | os.PathLike, frames: np.ndarray, fps: float = 25.0) -> Path:
+    """Writes (T, H, W, 3) uint8 RGB or (T, H, W) grayscale frames: VP8 for .webm (plays in Chromium), MJPG .avi, mp4v .mp4.
+
+    Raises:
+        UserError: unknown extension, or OpenCV cannot open a writer.
+    """
+    path = Path(path)
+    fourcc = VIDEO_FOURCC.get(path.suffix.lower())
+    if fourcc is None:
+        raise UserError(f"Cannot write {path.name}: use one of {', '.join(VIDEO_FOURCC)}.")
+    height, width = frames.shape[1:3]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), float(fps), (width, height))
+    if not writer.isOpened():
+        raise UserError(f"OpenCV cannot write {fourcc} video to {path}.")
+    try:
+        for frame in frames:
+            writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR if frame.ndim == 2 else cv2.COLOR_RGB2BGR))
+    finally:
+        writer.release()
+    return path

@@ -31,7 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from engine.render import (make_panels, render_feature_time, render_grid, render_timestep_importance,
-                               video_frames, write_png, write_rows_csv, write_video)
+                               video_frames, write_png, write_rows_csv)
+    from engine.video import write_video
 
     from engine.saliency import REDUCTIONS
 

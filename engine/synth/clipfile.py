@@ -11,11 +11,10 @@ import json
 import zipfile
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from engine.errors import UserError
-from engine.video import mask_sidecar_path
+from engine.video import mask_sidecar_path, write_video
 
 FPS = 25.0
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -36,24 +35,6 @@ def write_sidecar(video_path: Path, masks: np.ndarray, meta: dict) -> Path:
             info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, _npy_bytes(array))
-    return path
-
-
-def write_video(path: Path, frames: np.ndarray, fps: float = FPS) -> Path:
-    """Writes (N, H, W) uint8 grayscale frames as an MJPG .avi (three equal channels).
-
-    Raises:
-        UserError: OpenCV cannot open a writer at ``path``.
-    """
-    height, width = frames.shape[1:3]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height), True)
-    if not writer.isOpened():
-        raise UserError(f"Cannot write a video at {path}: check that the folder is writable.")
-    try:
-        for frame in frames:
-            writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
-    finally:
-        writer.release()
     return path
 
 

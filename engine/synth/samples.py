@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from engine.errors import UserError
 from engine.synth.clipfile import FPS, write_sidecar
 from engine.synth.kth import render_clip
+from engine.video import write_video
 
 SAMPLES = (
     ("walking_right", "walking", "right", "d1"),
@@ -36,20 +36,6 @@ def find_sample(label: str, direction: str, scenario: str, seed: int, num_frames
     raise UserError(f"No {label} {direction} clip found in {tries} seeds from {seed}.")
 
 
-def write_webm(path: Path, frames: np.ndarray, fps: float = FPS) -> Path:
-    """(N, H, W) uint8 grayscale -> VP8 .webm."""
-    height, width = frames.shape[1:3]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), fps, (width, height), True)
-    if not writer.isOpened():
-        raise UserError(f"Cannot write a VP8 video at {path}.")
-    try:
-        for frame in frames:
-            writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
-    finally:
-        writer.release()
-    return path
-
-
 def write_sample_clips(out_dir: str | Path, seed: int = 100, num_frames: int = 48) -> list[Path]:
     """Writes the sample clips (see ``SAMPLES``) and their mask sidecars to ``out_dir``."""
     out = Path(out_dir)
@@ -57,7 +43,7 @@ def write_sample_clips(out_dir: str | Path, seed: int = 100, num_frames: int = 4
     paths = []
     for index, (name, label, direction, scenario) in enumerate(SAMPLES):
         frames, masks, meta = find_sample(label, direction, scenario, seed + 1000 * index, num_frames)
-        path = write_webm(out / f"{name}.webm", frames)
+        path = write_video(out / f"{name}.webm", frames, FPS)
         write_sidecar(path, masks, meta)
         paths.append(path)
     return paths
