@@ -1,0 +1,100 @@
+"""Compare: one clip under several methods on one frame control; two checkpoints' time-step importance."""
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from engine import plots
+from engine.analysis import analyse_clip
+from engine.saliency import get_method, list_methods
+from ui import cache, routing, scrubber, widgets
+
+P = "compare"
+routing.require_app(P)
+DEFAULT_METHODS = ["gradient", "input_x_gradient", "gradcam"]
+SUMMARY = {"flow.pearson": "Pearson vs flow", "flow.sim": "SIM vs flow", "mask.pointing_mass": "Energy in mask",
+           "mask.auc": "AUC vs mask"}
+st.title("Compare")
+
+with st.sidebar:
+    device = widgets.device_picker(P)
+    loaded = widgets.checkpoint_picker(P, device, label="Checkpoint A")
+    picked = widgets.clip_picker(P, loaded.meta.input_spec.num_frames) if loaded is not None else None
+    names = list_methods()
+    methods = st.multiselect("Methods", names, [m for m in DEFAULT_METHODS if m in names], key=f"{P}_methods",
+                             format_func=lambda n: get_method(n).label, max_selections=6)
+if loaded is None or picked is None:
+    st.info("Choose a checkpoint and a clip in the sidebar to compare.")
+    st.stop()
+clip, clip_digest = picked
+
+
+def run(model, method: str, the_clip, digest: str):
+    """One analysis with the method's default parameters, cached and stoppable."""
+    key = ("analysis", model.meta.sha256, str(model.device), digest,
+           repr(sorted(dict(method=method, params={}, target=None, baseline="blur", flow_method="farneback",
+                            camera="none", seed=0).items())))
+    label = f"{get_method(method).label} · {Path(model.meta.path).stem}"
+    return widgets.compute_or_stop(P, key, lambda p, c: analyse_clip(cache.private_copy(model), the_clip, method,
+                                                                     on_progress=p, cancel=c), label), key
+
+
+st.subheader("Methods on one clip")
+if not methods:
+    st.info("Choose at least one method in the sidebar.")
+    st.stop()
+results = {m: run(loaded, m, clip, clip_digest) for m in methods}
+results = {m: r for m, r in results.items() if r[0] is not None}
+
+
+def grid():
+    opacity = st.slider("Opacity", 0.0, 1.0, 0.6, 0.05, key=f"{P}_opacity")
+    t = scrubber.frame_control(P, clip.num_frames)
+    st.markdown(f"**Frame {t + 1} / {clip.num_frames}** · source frame {int(clip.indices[t])}")
+    for col, (method, (analysis, key)) in zip(st.columns(len(results)), results.items()):
+        panels = cache.panel_images(key, "abs", "inferno", opacity, "wheel", False, False, _analysis=analysis)
+        col.image(panels["png"]["overlay"][t], caption=get_method(method).label, width="stretch", output_format="PNG")
+
+
+if results:
+    scrubber.fragment(grid, P)()
+    rows = []
+    for method, (analysis, _) in results.items():
+        res, values = analysis.result, analysis.clip_metrics()
+        row = {"method": get_method(method).label, "prediction": res.classes[res.predicted],
+               "p(target)": round(float(res.probabilities[res.target]), 3), "seconds": res.diagnostics.get("seconds")}
+        row |= {label: round(values[k], 3) for k, label in SUMMARY.items() if k in values}
+        rows.append(row)
+    st.dataframe(rows, hide_index=True)
+
+st.subheader("Two checkpoints on one clip")
+st.caption("Where does each model's saliency sit in time? A last-step LSTM piles it onto the last frames; "
+           "the input-cell attention model spreads it over the clip.")
+with st.sidebar:
+    other = widgets.checkpoint_picker(f"{P}_b", device, label="Checkpoint B", index=1, allow_upload=False)
+    shared_method = st.selectbox("Method for the checkpoints", names, index=names.index("gradient"),
+                                 format_func=lambda n: get_method(n).label, key=f"{P}_b_method")
+if other is None:
+    st.stop()
+curves, table = {}, []
+for model in (loaded, other):
+    frames = model.meta.input_spec.num_frames
+    the_clip = clip
+    if frames != clip.num_frames:
+        if not Path(clip.path).is_file():
+            st.error(f"{Path(model.meta.path).name} expects {frames} frames; choose a sample or data-folder clip.")
+            continue
+        the_clip = cache.read_clip_file(clip.path, clip_digest, frames)
+    analysis, _ = run(model, shared_method, the_clip, clip_digest)
+    if analysis is None:
+        continue
+    name = f"{model.meta.model_name} ({Path(model.meta.path).stem})"
+    curves[name] = importance = analysis.result.timestep_importance()
+    quarter = max(1, len(importance) // 4)
+    table.append({"checkpoint": name, "prediction": analysis.result.classes[analysis.result.predicted],
+                  "first quarter share": round(float(np.sum(importance[:quarter])), 3),
+                  "last quarter share": round(float(np.sum(importance[-quarter:])), 3)})
+if curves:
+    st.plotly_chart(plots.importance_curves(curves), key=f"{P}_curves")
+    st.dataframe(table, hide_index=True)

@@ -1,0 +1,120 @@
+"""Explore: one clip, one method; prediction, scrubbable saliency beside optical flow, agreement, downloads."""
+
+import tempfile
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from engine import appstate, plots
+from engine.analysis import analyse_clip, save_analysis
+from engine.flow import CAMERA_MODELS, FLOW_METHODS
+from engine.overlay import COLORMAPS
+from engine.saliency import REDUCTIONS, get_method
+from engine.saliency.baselines import BASELINES
+from ui import cache, routing, scrubber, widgets
+
+P = "explore"
+routing.require_app(P)
+st.title("Explore")
+
+with st.sidebar:
+    device = widgets.device_picker(P)
+    loaded = widgets.checkpoint_picker(P, device)
+    if loaded is not None:
+        with st.expander("Checkpoint card"):
+            widgets.checkpoint_card(loaded)
+    picked = widgets.clip_picker(P, loaded.meta.input_spec.num_frames) if loaded is not None else None
+    method, params = widgets.method_picker(P)
+    target = widgets.target_picker(P, loaded.meta.classes if loaded is not None else [])
+    flow_method = st.selectbox("Optical flow", list(FLOW_METHODS), format_func=FLOW_METHODS.get, key=f"{P}_flow")
+    with st.expander("More settings"):
+        camera = st.selectbox("Camera motion", list(CAMERA_MODELS), format_func=CAMERA_MODELS.get, key=f"{P}_camera")
+        baseline = st.selectbox("Baseline", BASELINES, key=f"{P}_baseline",
+                                help="Reference input of path and perturbation methods")
+        seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key=f"{P}_seed"))
+if loaded is None or picked is None:
+    st.info("Choose a checkpoint and a clip in the sidebar to see a result.")
+    st.stop()
+clip, clip_digest = picked
+
+settings = dict(method=method, params=params, target=target, baseline=baseline, flow_method=flow_method,
+                camera=camera, seed=seed)
+key = ("analysis", loaded.meta.sha256, str(loaded.device), clip_digest, repr(sorted(settings.items())))
+label = get_method(method).label
+
+
+def compute(on_progress, cancel):
+    return analyse_clip(cache.private_copy(loaded), clip, on_progress=on_progress, cancel=cancel, **settings)
+
+
+analysis = widgets.compute_or_stop(P, key, compute, label)
+if analysis is None:
+    st.stop()
+result = analysis.result
+classes, probs = result.classes, result.probabilities
+
+left, right = st.columns([1, 2])
+left.metric("Prediction", classes[result.predicted], f"{probs[result.predicted]:.1%} confidence", delta_color="off")
+right.plotly_chart(plots.probability_bars(classes, probs, result.target), key=f"{P}_probs")
+st.caption(f"{label} of class **{result.target_name}** · ran on **{result.diagnostics.get('device')}** in "
+           f"{result.diagnostics.get('seconds', 0):.2f} s · baseline {result.baseline or '—'} · flow "
+           f"{FLOW_METHODS[flow_method]} · clip {Path(clip.path).name}")
+
+
+def view():
+    started = time.perf_counter()
+    opts = st.columns([1, 1, 1.3, 1.4, 1.1, 1])
+    reduction = opts[0].selectbox("Saliency sign", REDUCTIONS, key=f"{P}_reduction")
+    cmap = opts[1].selectbox("Colour map", list(COLORMAPS), key=f"{P}_cmap")
+    opacity = opts[2].slider("Opacity", 0.0, 1.0, 0.6, 0.05, key=f"{P}_opacity")
+    flow_view = opts[3].selectbox("Flow view", list(appstate.FLOW_VIEWS), format_func=appstate.FLOW_VIEWS.get,
+                                  key=f"{P}_flow_view")
+    per_frame = opts[4].selectbox("Scale", [False, True], format_func=lambda v: "each frame" if v else "whole clip",
+                                  key=f"{P}_scale", help="Colour scale of the saliency: one for the clip, or per frame")
+    outline = opts[5].checkbox("Mask outline", key=f"{P}_outline", disabled=clip.masks is None)
+    t = scrubber.frame_control(P, clip.num_frames)
+    panels = cache.panel_images(key, reduction, cmap, opacity, flow_view, outline, per_frame, _analysis=analysis)
+    st.markdown(f"**Frame {t + 1} / {clip.num_frames}** · source frame {int(clip.indices[t])} · "
+                f"{clip.timestamps[t]:.2f} s")
+    for col, name in zip(st.columns(4), appstate.PANELS):
+        caption = appstate.PANEL_TITLES[name]
+        if name == "flow" and not analysis.flow.valid[t]:
+            caption += " (no previous frame: copy of frame 2)"
+        col.image(panels["png"][name][t], caption=caption, width="stretch", output_format="PNG")
+    flow_mass = analysis.flow.magnitude.sum(axis=(1, 2)) * analysis.flow.valid
+    fig = plots.timestep_importance(result.timestep_importance(reduction), t, flow_mass / max(flow_mass.sum(), 1e-9),
+                                    result.temporal_occlusion)
+    st.plotly_chart(fig, key=f"{P}_timesteps", on_select=lambda: scrubber.jump_to_selected(f"{P}_timesteps",
+                    scrubber.frame_key(P)), selection_mode="points")
+    frame_rows = [{"metric": appstate.metric_label(k), "this frame": round(float(v[t]), 4)}
+                  for k, v in analysis.frame_metrics().items()]
+    with st.expander(f"Agreement on frame {t + 1}"):
+        st.dataframe(frame_rows, hide_index=True)
+    stem = f"{Path(clip.path).stem}_{method}_frame{t + 1:02d}"
+    dl = st.columns(2)
+    dl[0].download_button("PNG of this view", lambda: appstate.encode_png(appstate.view_image(panels["arrays"], t)),
+                          f"{stem}.png", "image/png", key=f"{P}_dl_png")
+    dl[1].download_button("Overlay video (.webm)", lambda: appstate.overlay_video_bytes(panels["arrays"]),
+                          f"{stem[:-8]}_overlay.webm", "video/webm", key=f"{P}_dl_video")
+    st.caption(f"View drawn in {(time.perf_counter() - started) * 1000:.0f} ms on the server.")
+
+
+scrubber.fragment(view, P)()
+
+st.subheader("Agreement with motion, whole clip")
+st.dataframe(appstate.clip_metric_rows(analysis), hide_index=True)
+if clip.masks is None:
+    st.caption("This clip has no ground-truth masks; agreement is with optical flow only.")
+
+
+def npz_bytes() -> bytes:
+    with tempfile.TemporaryDirectory(prefix="vse-result-") as folder:
+        return save_analysis(Path(folder) / "result.npz", analysis).read_bytes()
+
+
+stem = f"{Path(clip.path).stem}_{method}"
+dl = st.columns(2)
+dl[0].download_button("Result (.npz)", npz_bytes, f"{stem}.npz", "application/octet-stream", key=f"{P}_dl_npz")
+dl[1].download_button("Metrics (.csv)", lambda: appstate.metrics_csv(analysis), f"{stem}_metrics.csv", "text/csv",
+                      key=f"{P}_dl_csv")

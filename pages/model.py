@@ -1,0 +1,78 @@
+"""Model: the checkpoint card, its training curves, and an evaluation on a data folder."""
+
+import csv
+from pathlib import Path
+
+import streamlit as st
+
+from engine import appstate, plots
+from engine.data import SUBSETS, load_dataset
+from engine.data.loading import LAYOUTS
+from engine.errors import UserError
+from engine.inference import evaluate_records
+from ui import cache, routing, widgets
+
+P = "model"
+routing.require_app(P)
+st.title("Model")
+
+with st.sidebar:
+    device = widgets.device_picker(P)
+    loaded = widgets.checkpoint_picker(P, device)
+if loaded is None:
+    st.stop()
+meta = loaded.meta
+
+st.subheader("Checkpoint card")
+widgets.checkpoint_card(loaded)
+
+st.subheader("Training curves")
+history = meta.training.get("history") or []
+log = Path(meta.path).with_name("metrics.csv")
+if not history and log.is_file():
+    with log.open(newline="") as f:
+        history = [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
+if history:
+    st.plotly_chart(plots.training_curves(history), key=f"{P}_curves")
+else:
+    st.info("This checkpoint has no training log (training['history'] or a metrics.csv beside it).")
+
+st.subheader("Evaluate on a data folder")
+default_folder = str(appstate.data_dir() or "")
+cols = st.columns([3, 1, 1])
+folder = cols[0].text_input("Data folder", default_folder, key=f"{P}_folder",
+                            help="KTH videos, class sub-folders of videos, or a UCF101-style folder")
+layout = cols[1].selectbox("Layout", LAYOUTS, key=f"{P}_layout")
+subset = cols[2].selectbox("Subset", ["all", *SUBSETS], key=f"{P}_subset")
+if not folder.strip():
+    st.info("Enter a data folder (or set VSE_DATA_DIR) to evaluate the checkpoint.")
+    st.stop()
+try:
+    index = load_dataset(folder.strip(), layout=layout)
+except UserError as exc:
+    st.error(str(exc))
+    st.stop()
+records = index.records if subset == "all" else index.subset(subset)
+st.caption(f"{len(records)} clips ({index.layout} layout) · classes {', '.join(index.classes)}")
+key = ("evaluate", meta.sha256, str(loaded.device), str(Path(folder).resolve()), layout, subset,
+       tuple((r.key, r.source) for r in records))
+if not records:
+    st.warning(f"The {subset} subset of this folder is empty.")
+    st.stop()
+if cache.result_store().get(key) is None and not st.button("Evaluate", key=f"{P}_evaluate", type="primary"):
+    st.stop()
+
+
+def compute(on_progress, cancel):
+    def report(done: int, total: int) -> None:
+        on_progress(f"{done}/{total} clips", done / total)
+
+    return evaluate_records(loaded, records, index.classes, on_progress=report)
+
+
+summary = widgets.compute_or_stop(P, key, compute, "Evaluation")
+if summary is not None:
+    st.metric("Accuracy", f"{summary['accuracy']:.1%}", f"{summary['count']} clips", delta_color="off")
+    st.plotly_chart(plots.confusion_matrix(summary["confusion"], summary["classes"]), key=f"{P}_confusion")
+    st.dataframe([{"class": c, "precision": summary["precision"][c], "recall": summary["recall"][c]}
+                  for c in summary["classes"]], hide_index=True)

@@ -1,0 +1,309 @@
+"""The Streamlit app under AppTest (every page), and the pure helpers its pages share.
+
+The app reads the bundled assets (``assets/models``, ``assets/clips``) unless
+``VSE_ASSETS`` points elsewhere; extra folders come from ``VSE_MODELS_DIR`` and
+``VSE_DATA_DIR``, which some tests set to files they write under tmp_path.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from engine import appstate, plots
+from engine.analysis import analyse_clip, save_analysis
+from engine.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, save_checkpoint
+from engine.errors import UserError
+from engine.models import get_model
+from engine.saliency import load_result
+from engine.video import InputSpec, VideoError, read_clip
+from tests.media import moving_blob_frames, write_video
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 120
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+
+
+def _no_problem(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _frame_line(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Frame "))
+
+
+def _image_urls(at: AppTest) -> list[str]:
+    return [img.proto.imgs[0].url for img in at.get("image")]
+
+
+def _result_caption(at: AppTest) -> str:
+    return next(c.value for c in at.caption if " ran on " in c.value)
+
+
+@pytest.fixture(scope="module")
+def explore() -> AppTest:
+    at = _app().run()
+    _no_problem(at)
+    return at
+
+
+@pytest.fixture(scope="module")
+def first_analysis():
+    checkpoint = next(iter(appstate.list_checkpoints().values()))
+    loaded = load_checkpoint(checkpoint)
+    clip = read_clip(next(iter(appstate.list_sample_clips().values())), loaded.meta.input_spec.num_frames)
+    return analyse_clip(loaded, clip, "gradient")
+
+
+def test_explore_opens_with_a_result(explore):
+    classes = explore.selectbox(key="explore_target").options[1:]
+    assert explore.metric[0].value in classes
+    assert "ran on **cpu**" in _result_caption(explore) or "ran on **cuda" in _result_caption(explore)
+    assert _frame_line(explore).startswith("**Frame 1 / ")
+    assert len(_image_urls(explore)) == 4
+    labels = [b.proto.label for b in explore.get("download_button")]
+    assert labels == ["PNG of this view", "Overlay video (.webm)", "Result (.npz)", "Metrics (.csv)"]
+
+
+def test_scrubbing_changes_frame_and_images(explore):
+    before = _image_urls(explore)
+    explore.slider(key="explore_frame").set_value(6).run()
+    _no_problem(explore)
+    assert _frame_line(explore).startswith("**Frame 6 / ")
+    after = _image_urls(explore)
+    assert after[0] != before[0] and after[2] != before[2]
+    explore.button(key="explore_forward").click().run()
+    assert _frame_line(explore).startswith("**Frame 7 / ")
+    explore.slider(key="explore_frame").set_value(1).run()
+    explore.button(key="explore_back").click().run()  # wraps to the last frame
+    last = int(explore.slider(key="explore_frame").max)
+    assert _frame_line(explore).startswith(f"**Frame {last} / ")
+
+
+def test_display_options_change_the_heatmap_only(explore):
+    explore.slider(key="explore_frame").set_value(last := int(explore.slider(key="explore_frame").max)).run()
+    before = _image_urls(explore)
+    explore.selectbox(key="explore_cmap").set_value("jet").run()
+    after = _image_urls(explore)
+    assert after[0] == before[0]  # the frame itself is unchanged
+    assert after[1] != before[1] and after[3] != before[3]
+    explore.selectbox(key="explore_flow_view").set_value("magnitude").run()
+    assert _image_urls(explore)[2] != after[2]
+    assert _frame_line(explore).startswith(f"**Frame {last} / ")
+
+
+def test_changing_the_method_recomputes(explore):
+    before = _result_caption(explore)
+    explore.selectbox(key="explore_method").set_value("integrated_gradients").run()
+    explore.number_input(key="explore_integrated_gradients_n_steps").set_value(4).run()
+    _no_problem(explore)
+    caption = _result_caption(explore)
+    assert caption != before and caption.startswith("Integrated Gradients of class")
+    explore.selectbox(key="explore_method").set_value("gradcam").run()
+    explore.selectbox(key="explore_gradcam_layer").set_value("layer4").run()  # a ResNet stage: not in every model
+    assert not explore.exception  # the bundled small CNN has no layer4: a message, not a traceback
+    assert any("'layer4'" in e.value for e in explore.error), [e.value for e in explore.error]
+    explore.selectbox(key="explore_method").set_value("temporal_occlusion").run()
+    _no_problem(explore)
+    assert explore.selectbox(key="explore_temporal_occlusion_fill").value == "baseline"
+    assert _result_caption(explore).startswith("Temporal occlusion")
+
+
+def test_target_class_is_explained(explore):
+    explore.selectbox(key="explore_method").set_value("gradient").run()
+    other = explore.selectbox(key="explore_target").options[2]
+    explore.selectbox(key="explore_target").set_value(other).run()
+    _no_problem(explore)
+    assert f"of class **{other}**" in _result_caption(explore)
+
+
+def test_compare_page(tmp_path):
+    at = _app().run()
+    at.switch_page("pages/compare.py").run()
+    _no_problem(at)
+    methods = at.multiselect(key="compare_methods").value
+    assert len(methods) == 3 and len(_image_urls(at)) == 3
+    assert len(at.dataframe[0].value) == 3  # one metrics row per method
+    before = _image_urls(at)
+    at.slider(key="compare_frame").set_value(5).run()
+    assert _frame_line(at).startswith("**Frame 5 / ") and _image_urls(at) != before
+    at.multiselect(key="compare_methods").set_value(["gradient", "smoothgrad"]).run()
+    _no_problem(at)
+    assert len(_image_urls(at)) == 2
+    curves = at.get("plotly_chart")[-1].proto.spec
+    assert curves.count('"mode":"lines+markers"') == 2  # two checkpoints overlaid
+
+
+def _checkpoint(path: Path, frames: int = 16, classes=("walking", "running"), history=None) -> Path:
+    torch.manual_seed(0)
+    meta = CheckpointMeta("cnnlstm", {}, list(classes), InputSpec(frames, 32, 32, 1, (0.5,), (0.25,)),
+                          training={"history": history or []})
+    return save_checkpoint(path, get_model("cnnlstm", num_classes=len(classes)), meta)
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (print, ("this ran",))
+
+
+@pytest.fixture
+def models_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    torch.save({"weights": torch.zeros(3)}, folder / "not_a_checkpoint.pt")
+    torch.save({"x": _RunsCode()}, folder / "runs_code.pt")
+    _checkpoint(folder / "needs_500_frames.pt", frames=500)
+    history = [{"epoch": e, "train_loss": 1 / e, "train_acc": 0.5 + e / 20, "val_loss": 1.2 / e,
+                "val_acc": 0.5 + e / 25} for e in range(1, 6)]
+    _checkpoint(folder / "small.pt", history=history)
+    monkeypatch.setenv("VSE_MODELS_DIR", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("not_a_checkpoint.pt", "not a model checkpoint"),
+    ("runs_code.pt", "could run code"),
+    ("needs_500_frames.pt", "at least 500 are needed"),
+])
+def test_bad_checkpoints_give_a_message(models_dir, name, message):
+    at = _app().run()
+    at.selectbox(key="explore_checkpoint").set_value(name).run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    at.selectbox(key="explore_checkpoint").set_value("small.pt").run()  # the app keeps working
+    _no_problem(at)
+    assert at.metric[0].value in ("walking", "running")
+
+
+def test_model_page_card_curves_and_evaluation(models_dir, tmp_path, monkeypatch):
+    from engine.synth import generate_kth_like
+
+    data = tmp_path / "data"
+    generate_kth_like(data, 2, 0, ("walking", "running"), 20, False)
+    monkeypatch.setenv("VSE_DATA_DIR", str(data))
+    at = _app().run()
+    at.switch_page("pages/model.py").run()
+    at.selectbox(key="model_checkpoint").set_value("small.pt").run()
+    _no_problem(at)
+    card = at.table[0].value
+    assert "cnnlstm" in card.to_string() and "1x32x32" in card.to_string()
+    assert '"name":"train"' in at.get("plotly_chart")[0].proto.spec  # training curves
+    at.selectbox(key="model_subset").set_value("all").run()
+    at.button(key="model_evaluate").click().run()
+    _no_problem(at)
+    assert at.metric[0].value.endswith("%") and at.metric[0].delta == "4 clips"
+    assert '"type":"heatmap"' in at.get("plotly_chart")[-1].proto.spec
+
+
+def test_data_page_thumbnails(tmp_path, monkeypatch):
+    from engine.synth import generate_kth_like
+
+    generate_kth_like(tmp_path / "data", 3, 1, ("walking", "running"), 20, False)
+    monkeypatch.setenv("VSE_DATA_DIR", str(tmp_path / "data"))
+    at = _app().run()
+    at.switch_page("pages/data.py").run()
+    _no_problem(at)
+    assert len(at.get("image")) == 6  # 3 clips per class, both tabs rendered
+    rows = at.dataframe[0].value
+    assert sorted(rows["class"]) == ["running", "walking"]
+    assert int(rows[["train", "val", "test"]].to_numpy().sum()) == 6
+    at.slider(key="data_per_class").set_value(4).run()
+    at.text_input(key="data_folder").set_value(str(tmp_path / "nowhere")).run()
+    assert not at.exception and any("No such folder" in e.value for e in at.error)
+
+
+# -- pure helpers the pages use ------------------------------------------------------------------------
+
+
+def test_uploads_are_checked_and_leave_no_file(tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    good = write_video(tmp_path / "ok.avi", moving_blob_frames(24))
+    clip, digest = appstate.clip_from_bytes("ok.avi", good.read_bytes(), 16)
+    assert clip.frames.shape[0] == 16 and clip.path == "ok.avi" and len(digest) == 64
+    short = write_video(tmp_path / "short.avi", moving_blob_frames(8))
+    with pytest.raises(VideoError, match="at least 16"):
+        appstate.clip_from_bytes("short.avi", short.read_bytes(), 16)
+    with pytest.raises(VideoError, match="not a video"):
+        appstate.clip_from_bytes("broken.mp4", b"not a video" * 100, 16)
+    with pytest.raises(VideoError, match="unsupported file type"):
+        appstate.clip_from_bytes("notes.txt", b"hello", 16)
+    with pytest.raises(UserError, match="upload limit is 1 MB"):
+        appstate.clip_from_bytes("big.mp4", b"\0" * (1024**2 + 1), 16, limit_mb=1)
+    with pytest.raises(CheckpointError, match="could run code"):
+        appstate.checkpoint_from_bytes("evil.pt", _evil_bytes())
+    with pytest.raises(CheckpointError, match="not a readable"):
+        appstate.checkpoint_from_bytes("junk.pt", b"junk" * 100)
+    loaded = appstate.checkpoint_from_bytes("mine.pt", _checkpoint(tmp_path / "m.pt").read_bytes())
+    assert loaded.meta.path == "mine.pt" and loaded.meta.classes == ["walking", "running"]
+    assert list(scratch.iterdir()) == []  # every temporary folder was removed
+
+
+def _evil_bytes() -> bytes:
+    buffer = io.BytesIO()
+    torch.save({"x": _RunsCode()}, buffer)
+    return buffer.getvalue()
+
+
+def test_panels_and_exports(first_analysis, tmp_path):
+    analysis = first_analysis
+    t_frames = analysis.clip.num_frames
+    panels = appstate.render_panels(analysis, "abs", "inferno", 0.6, "wheel", outline=True)
+    assert set(panels) == set(appstate.PANELS)
+    assert all(p.shape[0] == t_frames and p.dtype == np.uint8 for p in panels.values())
+    assert not np.array_equal(panels["frame"][-1], panels["overlay"][-1])  # the heatmap shows
+    per_frame = appstate.render_panels(analysis, "abs", "inferno", 0.6, "wheel", per_frame=True)
+    assert not np.array_equal(per_frame["saliency"][0], panels["saliency"][0])
+    view = appstate.view_image(panels, 3)
+    assert view.shape[1] > 4 * panels["frame"].shape[2]
+    assert appstate.encode_png(view)[:8] == b"\x89PNG\r\n\x1a\n"
+    video = appstate.overlay_video_bytes(panels)
+    (tmp_path / "o.webm").write_bytes(video)
+    assert read_clip(tmp_path / "o.webm", t_frames).frames.shape[0] == t_frames
+    rows = list(csv.reader(io.StringIO(appstate.metrics_csv(analysis))))
+    assert rows[0][:3] == ["frame", "source_index", "timestep_importance"] and rows[t_frames + 1][0] == "clip"
+    assert abs(sum(float(r[2]) for r in rows[1:t_frames + 1]) - 1) < 1e-3
+    result, arrays, meta = load_result(save_analysis(tmp_path / "r.npz", analysis))
+    assert np.allclose(result.attributions, analysis.result.attributions) and "frames" in arrays
+
+
+def test_frozen_results_are_read_only(first_analysis):
+    import copy
+
+    frozen = appstate.freeze(copy.deepcopy(first_analysis))
+    with pytest.raises(ValueError):
+        frozen.result.attributions[0, 0, 0, 0] = 1.0
+    with pytest.raises(ValueError):
+        frozen.clip.frames[0, 0, 0] = 0
+
+
+def test_plots_mark_the_current_frame():
+    importance = np.array([0.1, 0.2, 0.3, 0.4])
+    fig = plots.timestep_importance(importance, current=2, flow_share=importance[::-1], occlusion=importance)
+    assert list(fig.data[0].marker.color).index(plots.CURRENT) == 2 and fig.layout.shapes[0].x0 == 3
+    assert len(fig.data) == 3 and fig.data[2].yaxis == "y2"
+    matrix = plots.confusion_matrix(np.array([[3, 1], [0, 4]]), ["walking", "running"])
+    assert matrix.data[0].z.tolist() == [[3, 1], [0, 4]]
+    curves = plots.training_curves([{"epoch": 1, "train_loss": 1.0, "val_acc": 0.5}])
+    assert {d.name for d in curves.data} == {"train", "val"}
+
+
+def test_engine_never_imports_streamlit():
+    for path in (ROOT / "engine").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not any(name.split(".")[0] == "streamlit" for name in names), path

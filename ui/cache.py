@@ -1,0 +1,140 @@
+"""Streamlit caches shared by the pages.
+
+* Models: ``st.cache_resource`` (one object for all sessions and threads). They are
+  never changed in place: each computation works on its own copy (:func:`private_copy`),
+  so hooks a method registers cannot leak into another session.
+* Clips: ``st.cache_data`` (each caller gets its own copy).
+* Results: an LRU store inside ``st.cache_resource`` holding analyses whose arrays
+  are marked read-only. ``st.cache_data`` cannot show a live progress bar (its
+  element replay breaks on elements created outside the function), so results are
+  looked up first and computed under a progress bar with a cancel Event on a miss.
+* Panels: the per-frame images of a result, computed once per display setting, so a
+  scrub step only picks images.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+
+from engine import appstate
+from engine.checkpoint import LoadedModel, file_sha256, load_checkpoint
+from engine.saliency.context import Cancelled
+from engine.video import Clip, read_clip
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def file_digest(path: str, mtime: float, size: int) -> str:
+    """SHA-256 of a file, recomputed only when its time stamp or size changes."""
+    return file_sha256(path)
+
+
+def digest_of(path: str | Path) -> str:
+    stat = Path(path).stat()
+    return file_digest(str(path), stat.st_mtime, stat.st_size)
+
+
+@st.cache_resource(show_spinner="Loading the checkpoint…", max_entries=8)
+def load_model(path: str, digest: str, device: str) -> LoadedModel:
+    """A checkpoint on a device, shared read-only by every session."""
+    return load_checkpoint(path, device=device)
+
+
+@st.cache_resource(show_spinner="Loading the uploaded checkpoint…", max_entries=4)
+def load_uploaded_model(file_id: str, name: str, device: str, _data: bytes) -> LoadedModel:
+    return appstate.checkpoint_from_bytes(name, _data, device)
+
+
+def private_copy(loaded: LoadedModel) -> LoadedModel:
+    """A copy of a shared model for one computation (hooks and modes stay private)."""
+    return LoadedModel(copy.deepcopy(loaded.model), loaded.meta, loaded.device)
+
+
+@st.cache_data(show_spinner="Reading the clip…", max_entries=64)
+def read_clip_file(path: str, digest: str, num_frames: int) -> Clip:
+    return read_clip(path, num_frames)
+
+
+@st.cache_data(show_spinner="Reading the uploaded clip…", max_entries=8)
+def read_uploaded_clip(file_id: str, name: str, num_frames: int, _data: bytes) -> tuple[Clip, str]:
+    return appstate.clip_from_bytes(name, _data, num_frames)
+
+
+class ResultStore:
+    """A small thread-safe LRU of read-only results, shared by all sessions."""
+
+    def __init__(self, capacity: int = 48):
+        self.capacity = capacity
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def result_store() -> ResultStore:
+    return ResultStore()
+
+
+def cached_result(key: tuple, compute: Callable, label: str):
+    """The result for ``key``: from the store, or computed now under a progress bar.
+
+    Args:
+        key: everything the result depends on (hashes, method, parameters, device).
+        compute: ``compute(on_progress, cancel) -> result``.
+        label: what is being computed, for the progress bar.
+
+    Returns:
+        the (read-only) result, or None when the user stopped it.
+
+    A new interaction makes Streamlit stop this run at the next progress update; the
+    cancel Event is set then, so the engine ends cleanly.
+    """
+    store = result_store()
+    hit = store.get(key)
+    if hit is not None:
+        return hit
+    bar = st.progress(0.0, text=f"{label}: starting")
+    cancel = threading.Event()
+
+    def on_progress(stage: str, fraction: float) -> None:
+        try:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=f"{label}: {stage} ({fraction:.0%})")
+        except BaseException:  # the run is being stopped or rerun: stop the computation too
+            cancel.set()
+            raise
+
+    try:
+        result = compute(on_progress, cancel)
+    except Cancelled:
+        return None
+    finally:
+        bar.empty()
+    store.put(key, appstate.freeze(result))
+    return result
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def panel_images(key: tuple, reduction: str, cmap: str, opacity: float, flow_view: str, outline: bool,
+                 per_frame: bool, _analysis) -> dict:
+    """Per-frame panel arrays and their PNG bytes for one result and display setting (read-only)."""
+    panels = appstate.render_panels(_analysis, reduction, cmap, opacity, flow_view, outline, per_frame)
+    png = {name: [appstate.encode_png(image) for image in stack] for name, stack in panels.items()}
+    return appstate.freeze({"arrays": panels, "png": png})

@@ -1,0 +1,158 @@
+"""Sidebar pickers shared by the pages: device, checkpoint, clip, method and its parameters.
+
+Every picker takes a page ``prefix`` so widget keys are stable and unique. Bad input
+(a broken upload, an unsafe checkpoint) shows ``st.error`` with the engine's message
+and the picker returns None; the page then calls ``st.stop()``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import streamlit as st
+import torch
+
+from engine import appstate
+from engine.checkpoint import LoadedModel, default_device
+from engine.errors import UserError
+from engine.saliency import Param, get_method, list_methods
+from engine.video import Clip
+from ui import cache
+
+UPLOAD = "Upload a checkpoint…"
+SOURCES = {"sample": "Sample clip", "upload": "Upload", "data": "Data folder"}
+
+
+def device_picker(prefix: str) -> str:
+    """GPU when present (the default), CPU otherwise."""
+    options = ["cuda", "cpu"] if torch.cuda.is_available() else ["cpu"]
+    default = options.index(default_device().type) if default_device().type in options else 0
+    names = {"cuda": "GPU (CUDA)", "cpu": "CPU"}
+    return st.selectbox("Device", options, index=default, format_func=names.get, key=f"{prefix}_device",
+                        help="Classification and saliency run here; the result says which device ran.")
+
+
+def checkpoint_picker(prefix: str, device: str, label: str = "Checkpoint", index: int = 0,
+                      allow_upload: bool = True) -> LoadedModel | None:
+    """A bundled checkpoint, one from the models folder, or an upload (loaded with weights only)."""
+    options = appstate.list_checkpoints()
+    names = list(options) + ([UPLOAD] if allow_upload else [])
+    if not names:
+        st.error("No checkpoint found: add one to assets/models or set VSE_MODELS_DIR.")
+        return None
+    choice = st.selectbox(label, names, index=min(index, len(names) - 1), key=f"{prefix}_checkpoint")
+    try:
+        if choice != UPLOAD:
+            path = options[choice]
+            return cache.load_model(str(path), cache.digest_of(path), device)
+        upload = st.file_uploader("Checkpoint file", type=[e.lstrip(".") for e in appstate.CHECKPOINT_EXTENSIONS],
+                                  key=f"{prefix}_checkpoint_upload", max_upload_size=appstate.max_upload_mb())
+        if upload is None:
+            st.info("Upload a checkpoint (.pt) saved by this tool.")
+            return None
+        return cache.load_uploaded_model(upload.file_id, upload.name, device, upload.getvalue())
+    except UserError as exc:
+        st.error(str(exc))
+        return None
+
+
+def checkpoint_card(loaded: LoadedModel) -> None:
+    """The checkpoint's metadata as a two-column table."""
+    card = loaded.meta.card()
+    st.table({"field": list(card), "value": [str(v) for v in card.values()]})
+
+
+def clip_picker(prefix: str, num_frames: int) -> tuple[Clip, str] | None:
+    """A bundled sample, an uploaded video or a video from the data folder, sampled to ``num_frames``."""
+    samples = appstate.list_sample_clips()
+    data_videos = appstate.list_data_videos(appstate.data_dir())
+    sources = [s for s in SOURCES if (s != "sample" or samples) and (s != "data" or data_videos)]
+    source = st.radio("Clip", sources, format_func=SOURCES.get, horizontal=True, key=f"{prefix}_clip_source")
+    try:
+        if source == "upload":
+            upload = st.file_uploader("Video file", type=list(appstate.UPLOAD_VIDEO_TYPES),
+                                      key=f"{prefix}_clip_upload", max_upload_size=appstate.max_upload_mb())
+            if upload is None:
+                st.info("Upload a video (mp4, avi, mov, mkv, webm or gif).")
+                return None
+            return cache.read_uploaded_clip(upload.file_id, upload.name, num_frames, upload.getvalue())
+        videos = samples if source == "sample" else data_videos
+        name = st.selectbox("Sample" if source == "sample" else "Video", list(videos), key=f"{prefix}_clip_{source}")
+        digest = cache.digest_of(videos[name])
+        return cache.read_clip_file(str(videos[name]), digest, num_frames), digest
+    except UserError as exc:
+        st.error(str(exc))
+        return None
+
+
+def param_widget(param: Param, key: str):
+    """One widget from a schema entry: slider or number input, checkbox, or select box."""
+    label, help_text = param.name.replace("_", " "), param.help or None
+    if param.kind == "bool":
+        return st.checkbox(label, value=bool(param.default), help=help_text, key=key)
+    if param.kind == "choice":
+        choices = list(param.choices)
+        return st.selectbox(label, choices, index=choices.index(param.default), help=help_text, key=key)
+    cast = int if param.kind == "int" else float
+    low = None if param.low is None else cast(param.low)
+    high = None if param.high is None else cast(param.high)
+    bounded = low is not None and high is not None
+    if bounded and (high - low <= 64 if cast is int else high - low <= 10):
+        step = 1 if cast is int else (high - low) / 100
+        return st.slider(label, low, high, cast(param.default), step=step, help=help_text, key=key)
+    return st.number_input(label, min_value=low, max_value=high, value=cast(param.default),
+                           step=1 if cast is int else None, help=help_text, key=key)
+
+
+def method_picker(prefix: str, default: str = "gradient") -> tuple[str, dict]:
+    """The saliency method and its parameters, widgets generated from the method's schema."""
+    names = list_methods()
+    method = st.selectbox("Saliency method", names, index=names.index(default) if default in names else 0,
+                          format_func=lambda n: get_method(n).label, key=f"{prefix}_method",
+                          help="The reference is shown below the parameters.")
+    entry = get_method(method)
+    params = {p.name: param_widget(p, f"{prefix}_{method}_{p.name}") for p in entry.params}
+    st.caption(entry.paper)
+    return method, params
+
+
+def target_picker(prefix: str, classes: list[str]) -> str | None:
+    """The class to explain: the prediction (None) by default."""
+    choice = st.selectbox("Target class", ["(prediction)", *classes], key=f"{prefix}_target")
+    return None if choice == "(prediction)" else choice
+
+
+def _mark_stopped(stopped_key: str, key: tuple) -> None:
+    st.session_state.setdefault(stopped_key, set()).add(key)
+
+
+def compute_or_stop(prefix: str, key: tuple, compute, label: str):
+    """Runs ``compute(on_progress, cancel)`` under a progress bar with a Stop button, cached by ``key``.
+
+    Returns the result, or None (and a message with a Run button) when the user stopped it.
+    """
+    stopped_key = f"{prefix}_stopped"
+    tag = hashlib.md5(repr(key).encode()).hexdigest()[:10]
+    if key in st.session_state.get(stopped_key, ()) and cache.result_store().get(key) is None:
+        st.warning(f"{label} was stopped. Change a setting or press Run to compute it.")
+        if not st.button("Run", key=f"{prefix}_run_{tag}", type="primary"):
+            return None
+        st.session_state[stopped_key].discard(key)
+    slot = st.empty()
+    if cache.result_store().get(key) is None:
+        slot.button("Stop", key=f"{prefix}_stop_{tag}", on_click=_mark_stopped, args=(stopped_key, key))
+    try:
+        result = cache.cached_result(key, compute, label)
+    except UserError as exc:
+        st.error(str(exc))
+        return None
+    except Exception as exc:  # noqa: BLE001 - shown on the page, logged with its traceback
+        logging.getLogger(__name__).exception("%s failed", label)
+        st.error(f"{label} failed: {type(exc).__name__}: {exc}")
+        return None
+    finally:
+        slot.empty()
+    if result is None:
+        st.warning(f"{label} was stopped.")
+    return result
