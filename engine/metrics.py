@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
-from scipy.stats import rankdata
 
 from engine.flow import motion_masks
 from engine.stats import curve_auc as curve_auc  # re-exported: faithfulness curves
-from engine.stats import pearson, spearman
+from engine.stats import pearson, rankdata, spearman
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.stats import rankdata
+
+
+def rankdata(values: np.ndarray) -> np.ndarray:
+    """Ranks from 1, ties sharing their average rank (scipy.stats.rankdata's 'average'), flattened."""
+    values = np.ravel(values)
+    order = np.argsort(values, kind="mergesort")
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(values))
+    ordered = values[order]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]]
+    dense = np.cumsum(starts)[inverse]
+    bounds = np.r_[np.nonzero(starts)[0], len(values)]
+    return 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float:

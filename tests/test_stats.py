@@ -50,3 +50,9 @@ def test_bootstrap_ci_drops_nans_and_takes_any_statistic():
     assert 1.0 <= median[1] <= 3.0 <= median[2] <= 5.0
     assert bootstrap_ci(np.array([7.0]), n_boot=50) == (7.0, 7.0, 7.0)
     assert all(math.isnan(v) for v in bootstrap_ci(np.array([np.nan, np.nan])))
+
+
+def test_rankdata_averages_ties():
+    from engine.stats import rankdata
+
+    assert rankdata(np.array([30.0, 10.0, 20.0, 20.0, 50.0, 10.0])).tolist() == [5.0, 1.5, 3.5, 3.5, 6.0, 1.5]

@@ -10,7 +10,6 @@ is never modified.
 
 from __future__ import annotations
 
-from captum.attr import DeepLift
 
 from engine.saliency.baselines import make_baseline
 from engine.saliency.captum_utils import leaf_input, unshare_nonlinearities
@@ -37,6 +36,7 @@ def deeplift(ctx: SaliencyContext) -> MethodOutput:
     ctx.progress("DeepLIFT", 0.0)
     baseline = make_baseline(ctx.x, ctx.baseline, ctx.spec)
     model = unshare_nonlinearities(ctx.model, ctx.x)
+    from captum.attr import DeepLift  # imported on use: keeps start-up fast
     attributions, delta = DeepLift(model).attribute(
         leaf_input(ctx.x), baselines=baseline, target=ctx.target, return_convergence_delta=True)
     diagnostics = {"baseline": ctx.baseline, "convergence_delta": float(delta.reshape(-1)[0])}

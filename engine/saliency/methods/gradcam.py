@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from captum.attr import LayerGradCam
 
 from engine.errors import UserError
 from engine.saliency.captum_utils import private_copy
@@ -56,6 +55,7 @@ def gradcam(ctx: SaliencyContext, layer: str) -> MethodOutput:
     ctx.progress("Grad-CAM", 0.0)
     model = private_copy(ctx.model)
     target = ctx.target
+    from captum.attr import LayerGradCam  # imported on use: keeps start-up fast
     cam = LayerGradCam(lambda batch: model(batch)[:, target], model.cnn_stages[stage]).attribute(
         ctx.x, relu_attributions=True)  # (T, 1, h, w)
     _, channels, height, width = ctx.x.shape[1:]

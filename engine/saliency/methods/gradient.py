@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from captum.attr import Saliency
 
 from engine.saliency.captum_utils import ProgressScore, leaf_input
 from engine.saliency.context import MethodOutput, SaliencyContext
@@ -23,5 +22,6 @@ def gradient(ctx: SaliencyContext) -> MethodOutput:
         MethodOutput with attributions (T, C, H, W) = d score / d x.
     """
     forward = ProgressScore(ctx, "Gradient", expected_calls=1)
+    from captum.attr import Saliency  # imported on use: keeps start-up fast
     attributions = Saliency(forward).attribute(leaf_input(ctx.x), abs=False)
     return MethodOutput(attributions[0].detach())

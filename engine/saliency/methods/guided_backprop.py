@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from captum.attr import GuidedBackprop
 
 from engine.saliency.captum_utils import leaf_input, unshare_nonlinearities
 from engine.saliency.context import MethodOutput, SaliencyContext
@@ -26,5 +25,6 @@ def guided_backprop(ctx: SaliencyContext) -> MethodOutput:
     """
     ctx.progress("Guided Backpropagation", 0.0)
     model = unshare_nonlinearities(ctx.model, ctx.x)
+    from captum.attr import GuidedBackprop  # imported on use: keeps start-up fast
     attributions = GuidedBackprop(model).attribute(leaf_input(ctx.x), target=ctx.target)
     return MethodOutput(attributions[0].detach())

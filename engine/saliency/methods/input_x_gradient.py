@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from captum.attr import InputXGradient
 
 from engine.saliency.captum_utils import ProgressScore, leaf_input
 from engine.saliency.context import MethodOutput, SaliencyContext
@@ -24,5 +23,6 @@ def input_x_gradient(ctx: SaliencyContext) -> MethodOutput:
         MethodOutput with attributions (T, C, H, W).
     """
     forward = ProgressScore(ctx, "Input x Gradient", expected_calls=1)
+    from captum.attr import InputXGradient  # imported on use: keeps start-up fast
     attributions = InputXGradient(forward).attribute(leaf_input(ctx.x))
     return MethodOutput(attributions[0].detach(), diagnostics={"baseline": "zero"})

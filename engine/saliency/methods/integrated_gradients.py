@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from captum.attr import IntegratedGradients
 
 from engine.saliency.baselines import make_baseline
 from engine.saliency.captum_utils import ProgressScore
@@ -34,6 +33,7 @@ def integrated_gradients(ctx: SaliencyContext, n_steps: int, internal_batch_size
     baseline = make_baseline(ctx.x, ctx.baseline, ctx.spec)
     expected_calls = math.ceil(n_steps / internal_batch_size) + 2  # path batches + delta check
     forward = ProgressScore(ctx, "Integrated Gradients", expected_calls)
+    from captum.attr import IntegratedGradients  # imported on use: keeps start-up fast
     attributions, delta = IntegratedGradients(forward).attribute(
         ctx.x, baselines=baseline, n_steps=n_steps, internal_batch_size=internal_batch_size,
         return_convergence_delta=True,
