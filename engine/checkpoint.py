@@ -105,16 +105,26 @@ def read_payload(path) -> dict:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise CheckpointError(
-            f"{name} contains Python objects that could run code when loaded; it was refused (weights_only). "
-            f"Details: {str(exc).splitlines()[0][:200]}"
-        ) from None
+        detail = _unpickler_reason(exc)
+        if "GLOBAL" in detail or "global" in detail:
+            raise CheckpointError(
+                f"{name} contains Python objects that could run code when loaded; it was refused "
+                f"(only weights are ever loaded). Details: {detail[:200]}"
+            ) from None
+        raise CheckpointError(f"{name} is not a readable PyTorch checkpoint (corrupt or another kind of file).") from None
     except Exception as exc:  # noqa: BLE001 - any other failure means: not a readable checkpoint
         raise CheckpointError(f"{name} is not a readable PyTorch checkpoint (truncated or another kind of file): "
                               f"{str(exc).splitlines()[0][:200]}") from None
     if not isinstance(payload, dict):
         raise CheckpointError(f"{name} holds a {type(payload).__name__}, not a checkpoint dictionary.")
     return payload
+
+
+def _unpickler_reason(exc: Exception) -> str:
+    """The line of torch's weights-only error that says what was refused."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    reasons = [ln for ln in lines if ln.startswith(("Trying to load", "Unsupported", "Weights only load failed"))]
+    return next((ln for ln in reversed(reasons) if not ln.startswith("Weights only")), lines[0] if lines else "")
 
 
 def _meta_from_payload(payload: dict, path: str) -> CheckpointMeta:

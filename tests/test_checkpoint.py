@@ -63,6 +63,10 @@ def test_truncated_other_and_mismatched_files(tmp_path):
     text.write_text("hello")
     with pytest.raises(CheckpointError):
         load_checkpoint(text)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(CheckpointError, match="not a readable"):
+        load_checkpoint(junk)
     tensor_file = tmp_path / "tensor.pt"
     torch.save(torch.zeros(3), tensor_file)
     with pytest.raises(CheckpointError, match="not a checkpoint dictionary"):
