@@ -121,7 +121,8 @@ def _safe_name(name: str, default_suffix: str) -> str:
     return stem if Path(stem).suffix else stem + default_suffix
 
 
-def clip_from_bytes(name: str, data: bytes, num_frames: int, limit_mb: int | None = None) -> tuple[Clip, str]:
+def clip_from_bytes(name: str, data: bytes, num_frames: int, limit_mb: int | None = None,
+                    frame_step: int = 0) -> tuple[Clip, str]:
     """Reads an uploaded video through a temporary folder that is removed afterwards.
 
     Returns:
@@ -137,7 +138,7 @@ def clip_from_bytes(name: str, data: bytes, num_frames: int, limit_mb: int | Non
     with tempfile.TemporaryDirectory(prefix="vse-upload-") as folder:
         path = Path(folder) / _safe_name(name, suffix)
         path.write_bytes(data)
-        clip = read_clip(path, num_frames)
+        clip = read_clip(path, num_frames, frame_step=frame_step)
     clip.path = Path(name).name
     return clip, hashlib.sha256(data).hexdigest()
 

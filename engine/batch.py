@@ -58,7 +58,7 @@ def run_task(task: SaliencyTask, device: str = "cpu") -> dict:
 
         loaded = _cached_model(task.checkpoint, device)
         record = ClipRecord(task.clip_path, task.label or "", "", Path(task.clip_path).stem, task.start, task.stop)
-        clip = read_record(record, loaded.meta.input_spec.num_frames)
+        clip = read_record(record, loaded.meta.input_spec.num_frames, frame_step=loaded.meta.input_spec.frame_step)
         clip.label = task.label or clip.meta.get("label") or None
         analysis = analyse_clip(loaded, clip, task.method, params=dict(task.params), target=task.target,
                                 baseline=task.baseline, flow_method=task.flow_method, camera=task.camera,

@@ -85,7 +85,7 @@ def bench_clip(spec: InputSpec, clip_path: str | None, seed: int = 0) -> tuple[n
     if clip_path:
         from engine.video import read_clip
 
-        return read_clip(clip_path, spec.num_frames).frames, f"clip {clip_path}"
+        return read_clip(clip_path, spec.num_frames, frame_step=spec.frame_step).frames, f"clip {clip_path}"
     try:
         synth = importlib.import_module("engine.synth")
         gray, _masks, _meta = synth.render_clip("running", seed, spec.num_frames)

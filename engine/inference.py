@@ -47,7 +47,8 @@ def classify_clip(loaded: LoadedModel, clip: Clip) -> Prediction:
 
 def classify_file(loaded: LoadedModel, path: str) -> Prediction:
     """Reads T uniformly spaced frames of a video and classifies them."""
-    return classify_clip(loaded, read_clip(path, loaded.meta.input_spec.num_frames))
+    return classify_clip(loaded, read_clip(path, loaded.meta.input_spec.num_frames,
+                                              frame_step=loaded.meta.input_spec.frame_step))
 
 
 def classify_windows(loaded: LoadedModel, path: str, window_s: float = 3.2, stride_s: float = 1.0,

@@ -60,6 +60,8 @@ class InputSpec:
         channels: C, 1 (grayscale) or 3 (RGB).
         mean: per-channel mean of [0, 1] pixels.
         std: per-channel std of [0, 1] pixels.
+        frame_step: source frames between two sampled frames, so the model sees the same
+            time scale whatever the clip's length; 0 spreads T frames over the whole clip.
     """
 
     num_frames: int = 16
@@ -68,6 +70,7 @@ class InputSpec:
     channels: int = 1
     mean: tuple[float, ...] = (0.5,)
     std: tuple[float, ...] = (0.25,)
+    frame_step: int = 0
 
     def to_dict(self) -> dict:
         return {
@@ -77,6 +80,7 @@ class InputSpec:
             "channels": self.channels,
             "mean": list(self.mean),
             "std": list(self.std),
+            "frame_step": self.frame_step,
         }
 
     @classmethod
@@ -88,6 +92,7 @@ class InputSpec:
             channels=int(d["channels"]),
             mean=tuple(float(v) for v in d["mean"]),
             std=tuple(float(v) for v in d["std"]),
+            frame_step=int(d.get("frame_step", 0)),
         )
 
 
@@ -174,6 +179,30 @@ def uniform_indices(frame_count: int, num_frames: int, start: int = 0, stop: int
         raise VideoError(f"The clip has {available} frames; at least {num_frames} are needed.")
     edges = np.linspace(start, stop, num_frames + 1)
     return np.floor((edges[:-1] + edges[1:]) / 2).astype(np.int64)
+
+
+def clip_indices(frame_count: int, num_frames: int, frame_step: int = 0, start: int = 0,
+                 stop: int | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
+    """The T source frames a model sees.
+
+    With ``frame_step`` 0, T frames spread evenly over [start, stop). Otherwise T frames
+    every ``frame_step`` frames, in a window centred in the range (or at a random offset
+    when ``rng`` is given: a temporal crop); a range too short for that window uses the
+    largest step that fits.
+
+    Raises:
+        VideoError: fewer than ``num_frames`` frames are available.
+    """
+    stop = frame_count if stop is None else min(stop, frame_count)
+    if frame_step <= 0:
+        return uniform_indices(frame_count, num_frames, start, stop)
+    available = stop - start
+    if available < num_frames:
+        raise VideoError(f"The clip has {available} frames; at least {num_frames} are needed.")
+    step = min(frame_step, max(1, (available - 1) // max(num_frames - 1, 1)))
+    slack = available - ((num_frames - 1) * step + 1)
+    offset = slack // 2 if rng is None else int(rng.integers(0, slack + 1))
+    return start + offset + step * np.arange(num_frames, dtype=np.int64)
 
 
 def window_indices(frame_count: int, num_frames: int, stride: int) -> list[np.ndarray]:
@@ -263,8 +292,9 @@ def read_clip(
     num_frames: int = 16,
     indices: np.ndarray | None = None,
     max_side: int | None = 480,
+    frame_step: int = 0,
 ) -> Clip:
-    """Samples ``num_frames`` frames uniformly (or the given indices) from a video.
+    """Samples ``num_frames`` frames (see :func:`clip_indices`), or the given indices, from a video.
 
     Ground-truth masks from a synthetic sidecar are attached when present.
 
@@ -273,7 +303,7 @@ def read_clip(
     """
     info = probe_video(path)
     if indices is None:
-        indices = uniform_indices(info.frame_count, num_frames)
+        indices = clip_indices(info.frame_count, num_frames, frame_step)
     indices = np.asarray(indices, dtype=np.int64)
     frames = read_frames(path, indices, max_side)
     masks, meta = load_sidecar(path)

@@ -20,7 +20,7 @@ st.title("Compare")
 with st.sidebar:
     device = widgets.device_picker(P)
     loaded = widgets.checkpoint_picker(P, device, label="Checkpoint A")
-    picked = widgets.clip_picker(P, loaded.meta.input_spec.num_frames) if loaded is not None else None
+    picked = widgets.clip_picker(P, loaded.meta.input_spec.num_frames, loaded.meta.input_spec.frame_step) if loaded is not None else None
     names = list_methods()
     methods = st.multiselect("Methods", names, [m for m in DEFAULT_METHODS if m in names], key=f"{P}_methods",
                              format_func=lambda n: get_method(n).label, max_selections=6)

@@ -24,7 +24,7 @@ with st.sidebar:
     if loaded is not None:
         with st.expander("Checkpoint card"):
             widgets.checkpoint_card(loaded)
-    picked = widgets.clip_picker(P, loaded.meta.input_spec.num_frames) if loaded is not None else None
+    picked = widgets.clip_picker(P, loaded.meta.input_spec.num_frames, loaded.meta.input_spec.frame_step) if loaded is not None else None
     method, params = widgets.method_picker(P)
     target = widgets.target_picker(P, loaded.meta.classes if loaded is not None else [])
     flow_method = st.selectbox("Optical flow", list(FLOW_METHODS), format_func=FLOW_METHODS.get, key=f"{P}_flow")

@@ -301,3 +301,22 @@ def test_clip_too_short_is_an_error(tmp_path):
     with pytest.raises(VideoError, match="3 frames"):
         read_record(ClipRecord(str(path), "walking", "train", "short"), 8)
     assert read_clip(path, 3).frames.shape[0] == 3
+
+
+def test_dataset_with_frame_step_samples_every_kth_frame(tmp_path):
+    from engine.video import InputSpec, tensor_to_unit
+    from tests.media import write_video as write_rgb_video
+
+    frames = np.stack([np.full((32, 32, 3), 6 * k, np.uint8) for k in range(40)])
+    (tmp_path / "walking").mkdir()
+    path = write_rgb_video(tmp_path / "walking" / "ramp.avi", frames)
+    record = ClipRecord(str(path), "walking", "train", "ramp")
+    spec = InputSpec(4, 16, 16, 1, (0.5,), (0.25,), frame_step=2)
+    for train in (False, True):
+        dataset = ClipDataset([record], ["walking"], spec, train=train, cache=True, flip_probability=0.0)
+        for _ in range(3):
+            x, _ = dataset[0]
+            levels = tensor_to_unit(x, spec).mean(dim=(1, 2, 3)).numpy() * 255 / 6
+            assert np.allclose(np.diff(levels), 2, atol=0.3), levels
+            if not train:
+                assert abs(levels[0] - 16) < 0.5  # centred window: frames 16, 18, 20, 22

@@ -8,6 +8,7 @@ import torch
 from engine.video import (
     InputSpec,
     VideoError,
+    clip_indices,
     clip_to_tensor,
     iter_windows,
     probe_video,
@@ -129,3 +130,19 @@ def test_long_video_windows_stream_in_bounded_memory(tmp_path):
     assert count == (1500 - 36) // 50 + 1
     assert last[0] % 50 == 0
     assert grown_mb < 300, f"peak memory grew by {grown_mb:.0f} MB"
+
+
+def test_clip_indices_keep_the_time_scale():
+    # every 2nd frame, centred in the clip, whatever its length
+    assert clip_indices(40, 4, frame_step=2).tolist() == [16, 18, 20, 22]
+    assert clip_indices(100, 4, frame_step=2).tolist() == [46, 48, 50, 52]
+    # too short for the step: the largest step that fits
+    assert clip_indices(5, 4, frame_step=3).tolist() == [0, 1, 2, 3]
+    # random offset: exact step, inside the range
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        idx = clip_indices(40, 8, frame_step=3, start=5, stop=35, rng=rng)
+        assert np.diff(idx).tolist() == [3] * 7 and idx[0] >= 5 and idx[-1] < 35
+    assert clip_indices(40, 4).tolist() == uniform_indices(40, 4).tolist()
+    with pytest.raises(VideoError):
+        clip_indices(3, 4, frame_step=1)

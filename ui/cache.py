@@ -56,13 +56,13 @@ def private_copy(loaded: LoadedModel) -> LoadedModel:
 
 
 @st.cache_data(show_spinner="Reading the clip…", max_entries=64)
-def read_clip_file(path: str, digest: str, num_frames: int) -> Clip:
-    return read_clip(path, num_frames)
+def read_clip_file(path: str, digest: str, num_frames: int, frame_step: int = 0) -> Clip:
+    return read_clip(path, num_frames, frame_step=frame_step)
 
 
 @st.cache_data(show_spinner="Reading the uploaded clip…", max_entries=8)
-def read_uploaded_clip(file_id: str, name: str, num_frames: int, _data: bytes) -> tuple[Clip, str]:
-    return appstate.clip_from_bytes(name, _data, num_frames)
+def read_uploaded_clip(file_id: str, name: str, num_frames: int, frame_step: int, _data: bytes) -> tuple[Clip, str]:
+    return appstate.clip_from_bytes(name, _data, num_frames, frame_step=frame_step)
 
 
 class ResultStore:

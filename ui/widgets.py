@@ -63,8 +63,8 @@ def checkpoint_card(loaded: LoadedModel) -> None:
     st.table({"field": list(card), "value": [str(v) for v in card.values()]})
 
 
-def clip_picker(prefix: str, num_frames: int) -> tuple[Clip, str] | None:
-    """A bundled sample, an uploaded video or a video from the data folder, sampled to ``num_frames``."""
+def clip_picker(prefix: str, num_frames: int, frame_step: int = 0) -> tuple[Clip, str] | None:
+    """A bundled sample, an uploaded video or a video from the data folder, sampled as the model expects."""
     samples = appstate.list_sample_clips()
     data_videos = appstate.list_data_videos(appstate.data_dir())
     sources = [s for s in SOURCES if (s != "sample" or samples) and (s != "data" or data_videos)]
@@ -76,11 +76,12 @@ def clip_picker(prefix: str, num_frames: int) -> tuple[Clip, str] | None:
             if upload is None:
                 st.info("Upload a video (mp4, avi, mov, mkv, webm or gif).")
                 return None
-            return cache.read_uploaded_clip(upload.file_id, upload.name, num_frames, upload.getvalue())
+            return cache.read_uploaded_clip(upload.file_id, upload.name, num_frames, frame_step,
+                                            upload.getvalue())
         videos = samples if source == "sample" else data_videos
         name = st.selectbox("Sample" if source == "sample" else "Video", list(videos), key=f"{prefix}_clip_{source}")
         digest = cache.digest_of(videos[name])
-        return cache.read_clip_file(str(videos[name]), digest, num_frames), digest
+        return cache.read_clip_file(str(videos[name]), digest, num_frames, frame_step), digest
     except UserError as exc:
         st.error(str(exc))
         return None

@@ -152,7 +152,8 @@ def run_clip(args: argparse.Namespace) -> int:
     if out.suffix != ".npz":
         raise UserError(f"--out must name a .npz file, got {out}.")
     loaded = load_model(args)
-    clip = read_clip(args.clip, loaded.meta.input_spec.num_frames)
+    clip = read_clip(args.clip, loaded.meta.input_spec.num_frames,
+                     frame_step=loaded.meta.input_spec.frame_step)
     bar = StageBar()
     start = time.perf_counter()
     try:

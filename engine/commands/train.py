@@ -28,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dropout", type=float, default=0.0)
     p.add_argument("--frames", "--sample_duration", dest="frames", type=int, default=16, help="frames per clip T")
     p.add_argument("--size", "--sample_size", dest="size", type=int, default=64, help="input height and width")
+    p.add_argument("--frame-step", type=int, default=2,
+                   help="source frames between sampled frames (fixes the time scale); 0 spreads T over the clip")
     p.add_argument("--channels", type=int, default=1, choices=[1, 3])
     p.add_argument("--n-classes", "--n_classes", dest="n_classes", type=int, help="check the class count")
     p.add_argument("--epochs", "--n_epochs", dest="epochs", type=int, default=12)
@@ -55,7 +57,7 @@ def main(args: argparse.Namespace) -> int:
     train_records, val_records = index.subset("train"), index.subset("val") or index.subset("test")
     if not train_records or not val_records:
         raise UserError(f"Need training and validation clips; found {len(train_records)} and {len(val_records)}.")
-    spec = default_spec(args.frames, args.size, args.channels)
+    spec = default_spec(args.frames, args.size, args.channels, args.frame_step)
     train_set = ClipDataset(train_records, index.classes, spec, train=True, seed=args.seed, cache=True)
     val_set = ClipDataset(val_records, index.classes, spec, train=False, cache=True)
     config = {"backbone": args.backbone, "proj_dim": args.proj_dim, "weights_path": args.weights_path,
@@ -71,8 +73,8 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def default_spec(frames: int, size: int, channels: int) -> InputSpec:
+def default_spec(frames: int, size: int, channels: int, frame_step: int = 0) -> InputSpec:
     """Input spec with the one normalisation used everywhere: fixed per channel count."""
     if channels == 1:
-        return InputSpec(frames, size, size, 1, (0.5,), (0.25,))
-    return InputSpec(frames, size, size, 3, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+        return InputSpec(frames, size, size, 1, (0.5,), (0.25,), frame_step)
+    return InputSpec(frames, size, size, 3, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), frame_step)

@@ -12,7 +12,7 @@ from torch.utils.data import Dataset
 from engine.data.reading import random_window_indices, read_record, read_record_pool
 from engine.data.records import ClipRecord
 from engine.errors import UserError
-from engine.video import InputSpec, frames_to_tensor, uniform_indices
+from engine.video import InputSpec, clip_indices, frames_to_tensor, uniform_indices
 
 
 class ClipDataset(Dataset):
@@ -84,25 +84,28 @@ class ClipDataset(Dataset):
     def read_frames(self, index: int, rng: np.random.Generator) -> np.ndarray:
         """The T frames of item ``index`` before flipping: (T, H, W, 3) uint8 RGB."""
         crop = self.train and self.temporal_crop
+        step = self.spec.frame_step
         if not self.cache:
-            clip = read_record(self.records[index], self.spec.num_frames, self.max_side, crop, rng)
-            return clip.frames
+            return read_record(self.records[index], self.spec.num_frames, self.max_side, crop, rng, step).frames
         pool = self._cached.get(index)
         if pool is None:
             pool = self._decode_for_cache(index, crop)
             self._cached[index] = pool
         if not crop:
             return pool
+        if step > 0:  # the pool holds every frame: a random window at the exact step
+            return pool[clip_indices(len(pool), self.spec.num_frames, step, rng=rng)]
         return pool[random_window_indices(0, len(pool), self.spec.num_frames, rng)]
 
     def _decode_for_cache(self, index: int, crop: bool) -> np.ndarray:
         record = self.records[index]
         num_frames = self.spec.num_frames
         if crop:
-            frames = read_record_pool(record, self.pool_size, self.max_side).frames
+            pool_size = self.pool_size if self.spec.frame_step <= 0 else 10**9  # every frame for exact steps
+            frames = read_record_pool(record, pool_size, self.max_side).frames
             if len(frames) < num_frames:
                 uniform_indices(len(frames), num_frames)  # raises the too-short error
         else:
-            frames = read_record(record, num_frames, self.max_side).frames
+            frames = read_record(record, num_frames, self.max_side, frame_step=self.spec.frame_step).frames
         size = (self.spec.width, self.spec.height)
         return np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])

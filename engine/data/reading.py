@@ -10,7 +10,7 @@ import numpy as np
 from engine.data.records import ClipRecord
 from engine.data.ucf import count_frames, read_frame_folder
 from engine.errors import UserError
-from engine.video import Clip, VideoError, probe_video, read_clip, uniform_indices
+from engine.video import Clip, VideoError, clip_indices, probe_video, read_clip, uniform_indices
 
 
 def record_frame_range(record: ClipRecord) -> tuple[int, int]:
@@ -59,6 +59,7 @@ def read_record(
     max_side: int | None = 480,
     random_window: bool = False,
     rng: np.random.Generator | None = None,
+    frame_step: int = 0,
 ) -> Clip:
     """Reads T frames of a record (video file or frame folder).
 
@@ -68,6 +69,8 @@ def read_record(
         max_side: longer side of the returned frames at most this (None: source size).
         random_window: sample over a random temporal window instead of the whole range.
         rng: generator for the window; required when random_window is True.
+        frame_step: source frames between sampled frames (0: spread over the range);
+            see :func:`engine.video.clip_indices`.
 
     Returns:
         Clip with frames (T, H, W, 3) uint8 RGB, source indices, label and
@@ -77,9 +80,11 @@ def read_record(
         UserError: the source is missing, corrupt or too short (VideoError for videos).
     """
     start, stop = record_frame_range(record)
-    if random_window:
-        if rng is None:
-            raise ValueError("random_window needs an rng")
+    if random_window and rng is None:
+        raise ValueError("random_window needs an rng")
+    if frame_step > 0:
+        indices = clip_indices(stop, num_frames, frame_step, start, stop, rng if random_window else None)
+    elif random_window:
         indices = random_window_indices(start, stop, num_frames, rng)
     else:
         indices = uniform_indices(stop, num_frames, start, stop)
