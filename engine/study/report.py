@@ -1,0 +1,153 @@
+"""The study's self-contained HTML report (Plotly inline, strips as base64 PNG: opens offline).
+
+``clips.json`` (written beside it, read by the app's Compare page)::
+
+    {"format": "vse-study-clips/1",
+     "checkpoints": [{"name": "cnnlstm", "path": "/abs/cnnlstm.pt"}, ...],
+     "methods": ["gradient", ...],
+     "clips": [{"path": "/abs/clip.avi", "key": "...", "label": "walking",
+                "results": {"cnnlstm": {"gradient": "/abs/results/cnnlstm/gradient/<key>.npz", ...}, ...}}, ...]}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from pathlib import Path
+
+import numpy as np
+
+from engine.study.event import EVENT_MODELS
+from engine.study.figures import METRIC_LABELS, FigureEmbedder, metric_bars, timestep_curves
+from engine.study.strips import result_strip_tag
+from engine.study.summary import best_and_worst, format_interval, group_rows, ranking_metric
+
+TABLE_METRICS = ("correct", "flow.spearman", "flow.weighted_jaccard", "flow.auc", "mask.auc", "mask.pointing_ratio",
+                 "deletion_auc", "insertion_auc", "randomisation_spearman", "seconds")
+CLASS_METRICS = ("correct", "flow.spearman", "mask.auc", "deletion_auc", "insertion_auc")
+STYLE = """body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1300px;color:#222}
+table{border-collapse:collapse;font-size:13px;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 6px}
+th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}.strip{image-rendering:pixelated;
+display:block;margin:2px 0 10px}.note{color:#555;font-size:13px}h2{border-bottom:2px solid #ddd;padding-bottom:4px}
+figure{margin:0 0 14px}figcaption{font-size:12px;color:#444}"""
+METRICS_NOTE = (
+    "Each cell: mean over clips [95% percentile-bootstrap interval]. Flow metrics compare the |saliency| map "
+    "with Farneback flow magnitude on the same frames (AUC on the motion mask, flow above a clip-wide Otsu "
+    "threshold); mask metrics compare it with the synthetic person mask. Deletion/insertion AUC: the target "
+    "probability while the most salient pixels are removed/restored (lower/higher is better). Randomisation: "
+    "rank correlation of |saliency| before and after randomising the weights (a method that passes the sanity "
+    "check of Adebayo et al. 2018 scores near 0). Seconds: saliency time per clip (one core per task).")
+
+ENCODER_NOTE = (
+    "From scratch, in this budget, the plain LSTM learned only the late event and the input-cell attention model "
+    "none (held-out accuracy near chance), so every model except the plain LSTM on the late event starts with "
+    "that model's trained frame encoder (CNN + projection) and a fresh temporal part and head: the two "
+    "architectures then differ only where the vanishing-saliency question lies. ")
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f'<td class="num">{value:.3f}</td>' if math.isfinite(value) else '<td class="num"></td>'
+    return f"<td>{html.escape(str(value))}</td>"
+
+
+def html_table(rows: list[dict], columns: list[str], headers: list[str] | None = None) -> str:
+    """A plain HTML table of ``columns`` from dict rows."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in (headers or columns))
+    body = "".join("<tr>" + "".join(_cell(r.get(c, "")) for c in columns) + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def interval_table(summary: list[dict], keys: tuple[str, ...], metrics: tuple[str, ...]) -> str:
+    """Summary rows with each metric shown as 'mean [low, high]'."""
+    shown = [m for m in metrics if any(m in r for r in summary)]
+    rows = [{**{k: r[k] for k in keys}, "clips": r["clips"], **{m: format_interval(r, m) for m in shown}}
+            for r in summary]
+    return html_table(rows, [*keys, "clips", *shown], [*keys, "clips", *(METRIC_LABELS.get(m, m) for m in shown)])
+
+
+def _timestep_arrays(rows: list[dict]) -> dict[str, list[float]]:
+    curves = {}
+    for row in rows:
+        with np.load(row["result"], allow_pickle=False) as z:
+            curves[row["result"]] = z["timestep_importance"].astype(float).tolist()
+    return curves
+
+
+def examples_html(rows: list[dict], per_side: int = 2) -> str:
+    """Best and worst clips of each model and method, with frame | overlay strips."""
+    metric = ranking_metric(rows)
+    if metric is None:
+        return "<p>No clip metric to rank by.</p>"
+    parts = [f'<p class="note">Ranked by {html.escape(METRIC_LABELS.get(metric, metric))}. Top row: frames; '
+             "bottom row: |saliency| over them (one colour scale per clip).</p>"]
+    for (model, method), group in group_rows(rows, ("model", "method")).items():
+        best, worst = best_and_worst(group, metric, per_side)
+        parts.append(f"<h4>{html.escape(model)} / {html.escape(method)}</h4>")
+        for title, picked in (("best", best), ("worst", worst)):
+            for r in picked:
+                caption = (f"{title}: {r.get('key', '')} (true {r['label']}, predicted {r['predicted']}), "
+                           f"{metric} = {float(r[metric]):.3f}")
+                parts.append(f"<figure>{result_strip_tag(r['result'], caption)}"
+                             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    return "".join(parts)
+
+
+def methods_html(part: dict, embed: FigureEmbedder) -> str:
+    """The method-comparison section."""
+    rows, summary = part["rows"], part["summary"]
+    return "".join([
+        "<h2>Saliency methods against flow and masks</h2>",
+        f"<p>{len(part['clips'])} clips, models: {', '.join(sorted({r['model_file'] for r in rows}))}, "
+        f"methods: {', '.join(dict.fromkeys(r['method'] for r in rows))}.</p>",
+        f'<p class="note">{METRICS_NOTE}</p>',
+        interval_table(summary, ("model", "method"), TABLE_METRICS),
+        embed.html(metric_bars(summary, TABLE_METRICS)),
+        embed.html(timestep_curves(rows, _timestep_arrays(rows))),
+        "<h3>Per class</h3>", interval_table(part["per_class"], ("model", "method", "label"), CLASS_METRICS),
+        "<h3>Best and worst clips</h3>", examples_html(rows),
+    ])
+
+
+def event_html(rows: list[dict], embed: FigureEmbedder, cfg) -> str:
+    """The vanishing-saliency section."""
+    from engine.study.report_event import event_table, timestep_figure, verdict
+
+    table = event_table(rows)
+    shown = [{**r, **{s: f"{r[s]:.3f} [{r[s + '.low']:.3f}, {r[s + '.high']:.3f}]"
+                      for s in ("weighted_jaccard", "auc", "euclidean")}} for r in table]
+    columns = ["model", "position", "test_acc", "window_mass", "mass_early", "mass_middle", "mass_late",
+               "weighted_jaccard", "auc", "euclidean"]
+    event = cfg.event
+    return "".join([
+        "<h2>Vanishing saliency: LSTM against input-cell attention</h2>",
+        f'<p class="note">After Ismail et al. (NeurIPS 2019): the class (up/down) is decided only by a white square '
+        f"moving for 3-4 frames in one third of a {event.num_frames}-frame clip ({event.size}x{event.size}, "
+        f"grey distractor discs throughout). One model per architecture and position, default configs, trained on "
+        f"fresh clips every epoch ({2 * event.train_per_class} clips an epoch; epochs: "
+        f"{', '.join(f'{m} {event.epochs_for(m)}' for m in EVENT_MODELS)}). "
+        + (ENCODER_NOTE if event.shared_encoder else "")
+        + f"Scores on {2 * event.test_per_class} held-out clips (a seed never used in training): plain gradient "
+        "saliency of the true class against the event mask over the whole clip volume (weighted Jaccard and AUC: "
+        "higher is better; Euclidean: lower is better). window_mass: share of saliency on the event's third; "
+        "mass_early/middle/late: share on each third.</p>",
+        "".join(f"<p><b>{html.escape(line)}</b></p>" for line in verdict(table)),
+        html_table(shown, columns), embed.html(timestep_figure(rows)),
+    ])
+
+
+def write_report(out: Path, cfg, methods_part: dict | None, event_rows: list[dict] | None, timings: dict) -> Path:
+    """Writes ``out/index.html``; returns its path."""
+    embed = FigureEmbedder()
+    sections = [methods_html(methods_part, embed) if methods_part else "",
+                event_html(event_rows, embed, cfg) if event_rows else ""]
+    when = dt.datetime.now().isoformat(timespec="seconds")
+    times = ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>Saliency study</title><style>{STYLE}</style>"
+            f"</head><body><h1>Saliency study</h1><p class='note'>Written {when}; executor {cfg.executor}; "
+            f"run time: {times}. Raw tables: rows.csv, summary.csv, per_class.csv, event.csv.</p>"
+            + "".join(sections) + "</body></html>")
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path

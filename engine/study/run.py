@@ -1,0 +1,145 @@
+"""The research study: methods x models over a clip set, then the vanishing-saliency experiment.
+
+``run_study(cfg)`` writes, under ``cfg.out_dir``::
+
+    data/                 the synthetic test set (only when no --data was given)
+    results/<model>/<method>/<clip>.npz   one analysis per clip (resumable)
+    rows.csv              one row per (clip, model, method), every metric
+    summary.csv           per model and method: mean and 95% bootstrap interval
+    per_class.csv         the same per true class
+    event.csv, event.json the vanishing-saliency experiment
+    clips.json            what the app's Compare page opens
+    index.html            the self-contained report
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import UserError
+from engine.study.event import EventConfig
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
+DEFAULT_CHECKPOINTS = (str(ASSETS / "cnnlstm.pt"), str(ASSETS / "cnn_ica_lstm.pt"))
+DEFAULT_EVENT_DIR = str(ASSETS / "event")
+DEFAULT_METHODS = ("gradient", "integrated_gradients", "gradcam", "occlusion")
+SECTIONS = ("methods", "event")
+TEST_SEED = 1234  # never used for training (training used seeds 1 and 2)
+
+
+@dataclass
+class StudyConfig:
+    """Everything a study run needs.
+
+    Attributes:
+        out_dir: report folder.
+        data: data folder; None generates a synthetic KTH-like test set with ``seed``.
+        layout: data layout (see ``engine.data.load_dataset``).
+        subset: records to use from ``data``: "test" (falls back to all when empty) or "all".
+        checkpoints: model checkpoints to compare.
+        methods: saliency methods.
+        per_class: synthetic clips per class.
+        seed: synthetic test-set seed.
+        max_clips: at most this many clips.
+        executor: "local" or "ray"; address: Ray cluster; workers: processes or Ray CPUs.
+        device: "cpu" or "cuda".
+        sections: "methods" and/or "event".
+        sanity_clips: clips per (model, method) for the randomisation check.
+        event_dir: event checkpoints; event_retrain: train them again; event: its sizes.
+    """
+
+    out_dir: str = "report"
+    data: str | None = None
+    layout: str = "auto"
+    subset: str = "test"
+    checkpoints: tuple[str, ...] = DEFAULT_CHECKPOINTS
+    methods: tuple[str, ...] = DEFAULT_METHODS
+    per_class: int = 10
+    seed: int = TEST_SEED
+    max_clips: int | None = None
+    executor: str = "local"
+    address: str | None = None
+    workers: int | None = None
+    device: str = "cpu"
+    sections: tuple[str, ...] = SECTIONS
+    sanity_clips: int = 2
+    event_dir: str = DEFAULT_EVENT_DIR
+    event_retrain: bool = False
+    event: EventConfig = field(default_factory=EventConfig)
+
+
+def run_study(cfg: StudyConfig) -> dict:
+    """Runs the chosen sections and writes the report; returns {"report", "seconds", ...}."""
+    unknown = set(cfg.sections) - set(SECTIONS)
+    if unknown or not cfg.sections:
+        raise UserError(f"Unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}.")
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    timings: dict[str, float] = {}
+    methods_part = None
+    if "methods" in cfg.sections:
+        methods_part = run_methods_section(cfg, out)
+        timings["methods"] = round(time.perf_counter() - start, 1)
+    event_rows = None
+    if "event" in cfg.sections:
+        event_start = time.perf_counter()
+        event_rows = run_event_section(cfg, out)
+        timings["event"] = round(time.perf_counter() - event_start, 1)
+    from engine.study.report import write_report
+
+    timings["total"] = round(time.perf_counter() - start, 1)
+    report = write_report(out, cfg, methods_part, event_rows, timings)
+    return {"report": str(report), "seconds": timings["total"], "timings": timings}
+
+
+def run_methods_section(cfg: StudyConfig, out: Path) -> dict:
+    """Saliency over the clip set (parallel via ``run_tasks``), then faithfulness and sanity checks."""
+    from engine.batch import run_tasks
+    from engine.render import write_rows_csv
+    from engine.study.clips import build_tasks, study_clips, write_clips_json
+    from engine.study.faithful import add_checks
+    from engine.study.summary import summarise
+
+    checkpoints = [str(Path(c).resolve()) for c in cfg.checkpoints]
+    missing = [c for c in checkpoints if not Path(c).is_file()]
+    if missing:
+        raise UserError(f"Checkpoint not found: {missing[0]}. Give --checkpoint PATH (or train the bundled models).")
+    clips = study_clips(cfg, out)
+    tasks = build_tasks(clips, checkpoints, cfg.methods, out / "results")
+    print(f"study: {len(clips)} clips x {len(checkpoints)} models x {len(cfg.methods)} methods = {len(tasks)} tasks")
+    rows = [label_row(r) for r in run_tasks(tasks, executor=cfg.executor, workers=cfg.workers,
+                                            address=cfg.address, device=cfg.device)]
+    print(f"study: deletion/insertion of {len(rows)} results, randomisation check on {cfg.sanity_clips} clips "
+          "per model and method")
+    add_checks(rows, cfg.sanity_clips, cfg.device, cfg.workers)
+    summary = summarise(rows)
+    per_class = summarise(rows, keys=("model", "method", "label"))
+    write_rows_csv(out / "rows.csv", rows)
+    write_rows_csv(out / "summary.csv", summary)
+    write_rows_csv(out / "per_class.csv", per_class)
+    write_clips_json(out / "clips.json", rows, checkpoints, cfg.methods)
+    return {"rows": rows, "summary": summary, "per_class": per_class, "clips": clips, "checkpoints": checkpoints}
+
+
+def label_row(row: dict) -> dict:
+    """Names a row's model by its checkpoint (two checkpoints may share an architecture) and scores it."""
+    return {**row, "architecture": row.get("model", ""), "model": row["model_file"],
+            "correct": float(row["predicted"] == row["label"]) if row.get("label") else float("nan")}
+
+
+def run_event_section(cfg: StudyConfig, out: Path) -> list[dict]:
+    """The vanishing-saliency experiment: trains missing (or all, with retrain) event models, evaluates them."""
+    from engine.render import write_rows_csv
+    from engine.study.event import run_event_experiment, save_event_rows
+    from engine.study.report_event import event_table
+
+    rows = run_event_experiment(cfg.event_dir, cfg.event, retrain=cfg.event_retrain)
+    if not rows:
+        raise UserError(f"No event models in {cfg.event_dir}; run with --event-retrain to train them.")
+    save_event_rows(out / "event.json", rows, cfg.event)
+    write_rows_csv(out / "event.csv", event_table(rows))
+    return rows
+
