@@ -7,17 +7,17 @@ import pytest
 import torch
 
 from engine.checkpoint import load_checkpoint
-from engine.faithfulness import randomisation_check, reinitialise, parameterised_modules
+from engine.faithfulness import parameterised_modules, randomisation_check, reinitialise
 from engine.metrics import pointing_game
 from engine.saliency import explain
 from engine.synth import render_clip
-from engine.video import Clip, clip_to_tensor, resize_masks, uniform_indices
+from engine.video import Clip, clip_indices, clip_to_tensor, resize_masks
 
 BUNDLED = Path(__file__).resolve().parents[1] / "assets" / "models" / "cnnlstm.pt"
 FRESH_SEED = 9_000_000  # never used for training (seed 1) or the held-out test set (seed 2)
 
 
-def fresh_clips(count: int, num_frames: int):
+def fresh_clips(count: int, spec):
     """Synthetic clips rendered in memory with the person visible in most sampled frames."""
     clips, seed = [], FRESH_SEED
     while len(clips) < count:
@@ -26,7 +26,7 @@ def fresh_clips(count: int, num_frames: int):
         seed += 1
         if meta["visible_frames"] < 0.8 * 48:
             continue
-        idx = uniform_indices(48, num_frames)
+        idx = clip_indices(48, spec.num_frames, spec.frame_step)
         rgb = np.repeat(frames[idx][..., None], 3, axis=-1)
         clips.append(Clip(rgb, idx, 25.0, (160, 120), masks=masks[idx], label=label))
     return clips
@@ -48,7 +48,7 @@ def bundled():
 
 def test_gradient_saliency_sits_on_the_person(bundled):
     spec, classes = bundled.meta.input_spec, bundled.meta.classes
-    clips = fresh_clips(6, spec.num_frames)
+    clips = fresh_clips(6, spec)
     trained = [mask_ratio(bundled.model, c, spec, classes) for c in clips]
     random_model = get_random_copy(bundled.model)
     random = [mask_ratio(random_model, c, spec, classes) for c in clips]
@@ -58,7 +58,7 @@ def test_gradient_saliency_sits_on_the_person(bundled):
 
 def test_randomisation_check_separates_trained_from_random(bundled):
     spec, classes = bundled.meta.input_spec, bundled.meta.classes
-    x = clip_to_tensor(fresh_clips(1, spec.num_frames)[0], spec)
+    x = clip_to_tensor(fresh_clips(1, spec)[0], spec)
     control = randomisation_check(bundled.model, x, "gradient", spec=spec, classes=classes, layers="none")
     randomised = randomisation_check(bundled.model, x, "gradient", spec=spec, classes=classes, layers="all")
     assert control["spearman_abs"] == pytest.approx(1.0)
