@@ -27,7 +27,7 @@ from engine.synth.scene import SCENARIOS, apply_zoom, scenario_background, senso
 
 FRAME_WIDTH = 160
 FRAME_HEIGHT = 120
-DEFAULT_NUM_FRAMES = 64
+DEFAULT_NUM_FRAMES = 40  # 1.6 s at 25 fps: the length the bundled models were trained on
 CLASSES = ("walking", "running")
 NUM_PERSONS = 25
 CLIPS_PER_NAME = NUM_PERSONS * len(SCENARIOS)
