@@ -195,6 +195,7 @@ def test_a_long_computation_can_be_stopped(server, browser, shots):
     assert "Temporal Saliency Rescaling" in _main(page).locator("[data-testid=stProgress]").inner_text()
     stop.click()
     _main(page).get_by_text("was stopped", exact=False).first.wait_for(timeout=WAIT_MS)
+    _main(page).get_by_role("button", name="Run").wait_for(timeout=WAIT_MS)  # rendered just after the message
     assert _main(page).get_by_role("button", name="Run").count() == 1
     assert _main(page).locator("[data-testid=stImage]").count() == 0
     shots(page, "explore_stopped")
