@@ -327,3 +327,19 @@ def test_gradcam_matches_the_formula_and_the_frame_size(layer, size):
 def test_gradcam_rejects_a_stage_the_model_lacks():
     with pytest.raises(UserError, match="layer2"):
         run(tiny_model("cnnlstm"), clip(), "gradcam", params={"layer": "layer2"})
+
+
+def test_gradient_equals_captum_saliency():
+    from captum.attr import Saliency
+
+    from engine.models import get_model
+    from engine.saliency import explain
+    from engine.video import InputSpec
+
+    torch.manual_seed(3)
+    model = get_model("cnnlstm", proj_dim=8, hidden_size=8).eval()
+    spec = InputSpec(4, 32, 32, 1, (0.5,), (0.25,))
+    x = torch.randn(4, 1, 32, 32)
+    ours = explain(model, x, "gradient", spec=spec, classes=["a", "b"], target=1).attributions
+    theirs = Saliency(lambda b: model(b)[:, 1]).attribute(x[None].clone().requires_grad_(), abs=False)[0]
+    assert np.allclose(ours, theirs.detach().numpy(), atol=1e-7)
