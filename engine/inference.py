@@ -55,12 +55,13 @@ def classify_windows(loaded: LoadedModel, path: str, window_s: float = 3.2, stri
                      batch_size: int = 8) -> list[Prediction]:
     """Labels per window over a long video (streamed; bounded memory).
 
-    Each window spans ``window_s`` seconds sampled at T evenly spaced frames;
-    windows start every ``stride_s`` seconds.
+    Each window holds T frames every ``frame_step`` source frames, the model's own
+    time scale; for models without one (``frame_step`` 0) a window spans ``window_s``
+    seconds. Windows start every ``stride_s`` seconds.
     """
     info = probe_video(path)
     spec = loaded.meta.input_spec
-    step = max(1, round(window_s * info.fps / spec.num_frames))
+    step = spec.frame_step or max(1, round(window_s * info.fps / spec.num_frames))
     stride = max(1, round(stride_s * info.fps))
     out, pending = [], []
     for indices, frames in iter_windows(path, spec.num_frames, step, stride, max_side=max(spec.height, spec.width) * 2):

@@ -17,7 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_checkpoint_argument(p)
     add_device_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--window", type=float, default=0.0, help="sliding-window mode: window length in seconds")
+    p.add_argument("--window", type=float, default=0.0, help="sliding-window mode when > 0: window length in seconds (models with a fixed frame "
+                   "step use their own: T frames every frame_step frames)")
     p.add_argument("--stride", type=float, default=1.0, help="seconds between window starts")
 
 
