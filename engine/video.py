@@ -21,9 +21,15 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
 from engine.errors import UserError
+from engine.tensors import (  # noqa: F401  (the tensor layout, re-exported for callers)
+    InputSpec,
+    clip_to_tensor,
+    frames_to_tensor,
+    resize_masks,
+    tensor_to_unit,
+)
 
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".gif", ".m4v", ".mpg", ".mpeg")
 MAX_VIDEO_BYTES = 2 * 1024**3
@@ -47,53 +53,6 @@ class VideoInfo:
     @property
     def duration(self) -> float:
         return self.frame_count / self.fps if self.fps > 0 else 0.0
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """The input a model expects; stored in every checkpoint.
-
-    Attributes:
-        num_frames: T, frames per clip.
-        height: H of the model input.
-        width: W of the model input.
-        channels: C, 1 (grayscale) or 3 (RGB).
-        mean: per-channel mean of [0, 1] pixels.
-        std: per-channel std of [0, 1] pixels.
-        frame_step: source frames between two sampled frames, so the model sees the same
-            time scale whatever the clip's length; 0 spreads T frames over the whole clip.
-    """
-
-    num_frames: int = 16
-    height: int = 64
-    width: int = 64
-    channels: int = 1
-    mean: tuple[float, ...] = (0.5,)
-    std: tuple[float, ...] = (0.25,)
-    frame_step: int = 0
-
-    def to_dict(self) -> dict:
-        return {
-            "num_frames": self.num_frames,
-            "height": self.height,
-            "width": self.width,
-            "channels": self.channels,
-            "mean": list(self.mean),
-            "std": list(self.std),
-            "frame_step": self.frame_step,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> InputSpec:
-        return cls(
-            num_frames=int(d["num_frames"]),
-            height=int(d["height"]),
-            width=int(d["width"]),
-            channels=int(d["channels"]),
-            mean=tuple(float(v) for v in d["mean"]),
-            std=tuple(float(v) for v in d["std"]),
-            frame_step=int(d.get("frame_step", 0)),
-        )
 
 
 @dataclass
@@ -322,39 +281,6 @@ def read_clip(
         masks=clip_masks,
         label=meta.get("label"),
         meta=meta,
-    )
-
-
-def frames_to_tensor(frames: np.ndarray, spec: InputSpec) -> torch.Tensor:
-    """(T, H, W, 3) uint8 RGB -> (T, C, h, w) float32 normalised for the model."""
-    out = np.empty((frames.shape[0], spec.height, spec.width, 3), dtype=np.uint8)
-    for t, frame in enumerate(frames):
-        out[t] = cv2.resize(frame, (spec.width, spec.height), interpolation=cv2.INTER_AREA)
-    x = torch.from_numpy(out).float().div_(255.0)
-    if spec.channels == 1:
-        x = (x * torch.tensor([0.299, 0.587, 0.114])).sum(-1, keepdim=True)
-    x = x.permute(0, 3, 1, 2).contiguous()
-    mean = torch.tensor(spec.mean, dtype=torch.float32).view(-1, 1, 1)
-    std = torch.tensor(spec.std, dtype=torch.float32).view(-1, 1, 1)
-    return (x - mean) / std
-
-
-def clip_to_tensor(clip: Clip, spec: InputSpec) -> torch.Tensor:
-    """The model input for a clip: (T, C, H, W) float32, normalised per the spec."""
-    return frames_to_tensor(clip.frames, spec)
-
-
-def tensor_to_unit(x: torch.Tensor, spec: InputSpec) -> torch.Tensor:
-    """Undoes normalisation: (..., C, H, W) model input -> [0, 1] pixels."""
-    mean = torch.tensor(spec.mean, dtype=x.dtype, device=x.device).view(-1, 1, 1)
-    std = torch.tensor(spec.std, dtype=x.dtype, device=x.device).view(-1, 1, 1)
-    return x * std + mean
-
-
-def resize_masks(masks: np.ndarray, height: int, width: int) -> np.ndarray:
-    """(T, H, W) bool -> (T, height, width) bool, nearest neighbour."""
-    return np.stack(
-        [cv2.resize(m.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0 for m in masks]
     )
 
 
