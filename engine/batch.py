@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -135,7 +135,3 @@ def _init_worker() -> None:
 
     torch.set_num_threads(1)  # one core a worker process
 
-
-def task_dict(task: SaliencyTask) -> dict:
-    """A task as plain data (for logs and Ray)."""
-    return asdict(task)

@@ -70,21 +70,6 @@ def timestep_importance(importance: np.ndarray, current: int | None = None, flow
     return go.Figure(data=data, layout=layout)
 
 
-def metric_over_time(series: Mapping[str, np.ndarray], current: int | None = None,
-                     title: str = "Agreement per frame") -> go.Figure:
-    """Lines of per-frame metric values (NaN gaps allowed), current frame marked."""
-    fig = go.Figure()
-    for i, (name, values) in enumerate(series.items()):
-        values = np.asarray(values, float)
-        fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines+markers", name=name,
-                                 line=dict(color=PALETTE[i % len(PALETTE)])))
-    if current is not None:
-        fig.add_vline(x=current + 1, line_color=CURRENT, line_width=2, opacity=0.6)
-    fig.update_xaxes(title_text="frame")
-    fig.update_layout(title=dict(text=title, font=dict(size=14)))
-    return _compact(fig, 280)
-
-
 def importance_curves(curves: Mapping[str, np.ndarray], title: str = "Saliency mass per frame") -> go.Figure:
     """Several time-step importance curves overlaid (e.g. two checkpoints on one clip)."""
     fig = go.Figure()
