@@ -1,0 +1,46 @@
+"""The app server's start-up hook (the ``st.App`` lifespan in ``app.py``).
+
+When the server starts, a background thread warms the libraries Streamlit loads
+lazily for tables (pandas, pyarrow) and the engine (imports, one analysis, one
+rendering: :func:`engine.warmup.warm_up`). The server answers at once, so a
+browser opened meanwhile loads the page's scripts while the warm-up runs; the
+page script itself waits for the warm-up (:func:`wait_until_warm`), because two
+threads importing one module at once can see it half initialised.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import asynccontextmanager
+
+from engine.warmup import warm_up
+
+_started = threading.Event()
+_done = threading.Event()
+WAIT_S = 120.0
+
+
+def _warm() -> None:
+    try:
+        started = time.perf_counter()
+        import pandas  # noqa: F401  (st.table, st.dataframe and Plotly use it once imported)
+        import pyarrow  # noqa: F401
+
+        seconds = {"tables": time.perf_counter() - started, **warm_up()}
+        print("  Warmed up: " + ", ".join(f"{stage} {s:.1f} s" for stage, s in seconds.items()), flush=True)
+    finally:
+        _done.set()
+
+
+def wait_until_warm() -> None:
+    """Blocks while the start-up warm-up runs (at most :data:`WAIT_S`); returns at once without one."""
+    if _started.is_set():
+        _done.wait(WAIT_S)
+
+
+@asynccontextmanager
+async def lifespan(app):
+    _started.set()
+    threading.Thread(target=_warm, name="vse-warm-up", daemon=True).start()
+    yield
