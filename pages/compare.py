@@ -54,7 +54,7 @@ def grid():
     st.markdown(f"**Frame {t + 1} / {clip.num_frames}** · source frame {int(clip.indices[t])}")
     for col, (method, (analysis, key)) in zip(st.columns(len(results)), results.items()):
         panels = cache.panel_images(key, "abs", "inferno", opacity, "wheel", False, False, _analysis=analysis)
-        col.image(panels["png"]["overlay"][t], caption=get_method(method).label, width="stretch", output_format="PNG")
+        col.image(panels.png("overlay", t), caption=get_method(method).label, width="stretch", output_format="PNG")
 
 
 if results:

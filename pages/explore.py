@@ -12,7 +12,7 @@ from engine.flow import CAMERA_MODELS, FLOW_METHODS
 from engine.overlay import COLORMAPS
 from engine.saliency import REDUCTIONS, get_method
 from engine.saliency.baselines import BASELINES
-from ui import cache, routing, scrubber, widgets
+from ui import cache, deferred, routing, scrubber, widgets
 
 P = "explore"
 routing.require_app(P)
@@ -53,16 +53,21 @@ if analysis is None:
     st.stop()
 result = analysis.result
 classes, probs = result.classes, result.probabilities
+charts = deferred.charts_now()
 
 left, right = st.columns([1, 2])
 left.metric("Prediction", classes[result.predicted], f"{probs[result.predicted]:.1%} confidence", delta_color="off")
-right.plotly_chart(plots.probability_bars(classes, probs, result.target), key=f"{P}_probs")
+if charts:
+    right.plotly_chart(plots.probability_bars(classes, probs, result.target), key=f"{P}_probs")
+else:
+    right.markdown("  \n".join(f"{name}: **{p:.1%}**" for name, p in zip(classes, probs)))
 st.caption(f"{label} of class **{result.target_name}** · ran on **{result.diagnostics.get('device')}** in "
            f"{result.diagnostics.get('seconds', 0):.2f} s · baseline {result.baseline or '—'} · flow "
            f"{FLOW_METHODS[flow_method]} · clip {Path(clip.path).name}")
 
 
 def view():
+    deferred.add_when_due()
     started = time.perf_counter()
     opts = st.columns([1, 1, 1.3, 1.4, 1.1, 1])
     reduction = opts[0].selectbox("Saliency sign", REDUCTIONS, key=f"{P}_reduction")
@@ -81,26 +86,29 @@ def view():
         caption = appstate.PANEL_TITLES[name]
         if name == "flow" and not analysis.flow.valid[t]:
             caption += " (no previous frame: copy of frame 2)"
-        col.image(panels["png"][name][t], caption=caption, width="stretch", output_format="PNG")
+        col.image(panels.png(name, t), caption=caption, width="stretch", output_format="PNG")
     flow_mass = analysis.flow.magnitude.sum(axis=(1, 2)) * analysis.flow.valid
     fig = plots.timestep_importance(result.timestep_importance(reduction), t, flow_mass / max(flow_mass.sum(), 1e-9),
                                     result.temporal_occlusion)
-    st.plotly_chart(fig, key=f"{P}_timesteps", on_select=lambda: scrubber.jump_to_selected(f"{P}_timesteps",
-                    scrubber.frame_key(P)), selection_mode="points")
+    if charts:
+        st.plotly_chart(fig, key=f"{P}_timesteps", on_select=lambda: scrubber.jump_to_selected(f"{P}_timesteps",
+                        scrubber.frame_key(P)), selection_mode="points")
+    else:
+        st.caption("Drawing the time-step plot…")
     frame_rows = [{"metric": appstate.metric_label(k), "this frame": round(float(v[t]), 4)}
                   for k, v in analysis.frame_metrics().items()]
     with st.expander(f"Agreement on frame {t + 1}"):
         st.dataframe(frame_rows, hide_index=True)
     stem = f"{Path(clip.path).stem}_{method}_frame{t + 1:02d}"
     dl = st.columns(2)
-    dl[0].download_button("PNG of this view", lambda: appstate.encode_png(appstate.view_image(panels["arrays"], t)),
+    dl[0].download_button("PNG of this view", lambda: appstate.encode_png(appstate.view_image(panels.arrays, t)),
                           f"{stem}.png", "image/png", key=f"{P}_dl_png")
-    dl[1].download_button("Overlay video (.webm)", lambda: appstate.overlay_video_bytes(panels["arrays"]),
+    dl[1].download_button("Overlay video (.webm)", lambda: appstate.overlay_video_bytes(panels.arrays),
                           f"{stem[:-8]}_overlay.webm", "video/webm", key=f"{P}_dl_video")
     st.caption(f"View drawn in {(time.perf_counter() - started) * 1000:.0f} ms on the server.")
 
 
-scrubber.fragment(view, P)()
+scrubber.fragment(view, P, wake_after=deferred.timer())()
 
 st.subheader("Agreement with motion, whole clip")
 st.dataframe(appstate.clip_metric_rows(analysis), hide_index=True)
@@ -118,3 +126,5 @@ dl = st.columns(2)
 dl[0].download_button("Result (.npz)", npz_bytes, f"{stem}.npz", "application/octet-stream", key=f"{P}_dl_npz")
 dl[1].download_button("Metrics (.csv)", lambda: appstate.metrics_csv(analysis), f"{stem}_metrics.csv", "text/csv",
                       key=f"{P}_dl_csv")
+if not charts:
+    deferred.left_out()

@@ -77,6 +77,19 @@ def test_explore_opens_with_a_result(explore):
     assert labels == ["PNG of this view", "Overlay video (.webm)", "Result (.npz)", "Metrics (.csv)"]
 
 
+def test_charts_follow_the_first_view():
+    at = _app().run()
+    _no_problem(at)
+    assert len(at.get("plotly_chart")) == 0  # the first view of a session comes without Plotly
+    assert any(c.value.startswith("Drawing the time-step plot") for c in at.caption)
+    assert len(_image_urls(at)) == 4
+    at.run()  # the view's timer reruns the app (AppTest has no timers: a plain rerun stands in)
+    _no_problem(at)
+    specs = [chart.proto.spec for chart in at.get("plotly_chart")]
+    assert len(specs) == 2 and "Saliency mass per frame" in specs[1]
+    assert not any(c.value.startswith("Drawing the time-step plot") for c in at.caption)
+
+
 def test_scrubbing_changes_frame_and_images(explore):
     before = _image_urls(explore)
     explore.slider(key="explore_frame").set_value(6).run()

@@ -8,8 +8,8 @@
   are marked read-only. ``st.cache_data`` cannot show a live progress bar (its
   element replay breaks on elements created outside the function), so results are
   looked up first and computed under a progress bar with a cancel Event on a miss.
-* Panels: the per-frame images of a result, computed once per display setting, so a
-  scrub step only picks images.
+* Panels: the per-frame images of a result, computed once per display setting, and
+  each frame's PNGs encoded once, when first shown; a scrub step only picks images.
 """
 
 from __future__ import annotations
@@ -131,10 +131,43 @@ def cached_result(key: tuple, compute: Callable, label: str):
     return result
 
 
+class Panels:
+    """The per-frame panel images of one result and display setting, shared read-only.
+
+    ``arrays``: panel name -> (T, H, W, 3) uint8. :meth:`png` gives a frame's PNG
+    bytes, encoded on first use; :meth:`prefetch` encodes the rest in a background
+    thread after the first view, so the first view encodes 4 images (not 4T) and
+    later scrub steps find theirs ready.
+    """
+
+    def __init__(self, arrays: dict):
+        self.arrays = appstate.freeze(arrays)
+        self._png: dict[tuple[str, int], bytes] = {}
+        self._lock = threading.Lock()
+
+    def png(self, name: str, t: int) -> bytes:
+        with self._lock:
+            cached = self._png.get((name, t))
+        if cached is None:  # two threads may both encode one image: same bytes, no harm
+            cached = appstate.encode_png(self.arrays[name][t])
+            with self._lock:
+                self._png[name, t] = cached
+        return cached
+
+    def prefetch(self) -> None:
+        """Encodes every frame's panels in a daemon thread."""
+        def run():
+            for t in range(len(self.arrays[appstate.PANELS[0]])):
+                for name in self.arrays:
+                    self.png(name, t)
+
+        threading.Thread(target=run, name="vse-png-prefetch", daemon=True).start()
+
+
 @st.cache_resource(show_spinner=False, max_entries=24)
 def panel_images(key: tuple, reduction: str, cmap: str, opacity: float, flow_view: str, outline: bool,
-                 per_frame: bool, _analysis) -> dict:
-    """Per-frame panel arrays and their PNG bytes for one result and display setting (read-only)."""
-    panels = appstate.render_panels(_analysis, reduction, cmap, opacity, flow_view, outline, per_frame)
-    png = {name: [appstate.encode_png(image) for image in stack] for name, stack in panels.items()}
-    return appstate.freeze({"arrays": panels, "png": png})
+                 per_frame: bool, _analysis) -> Panels:
+    """The panels of one result and display setting (see :class:`Panels`), encoding ahead in the background."""
+    panels = Panels(appstate.render_panels(_analysis, reduction, cmap, opacity, flow_view, outline, per_frame))
+    panels.prefetch()
+    return panels

@@ -57,6 +57,6 @@ def frame_control(prefix: str, num_frames: int) -> int:
     return int(value) - 1
 
 
-def fragment(body, prefix: str):
-    """``body`` as a fragment, re-run on a timer while this page's player is playing."""
-    return st.fragment(body, run_every=PLAY_SECONDS if is_playing(prefix) else None)
+def fragment(body, prefix: str, wake_after: float | None = None):
+    """``body`` as a fragment, re-run on a timer while this page's player is playing (else after ``wake_after`` s)."""
+    return st.fragment(body, run_every=PLAY_SECONDS if is_playing(prefix) else wake_after)
