@@ -2,15 +2,20 @@
 
 Usage::
 
-    python benchmarks/app_bench.py [--steps 10] [--port 0]
+    python benchmarks/app_bench.py [--steps 10] [--open-delay 0] [--port 0]
 
 Starts ``streamlit run app.py`` (bundled assets, or ``VSE_ASSETS``), opens it in
-Debian's Chromium through Playwright and prints one JSON object:
+Debian's Chromium through Playwright ``--open-delay`` seconds after the server
+first answers (0: at once, while the server is still warming up), and prints one
+JSON object:
 
-* ``cold_start_s``: from launching the server process to the Explore page showing
-  the sample clip's prediction and its four frame views (imports, model load,
+* ``server_answers_s``: from launching the server process to its first answer.
+* ``cold_start_s``: from launching the server to the Explore page showing the
+  sample clip's prediction and its four frame views (imports, model load,
   gradient saliency, flow, first render all included).
 * ``first_result_after_page_open_s``: the same, counted from opening the page.
+* ``charts_after_page_open_s``: until the Plotly charts (drawn one step after the
+  first view) are on the page too.
 * ``scrub_server_ms``: server time of each scrub step (the fragment's own timer,
   shown under the views), and ``scrub_roundtrip_ms``: key press to the new frame's
   heatmap in the browser.
@@ -22,37 +27,15 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("streamlit exited during start-up")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError("streamlit did not answer its health check")
+from tests import appserver  # noqa: E402
 
 
 def server_ms(main) -> float:
@@ -64,8 +47,7 @@ def measure(url: str, started: float, steps: int) -> dict:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=os.environ.get("VSE_CHROMIUM", "/usr/bin/chromium"),
-                                    args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=appserver.CHROMIUM, args=appserver.CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1250})
         opened = time.perf_counter()
         page.goto(url)
@@ -73,6 +55,8 @@ def measure(url: str, started: float, steps: int) -> dict:
         main.get_by_text("Frame 1 / ", exact=False).wait_for(timeout=300_000)
         main.locator("[data-testid=stImage] img").nth(3).wait_for(timeout=300_000)
         done = time.perf_counter()
+        main.locator(".js-plotly-plot").nth(1).wait_for(timeout=300_000)
+        charts = time.perf_counter()
         slider = main.locator('[data-testid=stSlider] input[type=range][aria-label="Frame"]')
         total = int(slider.get_attribute("max"))
         page.wait_for_timeout(1000)
@@ -98,33 +82,32 @@ def measure(url: str, started: float, steps: int) -> dict:
     return {
         "cold_start_s": round(done - started, 2),
         "first_result_after_page_open_s": round(done - opened, 2),
+        "charts_after_page_open_s": round(charts - opened, 2),
         "scrub_server_ms": {"median": statistics.median(server), "max": max(server), "all": server},
         "scrub_roundtrip_ms": {"median": round(statistics.median(roundtrip), 1), "max": round(max(roundtrip), 1)},
-        "cpu_count": os.cpu_count(),
-        "load_average": [round(v, 2) for v in os.getloadavg()],
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=10, help="scrub steps to time (default 10)")
+    parser.add_argument("--open-delay", type=float, default=0.0,
+                        help="seconds between the server's first answer and opening the page (default 0)")
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     args = parser.parse_args()
-    port = args.port or free_port()
+    port = args.port or appserver.free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-           str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = appserver.start(port)
     try:
-        wait_healthy(url, proc)
-        result = measure(url, started, args.steps)
+        appserver.wait_healthy(url, proc)
+        answers = time.perf_counter() - started
+        time.sleep(args.open_delay)
+        result = {"server_answers_s": round(answers, 2), "open_delay_s": args.open_delay,
+                  **measure(url, started, args.steps)}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        appserver.stop(proc)
+    result.update(cpu_count=os.cpu_count(), load_average=[round(v, 2) for v in os.getloadavg()])
     print(json.dumps(result, indent=2))
     return 0
 

@@ -8,62 +8,38 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from tests import appserver
 from tests.media import write_video
 
-CHROMIUM = os.environ.get("VSE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ROOT = Path(__file__).resolve().parents[1]
 WAIT_MS = 120_000  # a loaded 2-core machine can take a while for the first result
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope="module")
+def server_log(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("server") / "streamlit.log"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A Streamlit server on a free port, killed at the end."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-           str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+def server(server_log):
+    """A Streamlit server on a free port, stopped at the end."""
+    port = appserver.free_port()
+    log = server_log
+    proc = appserver.start(port, log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited early:\n{log.read_text()}")
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not start:\n{log.read_text()}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        appserver.wait_healthy(url, proc, timeout=60)
+    except (RuntimeError, TimeoutError) as exc:
+        appserver.stop(proc)
+        pytest.fail(f"{exc}:\n{log.read_text()}")
+    yield url
+    appserver.stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +47,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=appserver.CHROMIUM, args=appserver.CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -125,6 +101,12 @@ def test_explore_scrub_and_uploads(server, browser, shots, tmp_path):
     before_src = _overlay_src(page)
     first = _frame_text(page)
     assert first.startswith("Frame 1 / ")
+    # the first view leaves its charts out; they come by themselves, without a click
+    chart = main.locator("[data-testid=stPlotlyChart]").filter(has_text="Saliency mass per frame")
+    chart.wait_for(timeout=WAIT_MS)
+    assert main.locator("[data-testid=stPlotlyChart]").count() == 2  # probabilities and time steps
+    assert main.get_by_text("Drawing the time-step plot", exact=False).count() == 0
+    assert _frame_text(page).startswith("Frame 1 / ")
     shots(page, "explore_frame01")
 
     slider = main.locator('[data-testid=stSlider] input[type=range][aria-label="Frame"]')
@@ -142,7 +124,6 @@ def test_explore_scrub_and_uploads(server, browser, shots, tmp_path):
     shots(page, "explore_frame09")
 
     # clicking a bar of the time-step plot jumps to that frame
-    chart = main.locator("[data-testid=stPlotlyChart]").filter(has_text="Saliency mass per frame")
     bars = chart.locator(".barlayer .point")
     bars.last.click(force=True)
     last = bars.count()
@@ -202,3 +183,13 @@ def test_a_long_computation_can_be_stopped(server, browser, shots):
     expect(_main(page).locator("[data-testid=stImage]")).to_have_count(0, timeout=WAIT_MS)
     shots(page, "explore_stopped")
     page.close()
+
+
+def test_the_server_warms_up_when_it_starts(server, server_log):
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while "Warmed up:" not in server_log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    line = next((x for x in server_log.read_text().splitlines() if "Warmed up:" in x), "")
+    for stage in ("imports", "analysis", "views", "tables"):
+        assert f"{stage} " in line, server_log.read_text()
+    assert "warm-up failed" not in server_log.read_text()
