@@ -45,7 +45,7 @@ def frame_control(prefix: str, num_frames: int) -> int:
     playing = is_playing(prefix)
     if playing:
         _step(key, 1, num_frames)
-    back, forward, play, slider = st.columns([1, 1, 1.4, 12], vertical_alignment="bottom")
+    back, forward, play, slider = st.columns([1, 1, 2, 11], vertical_alignment="bottom")
     back.button("◀", key=f"{prefix}_back", on_click=_step, args=(key, -1, num_frames), help="Previous frame")
     forward.button("▶", key=f"{prefix}_forward", on_click=_step, args=(key, 1, num_frames), help="Next frame")
     if play.button("Pause" if playing else "Play", key=f"{prefix}_play", icon=":material/pause:" if playing
