@@ -11,6 +11,9 @@
   Maps", NeurIPS 2018): maps of the trained model against maps of a copy with
   re-initialised weights; a high rank correlation means the map does not
   depend on what the model learned.
+
+The patch helpers (:func:`patch_ranking`, :func:`patches_to_mask`) give the
+spatial deletion order; :func:`engine.stats.curve_auc` the area under a curve.
 """
 
 from __future__ import annotations
@@ -21,12 +24,50 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.metrics import curve_auc, patch_ranking, patches_to_mask, rank_correlation
+from engine.metrics import rank_correlation
 from engine.saliency.core import explain
 from engine.saliency.structure import classify_sequences, fill_clip, variant_batch_size
+from engine.stats import curve_auc
 from engine.video import InputSpec
 
 RANDOM_ORDERS = 10
+
+
+def patch_ranking(sal: np.ndarray, patch: int) -> np.ndarray:
+    """Patches ordered by descending mean saliency (most salient first; ties by position).
+
+    Edge patches smaller than ``patch`` are averaged over the pixels they hold.
+
+    Args:
+        sal: (T, H, W) saliency.
+        patch: side of the square patches in pixels.
+
+    Returns:
+        (N, 3) int64 rows (t, i, j): frame, patch row, patch column;
+        the patch covers rows i*patch:(i+1)*patch and columns j*patch:(j+1)*patch.
+    """
+    sal = np.asarray(sal, dtype=np.float64)
+    frames, height, width = sal.shape
+    rows, cols = -(-height // patch), -(-width // patch)
+    padded = np.full((frames, rows * patch, cols * patch), np.nan)
+    padded[:, :height, :width] = sal
+    blocks = padded.reshape(frames, rows, patch, cols, patch)
+    means = np.nanmean(blocks, axis=(2, 4))
+    order = np.argsort(-means.ravel(), kind="stable")
+    return np.stack(np.unravel_index(order, means.shape), axis=1).astype(np.int64)
+
+
+def deletion_order(sal_frame: np.ndarray, patch: int) -> np.ndarray:
+    """Patches of one (H, W) frame by descending mean saliency: (N, 2) rows (i, j)."""
+    return patch_ranking(np.asarray(sal_frame)[None], patch)[:, 1:]
+
+
+def patches_to_mask(patches: np.ndarray, shape: tuple[int, int, int], patch: int) -> np.ndarray:
+    """(K, 3) (t, i, j) patch indices -> (T, H, W) bool mask of the pixels they cover."""
+    mask = np.zeros(shape, dtype=bool)
+    for t, i, j in np.asarray(patches, dtype=np.int64).reshape(-1, 3):
+        mask[t, i * patch : (i + 1) * patch, j * patch : (j + 1) * patch] = True
+    return mask
 
 
 def _probabilities(logits: torch.Tensor, target: int) -> np.ndarray:

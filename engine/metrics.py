@@ -1,4 +1,4 @@
-"""Agreement of saliency maps with motion or masks, faithfulness-curve maths, sanity checks.
+"""Agreement of saliency maps with motion or masks (deletion and insertion curves: :mod:`engine.faithfulness`).
 
 Per-frame metrics take (H, W) arrays and return a float, NaN when undefined
 (a constant map, an empty reference, a map with no mass). Clip values are the
@@ -25,7 +25,6 @@ from types import MappingProxyType
 import numpy as np
 
 from engine.flow import motion_masks
-from engine.stats import curve_auc as curve_auc  # re-exported: faithfulness curves
 from engine.stats import pearson, rankdata, spearman
 
 
@@ -284,40 +283,3 @@ def agreement_table(
 def _check_shape(sal: np.ndarray, reference: np.ndarray, name: str) -> None:
     if sal.ndim != 3 or reference.shape != sal.shape:
         raise ValueError(f"saliency {sal.shape} and {name} {reference.shape} must both be (T, H, W)")
-
-
-def patch_ranking(sal: np.ndarray, patch: int) -> np.ndarray:
-    """Patches ordered by descending mean saliency (most salient first; ties by position).
-
-    Edge patches smaller than ``patch`` are averaged over the pixels they hold.
-
-    Args:
-        sal: (T, H, W) saliency.
-        patch: side of the square patches in pixels.
-
-    Returns:
-        (N, 3) int64 rows (t, i, j): frame, patch row, patch column;
-        the patch covers rows i*patch:(i+1)*patch and columns j*patch:(j+1)*patch.
-    """
-    sal = np.asarray(sal, dtype=np.float64)
-    frames, height, width = sal.shape
-    rows, cols = -(-height // patch), -(-width // patch)
-    padded = np.full((frames, rows * patch, cols * patch), np.nan)
-    padded[:, :height, :width] = sal
-    blocks = padded.reshape(frames, rows, patch, cols, patch)
-    means = np.nanmean(blocks, axis=(2, 4))
-    order = np.argsort(-means.ravel(), kind="stable")
-    return np.stack(np.unravel_index(order, means.shape), axis=1).astype(np.int64)
-
-
-def deletion_order(sal_frame: np.ndarray, patch: int) -> np.ndarray:
-    """Patches of one (H, W) frame by descending mean saliency: (N, 2) rows (i, j)."""
-    return patch_ranking(np.asarray(sal_frame)[None], patch)[:, 1:]
-
-
-def patches_to_mask(patches: np.ndarray, shape: tuple[int, int, int], patch: int) -> np.ndarray:
-    """(K, 3) (t, i, j) patch indices -> (T, H, W) bool mask of the pixels they cover."""
-    mask = np.zeros(shape, dtype=bool)
-    for t, i, j in np.asarray(patches, dtype=np.int64).reshape(-1, 3):
-        mask[t, i * patch : (i + 1) * patch, j * patch : (j + 1) * patch] = True
-    return mask

@@ -5,18 +5,15 @@ import math
 import numpy as np
 import pytest
 
+from engine.faithfulness import curve_auc, deletion_order, patch_ranking, patches_to_mask
 from engine.metrics import (
     AGREEMENT_METRICS,
     REFERENCES,
     agreement_table,
     auc,
-    curve_auc,
-    deletion_order,
     euclidean,
     metric_key,
     nss,
-    patch_ranking,
-    patches_to_mask,
     pearson,
     pointing_game,
     rank_correlation,
