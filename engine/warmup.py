@@ -9,7 +9,6 @@ on the first bundled checkpoint and sample clip; what it computes is thrown away
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 
@@ -28,7 +27,7 @@ def warm_up(device: str | None = None) -> dict[str, float]:
     try:
         from engine import appstate, plots
         from engine.analysis import analyse_clip
-        from engine.checkpoint import LoadedModel, default_device, load_checkpoint
+        from engine.checkpoint import default_device, load_checkpoint
         from engine.video import read_clip
 
         seconds["imports"] = time.perf_counter() - started
@@ -39,7 +38,6 @@ def warm_up(device: str | None = None) -> dict[str, float]:
         loaded = load_checkpoint(next(iter(checkpoints.values())), device=device or default_device())
         spec = loaded.meta.input_spec
         clip = read_clip(next(iter(samples.values())), spec.num_frames, frame_step=spec.frame_step)
-        loaded = LoadedModel(copy.deepcopy(loaded.model), loaded.meta, loaded.device)  # as the app does
         analysis = analyse_clip(loaded, clip)
         seconds["analysis"] = time.perf_counter() - started
         started = time.perf_counter()

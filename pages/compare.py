@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from engine import plots
+from engine import appstate, plots
 from engine.analysis import analyse_clip
 from engine.saliency import get_method, list_methods
 from ui import cache, routing, scrubber, widgets
@@ -13,8 +13,7 @@ from ui import cache, routing, scrubber, widgets
 P = "compare"
 routing.require_app(P)
 DEFAULT_METHODS = ["gradient", "input_x_gradient", "gradcam"]
-SUMMARY = {"flow.pearson": "Pearson vs flow", "flow.sim": "SIM vs flow", "mask.pointing_mass": "Energy in mask",
-           "mask.auc": "AUC vs mask"}
+SUMMARY = ("flow.pearson", "flow.sim", "mask.pointing_mass", "mask.auc")
 st.title("Compare")
 
 with st.sidebar:
@@ -32,12 +31,10 @@ clip, clip_digest = picked
 
 def run(model, method: str, the_clip, digest: str):
     """One analysis with the method's default parameters, cached and stoppable."""
-    key = ("analysis", model.meta.sha256, str(model.device), digest,
-           repr(sorted(dict(method=method, params={}, target=None, baseline="blur", flow_method="farneback",
-                            camera="none", seed=0).items())))
+    key = cache.analysis_key(model, the_clip, digest, method)
     label = f"{get_method(method).label} · {Path(model.meta.path).stem}"
-    return widgets.compute_or_stop(P, key, lambda p, c: analyse_clip(cache.private_copy(model), the_clip, method,
-                                                                     on_progress=p, cancel=c), label), key
+    return widgets.compute_or_stop(P, key, lambda p, c: analyse_clip(model, the_clip, method, on_progress=p,
+                                                                     cancel=c), label), key
 
 
 st.subheader("Methods on one clip")
@@ -64,7 +61,7 @@ if results:
         res, values = analysis.result, analysis.clip_metrics()
         row = {"method": get_method(method).label, "prediction": res.classes[res.predicted],
                "p(target)": round(float(res.probabilities[res.target]), 3), "seconds": res.diagnostics.get("seconds")}
-        row |= {label: round(values[k], 3) for k, label in SUMMARY.items() if k in values}
+        row |= {appstate.metric_label(k): round(values[k], 3) for k in SUMMARY if k in values}
         rows.append(row)
     st.dataframe(rows, hide_index=True)
 
@@ -79,13 +76,14 @@ if other is None:
     st.stop()
 curves, table = {}, []
 for model in (loaded, other):
-    frames = model.meta.input_spec.num_frames
+    spec = model.meta.input_spec
     the_clip = clip
-    if frames != clip.num_frames:
+    if (spec.num_frames, spec.frame_step) != (loaded.meta.input_spec.num_frames, loaded.meta.input_spec.frame_step):
         if not Path(clip.path).is_file():
-            st.error(f"{Path(model.meta.path).name} expects {frames} frames; choose a sample or data-folder clip.")
+            st.error(f"{Path(model.meta.path).name} samples its frames differently; choose a sample or data-folder "
+                     "clip.")
             continue
-        the_clip = cache.read_clip_file(clip.path, clip_digest, frames)
+        the_clip = cache.read_clip_file(clip.path, clip_digest, spec.num_frames, spec.frame_step)
     analysis, _ = run(model, shared_method, the_clip, clip_digest)
     if analysis is None:
         continue

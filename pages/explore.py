@@ -38,14 +38,13 @@ if loaded is None or picked is None:
     st.stop()
 clip, clip_digest = picked
 
-settings = dict(method=method, params=params, target=target, baseline=baseline, flow_method=flow_method,
-                camera=camera, seed=seed)
-key = ("analysis", loaded.meta.sha256, str(loaded.device), clip_digest, repr(sorted(settings.items())))
+settings = dict(params=params, target=target, baseline=baseline, flow_method=flow_method, camera=camera, seed=seed)
+key = cache.analysis_key(loaded, clip, clip_digest, method, **settings)
 label = get_method(method).label
 
 
 def compute(on_progress, cancel):
-    return analyse_clip(cache.private_copy(loaded), clip, on_progress=on_progress, cancel=cancel, **settings)
+    return analyse_clip(loaded, clip, method, on_progress=on_progress, cancel=cancel, **settings)
 
 
 analysis = widgets.compute_or_stop(P, key, compute, label)
@@ -87,10 +86,10 @@ def view():
         if name == "flow" and not analysis.flow.valid[t]:
             caption += " (no previous frame: copy of frame 2)"
         col.image(panels.png(name, t), caption=caption, width="stretch", output_format="PNG")
-    flow_mass = analysis.flow.magnitude.sum(axis=(1, 2)) * analysis.flow.valid
-    fig = plots.timestep_importance(result.timestep_importance(reduction), t, flow_mass / max(flow_mass.sum(), 1e-9),
-                                    result.temporal_occlusion)
     if charts:
+        flow_mass = analysis.flow.magnitude.sum(axis=(1, 2)) * analysis.flow.valid
+        fig = plots.timestep_importance(result.timestep_importance(reduction), t,
+                                        flow_mass / max(flow_mass.sum(), 1e-9), result.temporal_occlusion)
         st.plotly_chart(fig, key=f"{P}_timesteps", on_select=lambda: scrubber.jump_to_selected(f"{P}_timesteps",
                         scrubber.frame_key(P)), selection_mode="points")
     else:

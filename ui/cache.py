@@ -1,20 +1,21 @@
 """Streamlit caches shared by the pages.
 
 * Models: ``st.cache_resource`` (one object for all sessions and threads). They are
-  never changed in place: each computation works on its own copy (:func:`private_copy`),
-  so hooks a method registers cannot leak into another session.
+  never changed in place: methods that register hooks do so on a weight-sharing copy
+  of their own (:func:`engine.saliency.captum_utils.private_copy`).
 * Clips: ``st.cache_data`` (each caller gets its own copy).
 * Results: an LRU store inside ``st.cache_resource`` holding analyses whose arrays
   are marked read-only. ``st.cache_data`` cannot show a live progress bar (its
   element replay breaks on elements created outside the function), so results are
-  looked up first and computed under a progress bar with a cancel Event on a miss.
+  looked up first and computed under a progress bar with a cancel Event on a miss;
+  every page keys them with :func:`analysis_key`.
 * Panels: the per-frame images of a result, computed once per display setting, and
   each frame's PNGs encoded once, when first shown; a scrub step only picks images.
 """
 
 from __future__ import annotations
 
-import copy
+import inspect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,9 +24,14 @@ from pathlib import Path
 import streamlit as st
 
 from engine import appstate
+from engine.analysis import analyse_clip
 from engine.checkpoint import LoadedModel, file_sha256, load_checkpoint
+from engine.saliency import get_method
 from engine.saliency.context import Cancelled
 from engine.video import Clip, read_clip
+
+ANALYSIS_SETTINGS = {name: param for name, param in inspect.signature(analyse_clip).parameters.items()
+                     if param.kind is param.KEYWORD_ONLY and name not in ("on_progress", "cancel")}
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -50,9 +56,17 @@ def load_uploaded_model(file_id: str, name: str, device: str, _data: bytes) -> L
     return appstate.checkpoint_from_bytes(name, _data, device)
 
 
-def private_copy(loaded: LoadedModel) -> LoadedModel:
-    """A copy of a shared model for one computation (hooks and modes stay private)."""
-    return LoadedModel(copy.deepcopy(loaded.model), loaded.meta, loaded.device)
+def analysis_key(loaded: LoadedModel, clip: Clip, clip_digest: str, method: str, **settings) -> tuple:
+    """The result-store key of ``analyse_clip(loaded, clip, method, **settings)``.
+
+    Unset settings take ``analyse_clip``'s defaults and the method's parameters are
+    resolved against its schema, so equal computations share one key whichever page
+    asks; the clip's sampled frame indices tell apart clips read from one file.
+    """
+    given = {name: settings.get(name, param.default) for name, param in ANALYSIS_SETTINGS.items()}
+    given["params"] = get_method(method).resolve(given["params"])
+    return ("analysis", loaded.meta.sha256, str(loaded.device), clip_digest, tuple(int(i) for i in clip.indices),
+            method, repr(sorted(given.items())))
 
 
 @st.cache_data(show_spinner="Reading the clip…", max_entries=64)
@@ -135,39 +149,42 @@ class Panels:
     """The per-frame panel images of one result and display setting, shared read-only.
 
     ``arrays``: panel name -> (T, H, W, 3) uint8. :meth:`png` gives a frame's PNG
-    bytes, encoded on first use; :meth:`prefetch` encodes the rest in a background
-    thread after the first view, so the first view encodes 4 images (not 4T) and
-    later scrub steps find theirs ready.
+    bytes, encoded on first use; the first request for a panel also starts a
+    background thread that encodes that panel's other frames, so the first view
+    encodes one image per panel shown (not T) and later scrub steps find theirs ready.
     """
 
     def __init__(self, arrays: dict):
         self.arrays = appstate.freeze(arrays)
         self._png: dict[tuple[str, int], bytes] = {}
+        self._prefetching: set[str] = set()
         self._lock = threading.Lock()
 
     def png(self, name: str, t: int) -> bytes:
         with self._lock:
             cached = self._png.get((name, t))
-        if cached is None:  # two threads may both encode one image: same bytes, no harm
-            cached = appstate.encode_png(self.arrays[name][t])
+            start = name not in self._prefetching
+            self._prefetching.add(name)
+        if start:
+            threading.Thread(target=self._encode_all, args=(name,), name="vse-png-prefetch", daemon=True).start()
+        return cached if cached is not None else self._encode(name, t)
+
+    def _encode(self, name: str, t: int) -> bytes:
+        data = appstate.encode_png(self.arrays[name][t])  # two threads may both encode one image: same bytes
+        with self._lock:
+            self._png[name, t] = data
+        return data
+
+    def _encode_all(self, name: str) -> None:
+        for t in range(len(self.arrays[name])):
             with self._lock:
-                self._png[name, t] = cached
-        return cached
-
-    def prefetch(self) -> None:
-        """Encodes every frame's panels in a daemon thread."""
-        def run():
-            for t in range(len(self.arrays[appstate.PANELS[0]])):
-                for name in self.arrays:
-                    self.png(name, t)
-
-        threading.Thread(target=run, name="vse-png-prefetch", daemon=True).start()
+                done = (name, t) in self._png
+            if not done:
+                self._encode(name, t)
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def panel_images(key: tuple, reduction: str, cmap: str, opacity: float, flow_view: str, outline: bool,
                  per_frame: bool, _analysis) -> Panels:
-    """The panels of one result and display setting (see :class:`Panels`), encoding ahead in the background."""
-    panels = Panels(appstate.render_panels(_analysis, reduction, cmap, opacity, flow_view, outline, per_frame))
-    panels.prefetch()
-    return panels
+    """The panels of one result and display setting (see :class:`Panels`)."""
+    return Panels(appstate.render_panels(_analysis, reduction, cmap, opacity, flow_view, outline, per_frame))

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-READY = "_vse_charts_ready"
-PENDING = "_vse_charts_pending"
+STATE = "_vse_charts"  # absent: no view yet; DUE: a view left them out; DRAWN: views have them
+DUE, DRAWN = "due", "drawn"
 DELAY_S = 1.5
 
 
@@ -25,24 +25,23 @@ def charts_now() -> bool:
 
     False until the session has shown one view without them (see :func:`left_out`).
     """
-    if st.session_state.get(READY):
-        st.session_state.pop(PENDING, None)
-        return True
-    return False
+    if st.session_state.get(STATE) is None:
+        return False
+    st.session_state[STATE] = DRAWN
+    return True
 
 
 def timer() -> float | None:
     """``run_every`` for the view's fragment: a wake-up call while the charts are still to come."""
-    return DELAY_S if st.session_state.get(PENDING) or not st.session_state.get(READY) else None
+    return None if st.session_state.get(STATE) == DRAWN else DELAY_S
 
 
 def left_out() -> None:
     """Called at the end of a run that drew a view without its charts."""
-    st.session_state[READY] = True
-    st.session_state[PENDING] = True
+    st.session_state[STATE] = DUE
 
 
 def add_when_due() -> None:
     """Called first in the view's fragment: a timed run after :func:`left_out` reruns the app."""
-    if st.session_state.get(PENDING):
+    if st.session_state.get(STATE) == DUE:
         st.rerun(scope="app")
