@@ -17,7 +17,7 @@ from engine.study.event import EventConfig, run_event_experiment, saliency_score
 from engine.study.report_event import event_table, thirds_mass, verdict
 from engine.study.strips import strip_image
 from engine.study.summary import best_and_worst, format_interval, ranking_metric, summarise
-from engine.video import InputSpec
+from engine.tensors import InputSpec
 
 
 def hand_rows() -> list[dict]:
@@ -144,3 +144,23 @@ def test_study_writes_offline_report_tables_and_clips_json(tmp_path, tiny_checkp
     assert re.search(r"<script[^>]*\bsrc=", page) is None and len(page) > 3_000_000  # plotly.js inline
     assert page.count("Plotly.newPlot") >= 2
     assert page.count('<img class="strip"') == 2 * 2  # 2 methods x (best 2 + worst of the rest: 0)
+
+
+def test_study_tasks_keep_kth_sequence_ranges(tmp_path):
+    from pathlib import Path
+
+    from engine.study.clips import build_tasks, dataset_clips
+    from tests.media import write_video
+
+    videos = tmp_path / "kth"
+    videos.mkdir()
+    write_video(videos / "person12_walking_d1_uncomp.avi", np.full((12, 32, 32, 3), 90, np.uint8))
+    write_video(videos / "person22_running_d1_uncomp.avi", np.full((8, 32, 32, 3), 160, np.uint8))
+    (videos / "00sequences.txt").write_text("person12_walking_d1 frames 1-4, 5-12\n")
+    clips = dataset_clips(str(videos), "kth", "all")
+    walking = sorted((c.start, c.stop) for c in clips if c.label == "walking")
+    assert walking == [(0, 4), (4, 12)]
+    assert len({c.key for c in clips}) == len(clips)  # one result file per sequence
+    tasks = build_tasks(clips, ["model.pt"], ["gradient"], tmp_path / "results")
+    assert sorted((t.start, t.stop) for t in tasks if "walking" in t.clip_path) == [(0, 4), (4, 12)]
+    assert len({Path(t.out_path) for t in tasks}) == len(tasks)

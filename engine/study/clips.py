@@ -12,11 +12,17 @@ from engine.errors import UserError
 
 @dataclass(frozen=True)
 class StudyClip:
-    """One clip of the study: its video file, true label and a key unique in the study."""
+    """One clip of the study: its video file, true label, a key unique in the study and its frame range.
+
+    ``start``/``stop`` (0-based, half-open) select a sub-sequence, such as one of KTH's
+    00sequences.txt ranges; the defaults take the whole video.
+    """
 
     path: str
     label: str
     key: str
+    start: int = 0
+    stop: int | None = None
 
 
 def synthetic_test_set(folder: Path, per_class: int, seed: int) -> list[StudyClip]:
@@ -42,7 +48,8 @@ def dataset_clips(data: str, layout: str, subset: str) -> list[StudyClip]:
     videos = [r for r in records if Path(r.source).is_file()]
     if not videos:
         raise UserError(f"No video files in {data} (frame-folder data sets are not supported by the study).")
-    return [StudyClip(str(Path(r.source).resolve()), r.label, r.key.replace("/", "_")) for r in videos]
+    return [StudyClip(str(Path(r.source).resolve()), r.label, r.key.replace("/", "_").replace("#", "_"), r.start,
+                      r.stop) for r in videos]
 
 
 def study_clips(cfg, out: Path) -> list[StudyClip]:
@@ -73,7 +80,7 @@ def build_tasks(clips: Sequence[StudyClip], checkpoints: Sequence[str], methods:
 
     keys = model_keys(checkpoints)
     return [
-        SaliencyTask(clip_path=clip.path, checkpoint=checkpoint, method=method,
+        SaliencyTask(clip_path=clip.path, checkpoint=checkpoint, method=method, start=clip.start, stop=clip.stop,
                      out_path=str((results / keys[checkpoint] / method / f"{clip.key}.npz").resolve()),
                      label=clip.label, extra={"key": clip.key, "model_file": keys[checkpoint],
                                               "checkpoint": checkpoint})
@@ -86,8 +93,8 @@ def write_clips_json(path: Path, rows: Sequence[dict], checkpoints: Sequence[str
     keys = model_keys(checkpoints)
     clips: dict[str, dict] = {}
     for row in rows:
-        entry = clips.setdefault(row["clip"], {"path": row["clip"], "key": row.get("key", ""), "label": row["label"],
-                                               "results": {}})
+        entry = clips.setdefault(row.get("key") or row["clip"], {"path": row["clip"], "key": row.get("key", ""),
+                                                                 "label": row["label"], "results": {}})
         entry["results"].setdefault(row["model_file"], {})[row["method"]] = row["result"]
     document = {
         "format": "vse-study-clips/1",

@@ -25,8 +25,8 @@ def clip_checks(checkpoint: str, clip_path: str, results: list[str], sanity: lis
 
     Args:
         checkpoint: the model the results were computed with.
-        clip_path: the clip.
-        results: result files (.npz) of this clip and model, one per method.
+        clip_path: the clip (its frames are read from the result files).
+        results: result files (.npz, written by ``save_analysis``) of this clip and model, one per method.
         sanity: for each result, whether to run the randomisation check.
         device: torch device.
         steps: points - 1 of the deletion and insertion curves.
@@ -37,14 +37,14 @@ def clip_checks(checkpoint: str, clip_path: str, results: list[str], sanity: lis
     from engine.checkpoint import load_checkpoint
     from engine.faithfulness import deletion_insertion, randomisation_check
     from engine.saliency import load_result
-    from engine.video import clip_to_tensor, read_clip
+    from engine.tensors import frames_to_tensor
 
     loaded = load_checkpoint(checkpoint, device=device)
     spec = loaded.meta.input_spec
-    x = clip_to_tensor(read_clip(clip_path, spec.num_frames), spec)
     out = []
     for path, check in zip(results, sanity):
-        result, _, _ = load_result(path)
+        result, arrays, _ = load_result(path)
+        x = frames_to_tensor(arrays["frames"], spec)  # the very frames that were explained, not a new decode
         fill = result.baseline or "blur"
         curves = deletion_insertion(loaded.model, x, result.display("abs"), result.target, spec=spec, fill=fill,
                                     steps=steps)
