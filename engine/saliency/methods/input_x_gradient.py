@@ -1,9 +1,13 @@
-"""Input x gradient: the signed gradient times the (normalised) input."""
+"""Input x gradient: the signed gradient times the (normalised) input.
+
+Computed from one ``torch.autograd.grad`` call, as Captum's ``InputXGradient``
+does, without importing Captum (most of a second, or more, on a 2-core machine)
+for a product.
+"""
 
 from __future__ import annotations
 
-
-from engine.saliency.captum_utils import ProgressScore, leaf_input
+from engine.saliency.captum_utils import input_gradient
 from engine.saliency.context import MethodOutput, SaliencyContext
 from engine.saliency.registry import register_method
 
@@ -22,7 +26,5 @@ def input_x_gradient(ctx: SaliencyContext) -> MethodOutput:
     Returns:
         MethodOutput with attributions (T, C, H, W).
     """
-    forward = ProgressScore(ctx, "Input x Gradient", expected_calls=1)
-    from captum.attr import InputXGradient  # imported on use: keeps start-up fast
-    attributions = InputXGradient(forward).attribute(leaf_input(ctx.x))
-    return MethodOutput(attributions[0].detach(), diagnostics={"baseline": "zero"})
+    ctx.progress("Input x Gradient", 0.0)
+    return MethodOutput((ctx.x * input_gradient(ctx, ctx.x))[0].detach(), diagnostics={"baseline": "zero"})
