@@ -97,7 +97,8 @@ def test_explore_scrub_and_uploads(server, browser, shots, tmp_path):
     _wait_for_result(page)
     main = _main(page)
     assert main.get_by_text("Prediction").count() >= 1
-    assert "ran on" in main.get_by_text("ran on", exact=False).first.inner_text()
+    ran_on = main.get_by_text("ran on", exact=False).first.inner_text()
+    assert "ran on cpu" in ran_on or "ran on cuda" in ran_on, ran_on
     before_src = _overlay_src(page)
     first = _frame_text(page)
     assert first.startswith("Frame 1 / ")

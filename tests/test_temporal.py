@@ -12,7 +12,7 @@ from engine.saliency.context import SaliencyContext
 from engine.saliency.methods.temporal_occlusion import drops, occlusion_logits_loop, occlusion_logits_structured
 from engine.saliency.methods.tsr import rescale, run_tsr
 from engine.saliency.structure import GradientVariants, fill_clip, patch_boxes, patch_variants
-from engine.video import InputSpec
+from engine.tensors import InputSpec
 
 SPEC = InputSpec(num_frames=4, height=16, width=16)
 TINY = {"proj_dim": 8, "hidden_size": 8}
@@ -135,7 +135,7 @@ def test_tsr_masks_frame_t_not_another_frame():
         relevance = out.diagnostics["time_relevance"]
         assert relevance[:3] == [0.0, 0.0, 0.0] and relevance[3] > 0
         assert out.diagnostics["relevant_steps"] == [3]
-        assert out.attributions[:3].abs().max() == 0 and out.attributions[3].abs().min() >= 0
+        assert out.attributions[:3].abs().max() == 0
         assert out.attributions[3].abs().max() > 0
 
 

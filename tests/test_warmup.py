@@ -11,7 +11,7 @@ from engine.warmup import warm_up
 def test_warm_up_runs_the_first_view_once():
     seconds = warm_up(device="cpu")
     assert set(seconds) == {"imports", "analysis", "views"}
-    assert all(v >= 0 for v in seconds.values())
+    assert seconds["analysis"] > 0 and seconds["views"] > 0
 
 
 def test_warm_up_without_assets_only_imports(tmp_path, monkeypatch):
