@@ -18,7 +18,8 @@ from engine.checkpoint import LoadedModel
 from engine.flow import Flow, compute_flow
 from engine.metrics import agreement_table
 from engine.saliency import SaliencyResult, explain, save_result
-from engine.video import Clip, clip_to_tensor, resize_masks
+from engine.tensors import clip_to_tensor
+from engine.video import Clip, resize_masks
 
 
 @dataclass

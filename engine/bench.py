@@ -7,7 +7,6 @@ which must be ~0 (the speed-ups are exact).
 
 from __future__ import annotations
 
-import importlib
 import os
 import platform
 import time
@@ -17,14 +16,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine.appstate import assets_dir
+from engine.flow import compute_flow
 from engine.saliency import explain, get_method, list_methods
 from engine.saliency.context import SaliencyContext
 from engine.saliency.methods.temporal_occlusion import occlusion_logits_loop, occlusion_logits_structured
 from engine.saliency.methods.tsr import run_tsr
 from engine.saliency.structure import classify_sequences, fill_clip
-from engine.video import InputSpec, frames_to_tensor
+from engine.synth import render_clip
+from engine.tensors import InputSpec, frames_to_tensor
 
-DEFAULT_CHECKPOINT = Path("assets/models/cnnlstm.pt")
+DEFAULT_CHECKPOINT = assets_dir() / "models" / "cnnlstm.pt"
 QUICK_SPEC = InputSpec(num_frames=4, height=16, width=16)
 QUICK_CONFIG = {"proj_dim": 8, "hidden_size": 8}
 
@@ -86,16 +88,8 @@ def bench_clip(spec: InputSpec, clip_path: str | None, seed: int = 0) -> tuple[n
         from engine.video import read_clip
 
         return read_clip(clip_path, spec.num_frames, frame_step=spec.frame_step).frames, f"clip {clip_path}"
-    try:
-        synth = importlib.import_module("engine.synth")
-        gray, _masks, _meta = synth.render_clip("running", seed, spec.num_frames)
-        return np.repeat(gray[..., None], 3, axis=-1), "synthetic running clip (engine.synth, seed 0)"
-    except (ImportError, AttributeError):
-        frames = np.full((spec.num_frames, 120, 160, 3), 180, dtype=np.uint8)
-        for t in range(spec.num_frames):
-            left = 10 + 6 * t
-            frames[t, 40:100, left : left + 20] = 40
-        return frames, "moving dark block (engine.synth not available)"
+    gray, _masks, _meta = render_clip("running", seed, spec.num_frames)
+    return np.repeat(gray[..., None], 3, axis=-1), "synthetic running clip (engine.synth, seed 0)"
 
 
 def best_time(fn, repeats: int, device: torch.device):
@@ -193,11 +187,9 @@ def method_rows(bench: BenchModel, x: torch.Tensor, frames: np.ndarray) -> list[
         start = time.perf_counter()
         explain(bench.model, x, name, spec=bench.spec, classes=bench.classes)
         rows.append({"kind": "method", "name": name, "seconds": time.perf_counter() - start})
-    flow = importlib.import_module("engine.flow")
-    if hasattr(flow, "compute_flow"):
-        start = time.perf_counter()
-        flow.compute_flow(frames, size=(bench.spec.height, bench.spec.width))
-        rows.append({"kind": "method", "name": "optical flow (farneback)", "seconds": time.perf_counter() - start})
+    start = time.perf_counter()
+    compute_flow(frames, size=(bench.spec.height, bench.spec.width))
+    rows.append({"kind": "method", "name": "optical flow (farneback)", "seconds": time.perf_counter() - start})
     return rows
 
 

@@ -25,7 +25,7 @@ from torch import nn
 
 from engine.errors import UserError
 from engine.models import get_model
-from engine.video import InputSpec
+from engine.tensors import InputSpec
 
 FORMAT = "vse-checkpoint/1"
 MAX_CHECKPOINT_BYTES = 2 * 1024**3

@@ -28,7 +28,7 @@ from engine.metrics import rank_correlation
 from engine.saliency.core import explain
 from engine.saliency.structure import classify_sequences, fill_clip, variant_batch_size
 from engine.stats import curve_auc
-from engine.video import InputSpec
+from engine.tensors import InputSpec
 
 RANDOM_ORDERS = 10
 

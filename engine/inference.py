@@ -9,7 +9,8 @@ import numpy as np
 import torch
 
 from engine.checkpoint import LoadedModel
-from engine.video import Clip, clip_to_tensor, frames_to_tensor, iter_windows, probe_video, read_clip
+from engine.tensors import clip_to_tensor, frames_to_tensor
+from engine.video import Clip, iter_windows, probe_video, read_clip
 
 
 @dataclass

@@ -238,7 +238,6 @@ def agreement_table(
     mask: np.ndarray | None = None,
     top_k: float = 0.05,
     flow_valid: np.ndarray | None = None,
-    motion_mask: np.ndarray | None = None,
 ) -> dict[str, np.ndarray | float]:
     """Every agreement metric, per frame and per clip.
 
@@ -254,14 +253,13 @@ def agreement_table(
         mask: optional (T, H, W) bool ground-truth mask at the same size.
         top_k: fraction of pixels for the top-k metrics.
         flow_valid: optional (T,) bool; invalid flow frames (frame 0) become NaN.
-        motion_mask: optional (T, H, W) bool; default ``flow.motion_masks(flow_mag)``.
     """
     sal = np.asarray(sal, dtype=np.float64)
     table: dict[str, np.ndarray | float] = {}
     if flow_mag is not None:
         flow_mag = np.asarray(flow_mag, dtype=np.float64)
         _check_shape(sal, flow_mag, "flow_mag")
-        motion = motion_masks(flow_mag) if motion_mask is None else np.asarray(motion_mask, dtype=bool)
+        motion = motion_masks(flow_mag)
         valid = np.ones(len(sal), bool) if flow_valid is None else np.asarray(flow_valid, dtype=bool)
         empty = np.zeros_like(flow_mag[0])
         frames = [

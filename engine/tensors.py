@@ -89,10 +89,3 @@ def tensor_to_unit(x: torch.Tensor, spec: InputSpec) -> torch.Tensor:
     mean = torch.tensor(spec.mean, dtype=x.dtype, device=x.device).view(-1, 1, 1)
     std = torch.tensor(spec.std, dtype=x.dtype, device=x.device).view(-1, 1, 1)
     return x * std + mean
-
-
-def resize_masks(masks: np.ndarray, height: int, width: int) -> np.ndarray:
-    """(T, H, W) bool -> (T, height, width) bool, nearest neighbour."""
-    return np.stack(
-        [cv2.resize(m.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0 for m in masks]
-    )

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from engine.checkpoint import CheckpointMeta, read_payload, save_checkpoint
 from engine.models import get_model
-from engine.video import InputSpec
+from engine.tensors import InputSpec
 
 LOG_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
 

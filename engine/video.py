@@ -23,13 +23,6 @@ import cv2
 import numpy as np
 
 from engine.errors import UserError
-from engine.tensors import (  # noqa: F401  (the tensor layout, re-exported for callers)
-    InputSpec,
-    clip_to_tensor,
-    frames_to_tensor,
-    resize_masks,
-    tensor_to_unit,
-)
 
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".gif", ".m4v", ".mpg", ".mpeg")
 MAX_VIDEO_BYTES = 2 * 1024**3
@@ -268,10 +261,7 @@ def read_clip(
     masks, meta = load_sidecar(path)
     clip_masks = None
     if masks is not None and masks.shape[0] > int(indices.max()):
-        h, w = frames.shape[1:3]
-        clip_masks = np.stack(
-            [cv2.resize(masks[i].astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0 for i in indices]
-        )
+        clip_masks = resize_masks(masks[indices], *frames.shape[1:3])
     return Clip(
         frames=frames,
         indices=indices,
@@ -347,3 +337,10 @@ def write_video(path: str | os.PathLike, frames: np.ndarray, fps: float = 25.0) 
     finally:
         writer.release()
     return path
+
+
+def resize_masks(masks: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(T, H, W) bool -> (T, height, width) bool, nearest neighbour."""
+    return np.stack(
+        [cv2.resize(m.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0 for m in masks]
+    )

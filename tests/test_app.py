@@ -24,7 +24,8 @@ from engine.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, 
 from engine.errors import UserError
 from engine.models import get_model
 from engine.saliency import load_result
-from engine.video import InputSpec, VideoError, read_clip
+from engine.tensors import InputSpec
+from engine.video import VideoError, read_clip
 from tests.media import moving_blob_frames, write_video
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ import torch
 
 from engine.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, save_checkpoint
 from engine.models import get_model
-from engine.video import InputSpec
+from engine.tensors import InputSpec
 
 SPEC = InputSpec(4, 32, 32, 1, (0.5,), (0.25,))
 

@@ -15,7 +15,8 @@ from engine.checkpoint import CheckpointMeta, file_sha256, save_checkpoint
 from engine.models import get_model
 from engine.render import grid_layout, make_panels, pool_blocks, render_grid
 from engine.saliency import list_methods
-from engine.video import InputSpec, uniform_indices
+from engine.tensors import InputSpec
+from engine.video import uniform_indices
 from tests.media import moving_blob_frames, write_video
 
 T, SIZE = 8, 32

@@ -13,7 +13,7 @@ from engine.batch import SaliencyTask, run_tasks
 from engine.checkpoint import CheckpointMeta, save_checkpoint
 from engine.models import get_model
 from engine.synth import generate_kth_like
-from engine.video import InputSpec
+from engine.tensors import InputSpec
 
 TIMING_KEYS = ("seconds",)
 

@@ -11,7 +11,8 @@ from engine.faithfulness import parameterised_modules, randomisation_check, rein
 from engine.metrics import pointing_game
 from engine.saliency import explain
 from engine.synth import render_clip
-from engine.video import Clip, clip_indices, clip_to_tensor, resize_masks
+from engine.tensors import clip_to_tensor
+from engine.video import Clip, clip_indices, resize_masks
 
 BUNDLED = Path(__file__).resolve().parents[1] / "assets" / "models" / "cnnlstm.pt"
 FRESH_SEED = 9_000_000  # never used for training (seed 1) or the held-out test set (seed 2)

@@ -5,19 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.video import (
-    InputSpec,
-    VideoError,
-    clip_indices,
-    clip_to_tensor,
-    iter_windows,
-    probe_video,
-    read_clip,
-    read_frames,
-    tensor_to_unit,
-    uniform_indices,
-    window_indices,
-)
+from engine.tensors import InputSpec, clip_to_tensor, tensor_to_unit
+from engine.video import VideoError, clip_indices, iter_windows, probe_video, read_clip, read_frames, uniform_indices, window_indices
 from tests.media import moving_blob_frames, write_video
 
 

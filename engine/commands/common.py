@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from engine.checkpoint import default_device
 from engine.errors import UserError
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -37,7 +38,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 def resolve_device(name: str) -> torch.device:
     """'auto' -> CUDA when present, else CPU; refuses CUDA when there is none."""
     if name in ("auto", "", None):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return default_device()
     device = torch.device(name)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise UserError("CUDA was requested but no GPU is available; use --device cpu.")

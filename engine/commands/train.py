@@ -11,7 +11,7 @@ import argparse
 
 from engine.commands.common import add_data_arguments, load_index, resolve_device
 from engine.errors import UserError
-from engine.video import InputSpec
+from engine.tensors import InputSpec
 
 HELP = "Train a video classifier (writes best.pt, last.pt and metrics.csv)."
 

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from engine.errors import UserError
-from engine.video import InputSpec
+from engine.tensors import InputSpec
 
 
 class Cancelled(UserError):

@@ -13,7 +13,7 @@ from torch import nn
 from engine.saliency.context import SaliencyContext
 from engine.saliency.registry import get_method
 from engine.saliency.result import SaliencyResult
-from engine.video import InputSpec
+from engine.tensors import InputSpec
 
 
 def explain(

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from engine.saliency.baselines import BASELINES, make_baseline
-from engine.video import InputSpec
+from engine.tensors import InputSpec
 
 FILL_CHOICES = ("baseline", *BASELINES)
 DEFAULT_BATCH_CAP = 256

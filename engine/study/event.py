@@ -25,7 +25,7 @@ from torch.utils.data import Dataset, TensorDataset
 from engine.checkpoint import LoadedModel, load_checkpoint
 from engine.metrics import auc, euclidean, weighted_jaccard
 from engine.synth import EVENT_CLASSES, POSITIONS, event_window, render_event_clip
-from engine.video import InputSpec, frames_to_tensor
+from engine.tensors import InputSpec, frames_to_tensor
 
 EVENT_MODELS = ("cnnlstm", "cnn_ica_lstm")
 TRAIN_SEED, VAL_SEED, TEST_SEED = 101, 102, 103

@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import UserError
-from engine.synth.clipfile import FPS, write_sidecar
+from engine.synth.clipfile import write_clip
 from engine.synth.kth import render_clip
-from engine.video import write_video
 
 SAMPLES = (
     ("walking_right", "walking", "right", "d1"),
@@ -38,12 +37,8 @@ def find_sample(label: str, direction: str, scenario: str, seed: int, num_frames
 
 def write_sample_clips(out_dir: str | Path, seed: int = 100, num_frames: int = 48) -> list[Path]:
     """Writes the sample clips (see ``SAMPLES``) and their mask sidecars to ``out_dir``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     paths = []
     for index, (name, label, direction, scenario) in enumerate(SAMPLES):
         frames, masks, meta = find_sample(label, direction, scenario, seed + 1000 * index, num_frames)
-        path = write_video(out / f"{name}.webm", frames, FPS)
-        write_sidecar(path, masks, meta)
-        paths.append(path)
+        paths.append(write_clip(Path(out_dir) / f"{name}.webm", frames, masks, meta))
     return paths

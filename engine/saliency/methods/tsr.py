@@ -40,6 +40,7 @@ from engine.saliency.structure import (
     fill_clip,
     patch_boxes,
     patch_variants,
+    resolve_fill,
 )
 
 STRUCTURED_BASES = {"gradient": False, "input_x_gradient": True}  # name -> times_input
@@ -121,7 +122,7 @@ def rescale(ctx: SaliencyContext, distances, fill_frames: torch.Tensor, *, patch
 def run_tsr(ctx: SaliencyContext, *, base: str, time_threshold: float, patch: int, fill: str,
             structured: bool = True) -> MethodOutput:
     """TSR with the structure-aware path where the base allows it (``structured=False``: the reference loop)."""
-    if not get_method(base).gradient_based and base not in STRUCTURED_BASES:
+    if not get_method(base).gradient_based:
         raise UserError(f"TSR needs a gradient-based base method; {base!r} is not one.")
     fill_frames = fill_clip(ctx.x, fill, ctx.spec, ctx.baseline)[0]
     if structured and base in STRUCTURED_BASES:
@@ -133,7 +134,7 @@ def run_tsr(ctx: SaliencyContext, *, base: str, time_threshold: float, patch: in
     else:
         distances, path = loop_distances(ctx, base), "loop"
     output = rescale(ctx, distances, fill_frames, patch=patch, time_threshold=time_threshold)
-    output.diagnostics.update({"base": base, "path": path, "fill": fill if fill != "baseline" else ctx.baseline})
+    output.diagnostics.update({"base": base, "path": path, "fill": resolve_fill(fill, ctx.baseline)})
     return output
 
 
