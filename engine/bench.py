@@ -173,6 +173,7 @@ def ig_row(bench: BenchModel, x: torch.Tensor, repeats: int) -> list[dict]:
         with torch.enable_grad():
             torch.autograd.grad(bench.model(batch)[:, 0].sum(), batch)
 
+    run_ig(), forward_backward()  # warm-up: Captum's import and first-call allocations are not IG's cost
     ig_s, _ = best_time(run_ig, repeats, device)
     unit_s, _ = best_time(forward_backward, repeats, device)
     ideal = steps * unit_s / min(steps, batch_size)
