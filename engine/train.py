@@ -81,6 +81,12 @@ def _write_log(path: Path, history: list[dict]) -> None:
         writer.writerows(history)
 
 
+def read_log(path: str | Path) -> list[dict]:
+    """The rows of a training log written by :func:`train` (numbers as floats; empty cells left out)."""
+    with open(path, newline="") as f:
+        return [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
+
+
 def _resume(cfg: TrainConfig, model, optimizer, device) -> tuple[int, list[dict], float]:
     payload = read_payload(cfg.resume)
     model.load_state_dict(payload["state_dict"])

@@ -43,10 +43,6 @@ class VideoInfo:
     width: int
     height: int
 
-    @property
-    def duration(self) -> float:
-        return self.frame_count / self.fps if self.fps > 0 else 0.0
-
 
 @dataclass
 class Clip:

@@ -1,6 +1,5 @@
 """Model: the checkpoint card, its training curves, and an evaluation on a data folder."""
 
-import csv
 from pathlib import Path
 
 import streamlit as st
@@ -10,6 +9,7 @@ from engine.data import SUBSETS, load_dataset
 from engine.data.loading import LAYOUTS
 from engine.errors import UserError
 from engine.inference import evaluate_records
+from engine.train import read_log
 from ui import cache, routing, widgets
 
 P = "model"
@@ -28,14 +28,13 @@ widgets.checkpoint_card(loaded)
 
 st.subheader("Training curves")
 history = meta.training.get("history") or []
-log = Path(meta.path).with_name("metrics.csv")
-if not history and log.is_file():
-    with log.open(newline="") as f:
-        history = [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
+logs = [p for p in (Path(meta.path).with_name("metrics.csv"), Path(meta.path).with_suffix(".metrics.csv")) if p.is_file()]
+if not history and logs:
+    history = read_log(logs[0])
 if history:
     st.plotly_chart(plots.training_curves(history), key=f"{P}_curves")
 else:
-    st.info("This checkpoint has no training log (training['history'] or a metrics.csv beside it).")
+    st.info("This checkpoint has no training log (training['history'], or metrics.csv or <name>.metrics.csv beside it).")
 
 st.subheader("Evaluate on a data folder")
 default_folder = str(appstate.data_dir() or "")

@@ -58,10 +58,6 @@ class DatasetIndex:
             raise UserError(f"Unknown subset {name!r}; use one of {', '.join(SUBSETS)}.")
         return [r for r in self.records if r.subset == name]
 
-    def label_index(self, label: str) -> int:
-        """The class index of a label."""
-        return self.classes.index(label)
-
     def counts(self) -> dict[str, dict[str, int]]:
         """{subset: {class: number of records}}."""
         out = {s: {c: 0 for c in self.classes} for s in SUBSETS}

@@ -9,7 +9,6 @@ import cv2
 import numpy as np
 from scipy.special import ndtri
 
-OUTDOOR_SCENARIOS = ("d1", "d2", "d3")
 SCENARIOS = ("d1", "d2", "d3", "d4")
 
 
