@@ -173,6 +173,13 @@ def test_a_long_computation_can_be_stopped(server, browser, shots):
     method.click()
     page.keyboard.type("Temporal Saliency Rescaling")
     page.keyboard.press("Enter")
+    # TSR over the gradient takes well under a second; over Integrated Gradients (no structured
+    # path: every variant runs IG) it takes minutes, long enough to see and press Stop every time
+    _main(page).get_by_text("Temporal Saliency Rescaling of class", exact=False).wait_for(timeout=WAIT_MS)
+    page.locator(".st-key-explore_tsr_base").click()
+    page.keyboard.type("integrated_gradients")
+    page.keyboard.press("Enter")
+    assert page.locator(".st-key-explore_tsr_base input").input_value() == "integrated_gradients"
     stop = _main(page).get_by_role("button", name="Stop")
     stop.wait_for(timeout=WAIT_MS)
     assert "Temporal Saliency Rescaling" in _main(page).locator("[data-testid=stProgress]").inner_text()
