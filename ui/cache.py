@@ -149,24 +149,28 @@ class Panels:
     """The per-frame panel images of one result and display setting, shared read-only.
 
     ``arrays``: panel name -> (T, H, W, 3) uint8. :meth:`png` gives a frame's PNG
-    bytes, encoded on first use; the first request for a panel also starts a
-    background thread that encodes that panel's other frames, so the first view
-    encodes one image per panel shown (not T) and later scrub steps find theirs ready.
+    bytes, encoded on first use; one background thread then encodes the other frames
+    of every panel asked for so far, so the first view encodes one image per panel
+    shown (not T) and later scrub steps find theirs ready.
     """
 
     def __init__(self, arrays: dict):
         self.arrays = appstate.freeze(arrays)
         self._png: dict[tuple[str, int], bytes] = {}
-        self._prefetching: set[str] = set()
+        self._wanted: list[str] = []  # panels shown so far, in order: what the prefetch thread encodes
+        self._prefetch: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def png(self, name: str, t: int) -> bytes:
         with self._lock:
             cached = self._png.get((name, t))
-            start = name not in self._prefetching
-            self._prefetching.add(name)
+            if name not in self._wanted:
+                self._wanted.append(name)
+            start = self._prefetch is None
+            if start:
+                self._prefetch = threading.Thread(target=self._encode_wanted, name="vse-png-prefetch", daemon=True)
         if start:
-            threading.Thread(target=self._encode_all, args=(name,), name="vse-png-prefetch", daemon=True).start()
+            self._prefetch.start()
         return cached if cached is not None else self._encode(name, t)
 
     def _encode(self, name: str, t: int) -> bytes:
@@ -175,12 +179,20 @@ class Panels:
             self._png[name, t] = data
         return data
 
-    def _encode_all(self, name: str) -> None:
-        for t in range(len(self.arrays[name])):
+    def _encode_wanted(self) -> None:
+        done = 0
+        while True:
             with self._lock:
-                done = (name, t) in self._png
-            if not done:
-                self._encode(name, t)
+                if done == len(self._wanted):
+                    self._prefetch = None  # a later request starts a new thread
+                    return
+                name = self._wanted[done]
+            for t in range(len(self.arrays[name])):
+                with self._lock:
+                    missing = (name, t) not in self._png
+                if missing:
+                    self._encode(name, t)
+            done += 1
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
