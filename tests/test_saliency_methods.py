@@ -329,8 +329,10 @@ def test_gradcam_rejects_a_stage_the_model_lacks():
         run(tiny_model("cnnlstm"), clip(), "gradcam", params={"layer": "layer2"})
 
 
-def test_gradient_equals_captum_saliency():
-    from captum.attr import Saliency
+@pytest.mark.parametrize("method, captum_name, kwargs", [("gradient", "Saliency", {"abs": False}),
+                                                         ("input_x_gradient", "InputXGradient", {})])
+def test_methods_without_captum_equal_captum(method, captum_name, kwargs):
+    import captum.attr
 
     from engine.models import get_model
     from engine.saliency import explain
@@ -340,22 +342,7 @@ def test_gradient_equals_captum_saliency():
     model = get_model("cnnlstm", proj_dim=8, hidden_size=8).eval()
     spec = InputSpec(4, 32, 32, 1, (0.5,), (0.25,))
     x = torch.randn(4, 1, 32, 32)
-    ours = explain(model, x, "gradient", spec=spec, classes=["a", "b"], target=1).attributions
-    theirs = Saliency(lambda b: model(b)[:, 1]).attribute(x[None].clone().requires_grad_(), abs=False)[0]
-    assert np.allclose(ours, theirs.detach().numpy(), atol=1e-7)
-
-
-def test_input_x_gradient_equals_captum():
-    from captum.attr import InputXGradient
-
-    from engine.models import get_model
-    from engine.saliency import explain
-    from engine.tensors import InputSpec
-
-    torch.manual_seed(4)
-    model = get_model("cnnlstm", proj_dim=8, hidden_size=8).eval()
-    spec = InputSpec(4, 32, 32, 1, (0.5,), (0.25,))
-    x = torch.randn(4, 1, 32, 32)
-    ours = explain(model, x, "input_x_gradient", spec=spec, classes=["a", "b"], target=1).attributions
-    theirs = InputXGradient(lambda b: model(b)[:, 1]).attribute(x[None].clone().requires_grad_())[0]
+    ours = explain(model, x, method, spec=spec, classes=["a", "b"], target=1).attributions
+    explainer = getattr(captum.attr, captum_name)(lambda b: model(b)[:, 1])
+    theirs = explainer.attribute(x[None].clone().requires_grad_(), **kwargs)[0]
     assert np.allclose(ours, theirs.detach().numpy(), atol=1e-7)
