@@ -7,8 +7,10 @@ Saved layout (a plain dict of tensors, strings and numbers)::
      "state_dict": {...}}
 
 Loading uses ``torch.load(..., weights_only=True)`` only: a checkpoint can never
-run code. The reference cnn-lstm format (``epoch``, ``state_dict``,
-``optimizer_state_dict``) loads when the caller states the architecture.
+run code. Files without that metadata (the reference cnn-lstm's ``{epoch, state_dict,
+optimizer_state_dict}``, the seed project's variants, plain state dicts, with or without
+DataParallel's ``module.``) are recognised by their keys (``engine.models.foreign``) and load
+once the user gives the class names (:class:`ForeignSettings`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from torch import nn
 
 from engine.errors import UserError
 from engine.models import get_model
-from engine.tensors import InputSpec
+from engine.models.foreign import Recognised, describe_keys, known_layouts_text, recognise
+from engine.tensors import PRESETS, InputSpec, normalised_spec
 
 FORMAT = "vse-checkpoint/1"
 MAX_CHECKPOINT_BYTES = 2 * 1024**3
@@ -141,30 +144,6 @@ def _meta_from_payload(payload: dict, path: str) -> CheckpointMeta:
     )
 
 
-def _strip_prefix(state: dict) -> dict:
-    if state and all(k.startswith("module.") for k in state):  # saved from DataParallel
-        return {k[len("module."):]: v for k, v in state.items()}
-    return state
-
-
-def reference_state_dict(state: dict) -> dict:
-    """Maps the reference cnn-lstm's key names (resnet.*, resnet.fc.0, lstm, fc1, fc2) onto ours."""
-    mapped = {}
-    for key, value in _strip_prefix(state).items():
-        if key.startswith("resnet.fc.0."):
-            new = "encoder.projection.0." + key[len("resnet.fc.0."):]
-        elif key.startswith("resnet."):
-            new = "encoder.backbone.body." + key[len("resnet."):]
-        elif key.startswith("fc1."):
-            new = "head.0." + key[len("fc1."):]
-        elif key.startswith("fc2."):
-            new = "head.2." + key[len("fc2."):]
-        else:
-            new = key
-        mapped[new] = value
-    return mapped
-
-
 @dataclass
 class LoadedModel:
     """A model in eval mode on its device, with its checkpoint metadata."""
@@ -196,17 +175,95 @@ def _build_and_fill(meta: CheckpointMeta, state: dict, name: str) -> nn.Module:
     return model
 
 
-def load_checkpoint(path, *, device: str | torch.device = "cpu", architecture: dict | None = None) -> LoadedModel:
-    """Loads a checkpoint safely and returns the model in eval mode.
+@dataclass(frozen=True)
+class ForeignSettings:
+    """What a checkpoint without the project's metadata cannot tell; the user states it.
 
-    Args:
-        path: the checkpoint file.
-        device: where to put the model.
-        architecture: for checkpoints without our metadata (the reference cnn-lstm
-            format), ``{"model": name, "config": {...}, "classes": [...], "input": InputSpec}``.
+    Attributes:
+        classes: class names in the model's output order (required).
+        preset: input preset from ``engine.tensors.PRESETS``; default: the one of the
+            repository whose layout was recognised.
+        num_frames: T, where it differs from the preset's.
+        size: input height and width, where it differs from the preset's.
+        normalise: a name from ``engine.tensors.NORMALISATIONS``, where it differs.
+        frame_step: source frames between sampled frames (the references read consecutive frames: 1).
+    """
+
+    classes: tuple[str, ...] = ()
+    preset: str | None = None
+    num_frames: int | None = None
+    size: int | None = None
+    normalise: str | None = None
+    frame_step: int = 1
+
+    def input_spec(self, recognised: Recognised) -> InputSpec:
+        """The input spec: the preset's values, overridden by those given."""
+        name = self.preset or recognised.preset
+        if name not in PRESETS:
+            raise CheckpointError(f"Unknown architecture preset {name!r}; choose one of: {', '.join(PRESETS)}.")
+        preset = PRESETS[name]
+        try:
+            return normalised_spec(self.num_frames or preset["num_frames"], self.size or preset["size"],
+                                   recognised.config["in_channels"], self.frame_step,
+                                   self.normalise or preset["normalise"])
+        except ValueError as exc:
+            raise CheckpointError(str(exc)) from None
+
+
+class NeedsSettings(CheckpointError):
+    """A recognised foreign checkpoint that needs its class names before it can load."""
+
+    def __init__(self, message: str, recognised: Recognised):
+        super().__init__(message)
+        self.recognised = recognised
+
+
+def foreign_state(payload: dict) -> tuple[dict, str] | None:
+    """(state dict, wrapper description) of a file without our metadata, or None if it holds none."""
+    if isinstance(payload.get("state_dict"), dict):
+        return payload["state_dict"], f"a training checkpoint (epoch {payload.get('epoch', '?')})"
+    if payload and all(isinstance(v, torch.Tensor) for v in payload.values()):
+        return payload, "a plain state dict"
+    return None
+
+
+def recognise_payload(payload: dict, name: str) -> tuple[Recognised, str]:
+    """Recognises a foreign payload's layout, or raises a CheckpointError saying what was found."""
+    found = foreign_state(payload)
+    if found is None:
+        raise CheckpointError(f"{name} is a PyTorch file but not a model checkpoint (no state_dict; "
+                              f"keys: {', '.join(map(str, list(payload)[:8]))}).")
+    state, wrapper = found
+    recognised = recognise(state)
+    if recognised is None:
+        raise CheckpointError(f"{name} is {wrapper} in no layout this tool knows. Found: {describe_keys(state)}.\n"
+                              f"Known layouts:\n{known_layouts_text()}")
+    return recognised, wrapper
+
+
+def _foreign_meta(payload: dict, name: str, path: str, settings: ForeignSettings | None) -> tuple[CheckpointMeta, dict]:
+    recognised, wrapper = recognise_payload(payload, name)
+    classes = [str(c) for c in (settings.classes if settings else ())]
+    if len(classes) != recognised.num_classes:
+        given = f"{len(classes)} class names were given" if classes else "no class names were given"
+        raise NeedsSettings(
+            f"{name} is {wrapper} recognised as the {recognised.summary()}; {given}. State its "
+            f"{recognised.num_classes} class names in output order, e.g. --classes "
+            f"{' '.join(f'NAME{i + 1}' for i in range(recognised.num_classes))}.", recognised)
+    spec = (settings or ForeignSettings()).input_spec(recognised)
+    training = {"epoch": payload.get("epoch"), "source_layout": recognised.layout,
+                "note": "; ".join(recognised.notes)}
+    meta = CheckpointMeta("cnnlstm", dict(recognised.config), classes, spec,
+                          training={k: v for k, v in training.items() if v not in (None, "")}, path=path)
+    return meta, recognised.state_dict
+
+
+def read_checkpoint(path, settings: ForeignSettings | None = None) -> tuple[CheckpointMeta, dict]:
+    """(metadata, state dict in the project's keys) of our checkpoint or a recognised foreign one.
 
     Raises:
-        CheckpointError: unreadable, unsafe, another kind of file, or mismatched shapes.
+        NeedsSettings: a recognised foreign layout whose class names were not given.
+        CheckpointError: unreadable, unsafe, another kind of file, or an unknown layout.
     """
     path = str(path)
     name = os.path.basename(path)
@@ -217,25 +274,26 @@ def load_checkpoint(path, *, device: str | torch.device = "cpu", architecture: d
         except (KeyError, TypeError, ValueError) as exc:
             raise CheckpointError(f"{name}: its metadata is incomplete ({exc}).") from None
         state = payload["state_dict"]
-    elif "state_dict" in payload and isinstance(payload["state_dict"], dict):
-        if architecture is None:
-            raise CheckpointError(
-                f"{name} is a plain training checkpoint (epoch {payload.get('epoch', '?')}) without model metadata: "
-                "state the architecture (model, config, classes, input size) to load it."
-            )
-        meta = CheckpointMeta(
-            model_name=architecture["model"],
-            model_config=dict(architecture.get("config", {})),
-            classes=list(architecture["classes"]),
-            input_spec=architecture.get("input") or InputSpec(),
-            training={"epoch": payload.get("epoch")},
-            path=path,
-        )
-        state = reference_state_dict(payload["state_dict"])
     else:
-        raise CheckpointError(f"{name} is a PyTorch file but not a model checkpoint (no state_dict).")
+        meta, state = _foreign_meta(payload, name, path, settings)
     meta.sha256 = file_sha256(path)
-    model = _build_and_fill(meta, state, name)
+    return meta, state
+
+
+def load_checkpoint(path, *, device: str | torch.device = "cpu", foreign: ForeignSettings | None = None) -> LoadedModel:
+    """Loads a checkpoint safely (weights only) and returns the model in eval mode.
+
+    Args:
+        path: our checkpoint, or a reference CNN-LSTM file (see ``engine.models.foreign``).
+        device: where to put the model.
+        foreign: for files without our metadata: class names and input overrides.
+
+    Raises:
+        NeedsSettings: a recognised foreign layout whose class names were not given.
+        CheckpointError: unreadable, unsafe, another kind of file, unknown layout, or mismatched shapes.
+    """
+    meta, state = read_checkpoint(path, foreign)
+    model = _build_and_fill(meta, state, os.path.basename(str(path)))
     device = torch.device(device)
     return LoadedModel(model.to(device).eval(), meta, device)
 

@@ -31,6 +31,9 @@ class InputSpec:
         std: per-channel std of [0, 1] pixels.
         frame_step: source frames between two sampled frames, so the model sees the same
             time scale whatever the clip's length; 0 spreads T frames over the whole clip.
+        pixel_scale: pixels are scaled to [0, pixel_scale] before ``mean`` and ``std`` apply
+            (1 for [0, 1]; 255 for the reference cnn-lstm's 0-255 pixels). ``mean`` and ``std``
+            are in that scale.
     """
 
     num_frames: int = 16
@@ -40,6 +43,7 @@ class InputSpec:
     mean: tuple[float, ...] = (0.5,)
     std: tuple[float, ...] = (0.25,)
     frame_step: int = 0
+    pixel_scale: float = 1.0
 
     def to_dict(self) -> dict:
         return {
@@ -50,6 +54,7 @@ class InputSpec:
             "mean": list(self.mean),
             "std": list(self.std),
             "frame_step": self.frame_step,
+            "pixel_scale": self.pixel_scale,
         }
 
     @classmethod
@@ -62,6 +67,7 @@ class InputSpec:
             mean=tuple(float(v) for v in d["mean"]),
             std=tuple(float(v) for v in d["std"]),
             frame_step=int(d.get("frame_step", 0)),
+            pixel_scale=float(d.get("pixel_scale", 1.0)),
         )
 
 
@@ -70,7 +76,7 @@ def frames_to_tensor(frames: np.ndarray, spec: InputSpec) -> torch.Tensor:
     out = np.empty((frames.shape[0], spec.height, spec.width, 3), dtype=np.uint8)
     for t, frame in enumerate(frames):
         out[t] = cv2.resize(frame, (spec.width, spec.height), interpolation=cv2.INTER_AREA)
-    x = torch.from_numpy(out).float().div_(255.0)
+    x = torch.from_numpy(out).float().div_(255.0 / spec.pixel_scale)
     if spec.channels == 1:
         x = (x * torch.tensor([0.299, 0.587, 0.114])).sum(-1, keepdim=True)
     x = x.permute(0, 3, 1, 2).contiguous()
@@ -88,4 +94,44 @@ def tensor_to_unit(x: torch.Tensor, spec: InputSpec) -> torch.Tensor:
     """Undoes normalisation: (..., C, H, W) model input -> [0, 1] pixels."""
     mean = torch.tensor(spec.mean, dtype=x.dtype, device=x.device).view(-1, 1, 1)
     std = torch.tensor(spec.std, dtype=x.dtype, device=x.device).view(-1, 1, 1)
-    return x * std + mean
+    return (x * std + mean) / spec.pixel_scale
+
+
+ACTIVITYNET_MEAN = (114.7748, 107.7354, 99.4750)  # the reference cnn-lstm's mean.py, in 0-255 units
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+# name -> (pixel_scale, mean, std); "default" is the project's rule by channel count
+NORMALISATIONS = {
+    "gray": (1.0, (0.5,), (0.25,)),
+    "imagenet": (1.0, IMAGENET_MEAN, IMAGENET_STD),
+    "activitynet-255": (255.0, ACTIVITYNET_MEAN, (1.0, 1.0, 1.0)),
+    "activitynet-01": (1.0, ACTIVITYNET_MEAN, (1.0, 1.0, 1.0)),
+}
+NORMALISATION_HELP = ("default (gray for 1 channel, imagenet for 3), gray, imagenet ([0,1] pixels, ImageNet mean/std), "
+                      "activitynet-255 (0-255 pixels minus ActivityNet means: the reference cnn-lstm), "
+                      "activitynet-01 ([0,1] pixels minus ActivityNet means in 0-255 units: the seed project's "
+                      "training transform)")
+
+# input presets of the known reference repositories (see engine.models.foreign)
+PRESETS = {
+    "cnnlstm-reference": dict(num_frames=16, size=150, normalise="activitynet-255"),
+    "cnnlstm-seed": dict(num_frames=30, size=120, normalise="activitynet-01"),
+}
+
+
+def normalised_spec(num_frames: int, size: int, channels: int, frame_step: int = 0, normalise: str = "default",
+                    mean: tuple[float, ...] | None = None) -> InputSpec:
+    """An InputSpec with a named normalisation (see ``NORMALISATIONS``); ``mean`` overrides its means.
+
+    Raises:
+        ValueError: an unknown name, or channels that do not fit it.
+    """
+    if normalise == "default":
+        normalise = "gray" if channels == 1 else "imagenet"
+    if normalise not in NORMALISATIONS:
+        raise ValueError(f"normalisation must be default or one of {', '.join(NORMALISATIONS)}, got {normalise!r}")
+    scale, default_mean, std = NORMALISATIONS[normalise]
+    mean = tuple(mean) if mean else default_mean
+    if len(std) != channels or len(mean) != channels:
+        raise ValueError(f"normalisation {normalise} is for {len(std)}-channel frames; the model takes {channels}")
+    return InputSpec(num_frames, size, size, channels, mean, std, frame_step, scale)

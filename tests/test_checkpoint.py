@@ -76,26 +76,3 @@ def test_truncated_other_and_mismatched_files(tmp_path):
     torch.save(payload, tmp_path / "mismatch.pt")
     with pytest.raises(CheckpointError, match="do not match"):
         load_checkpoint(tmp_path / "mismatch.pt")
-
-
-def test_reference_format_loads_when_architecture_is_stated(tmp_path):
-    torch.manual_seed(1)
-    ours = get_model("cnnlstm", backbone="resnet18", in_channels=3, proj_dim=300, hidden_size=16, num_layers=3,
-                     head_hidden=8)
-    # rename to the reference cnn-lstm's keys (resnet.*, resnet.fc.0, lstm, fc1, fc2) with a DataParallel prefix
-    reference = {}
-    for key, value in ours.state_dict().items():
-        key = (key.replace("encoder.projection.0.", "resnet.fc.0.").replace("encoder.backbone.body.", "resnet.")
-               .replace("head.0.", "fc1.").replace("head.2.", "fc2."))
-        reference["module." + key] = value
-    path = tmp_path / "ref.pth"
-    torch.save({"epoch": 7, "state_dict": reference, "optimizer_state_dict": {}}, path)
-    with pytest.raises(CheckpointError, match="state the architecture"):
-        load_checkpoint(path)
-    arch = {"model": "cnnlstm", "classes": ["a", "b"], "input": InputSpec(4, 64, 64, 3, (0.5,) * 3, (0.25,) * 3),
-            "config": {"backbone": "resnet18", "in_channels": 3, "proj_dim": 300, "hidden_size": 16,
-                       "num_layers": 3, "head_hidden": 8}}
-    loaded = load_checkpoint(path, architecture=arch)
-    x = torch.randn(1, 4, 3, 64, 64)
-    assert torch.allclose(loaded.model(x), ours.eval()(x), atol=1e-5)
-    assert loaded.meta.training["epoch"] == 7

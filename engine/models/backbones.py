@@ -12,7 +12,7 @@ import os
 import torch
 from torch import nn
 
-RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101")
+RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
 BACKBONES = ("small", *RESNETS)
 
 
@@ -52,7 +52,7 @@ class ResNetBackbone(nn.Module):
     """A torchvision ResNet without its classifier; 1-channel input supported.
 
     Args:
-        arch: one of resnet18/34/50/101.
+        arch: one of resnet18/34/50/101/152.
         in_channels: 1 or 3; for 1, the first conv's RGB kernels are summed.
         weights_path: optional local state dict (torchvision's key names).
         freeze: keep the backbone's parameters fixed and its BatchNorm in eval mode.

@@ -7,6 +7,8 @@ from torch import nn
 
 from engine.models.backbones import build_backbone
 
+PROJ_ACTIVATIONS = ("relu", "none")
+
 
 class FrameEncoder(nn.Module):
     """Backbone + trainable projection, applied to all B*T frames in one call.
@@ -17,12 +19,18 @@ class FrameEncoder(nn.Module):
         proj_dim: F, the per-frame feature size.
         weights_path: optional local backbone weights.
         freeze_backbone: keep the backbone fixed (BatchNorm in eval mode).
+        proj_activation: "relu" (Linear then ReLU) or "none" (Linear alone, as the reference
+            cnn-lstm's ``resnet.fc``); the state-dict keys are the same either way.
     """
 
-    def __init__(self, *, backbone: str, in_channels: int, proj_dim: int, weights_path=None, freeze_backbone=False):
+    def __init__(self, *, backbone: str, in_channels: int, proj_dim: int, weights_path=None, freeze_backbone=False,
+                 proj_activation: str = "relu"):
         super().__init__()
+        if proj_activation not in PROJ_ACTIVATIONS:
+            raise ValueError(f"proj_activation must be one of {PROJ_ACTIVATIONS}, got {proj_activation!r}")
         self.backbone = build_backbone(backbone, in_channels=in_channels, weights_path=weights_path, freeze=freeze_backbone)
-        self.projection = nn.Sequential(nn.Linear(self.backbone.out_dim, proj_dim), nn.ReLU())
+        layers = [nn.Linear(self.backbone.out_dim, proj_dim)] + ([nn.ReLU()] if proj_activation == "relu" else [])
+        self.projection = nn.Sequential(*layers)
         self.out_dim = proj_dim
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

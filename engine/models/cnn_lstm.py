@@ -18,11 +18,12 @@ class CNNLSTM(VideoClassifier):
     """Frames -> CNN features (B, T, F) -> LSTM -> head on the last step -> (B, K)."""
 
     def __init__(self, *, num_classes, in_channels, backbone, proj_dim, hidden_size, num_layers, dropout,
-                 head_hidden, weights_path, freeze_backbone):
+                 head_hidden, weights_path, freeze_backbone, proj_activation="relu"):
         super().__init__()
         self.num_classes = num_classes
         self.encoder = FrameEncoder(backbone=backbone, in_channels=in_channels, proj_dim=proj_dim,
-                                    weights_path=weights_path, freeze_backbone=freeze_backbone)
+                                    weights_path=weights_path, freeze_backbone=freeze_backbone,
+                                    proj_activation=proj_activation)
         self.lstm = nn.LSTM(proj_dim, hidden_size, num_layers=num_layers, batch_first=True,
                             dropout=dropout if num_layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout)
@@ -37,11 +38,16 @@ class CNNLSTM(VideoClassifier):
 @register_model("cnnlstm", label="CNN-LSTM (per-frame CNN, LSTM over time)")
 def cnnlstm(*, num_classes: int = 2, in_channels: int = 1, backbone: str = "small", proj_dim: int = 64,
             hidden_size: int = 64, num_layers: int = 1, dropout: float = 0.0, head_hidden: int = 0,
-            weights_path: str | None = None, freeze_backbone: bool = False) -> CNNLSTM:
-    """Builds a CNN-LSTM. ``backbone`` is ``small`` or ``resnet18/34/50/101``."""
+            weights_path: str | None = None, freeze_backbone: bool = False, proj_activation: str = "relu") -> CNNLSTM:
+    """Builds a CNN-LSTM. ``backbone`` is ``small`` or ``resnet18/34/50/101/152``.
+
+    With ``backbone="resnet101", in_channels=3, proj_dim=300, proj_activation="none",
+    hidden_size=256, num_layers=3, head_hidden=128`` it computes the reference cnn-lstm's
+    function (its per-step seq-first LSTM equals one batch-first LSTM call over the clip).
+    """
     return CNNLSTM(num_classes=num_classes, in_channels=in_channels, backbone=backbone, proj_dim=proj_dim,
                    hidden_size=hidden_size, num_layers=num_layers, dropout=dropout, head_hidden=head_hidden,
-                   weights_path=weights_path, freeze_backbone=freeze_backbone)
+                   weights_path=weights_path, freeze_backbone=freeze_backbone, proj_activation=proj_activation)
 
 
 class FrameCNN(VideoClassifier):
