@@ -15,6 +15,8 @@ COMMANDS = (
     "prepare",
     "train",
     "classify",
+    "inspect",
+    "convert",
     "evaluate",
     "saliency",
     "plot",

@@ -18,7 +18,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from engine.checkpoint import CheckpointMeta, read_payload, save_checkpoint
+from engine.checkpoint import (CheckpointError, CheckpointMeta, ForeignSettings, read_checkpoint, read_payload,
+                               save_checkpoint)
 from engine.models import get_model
 from engine.tensors import InputSpec
 
@@ -27,7 +28,13 @@ LOG_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "
 
 @dataclass
 class TrainConfig:
-    """Settings of one training run."""
+    """Settings of one training run.
+
+    ``resume`` continues a run (weights, optimizer state, epoch count, history) and
+    ``init_from`` only takes its weights; either may be our checkpoint or a reference
+    cnn-lstm file (``foreign`` then names its classes), whose architecture must be the
+    one ``model``/``model_config`` describe (see ``checkpoint_architecture``).
+    """
 
     model: str = "cnnlstm"
     model_config: dict = field(default_factory=dict)
@@ -41,6 +48,8 @@ class TrainConfig:
     num_workers: int = 0
     out_dir: str = "runs/train"
     resume: str | None = None
+    init_from: str | None = None
+    foreign: ForeignSettings | None = None
 
 
 def seed_everything(seed: int) -> None:
@@ -87,14 +96,34 @@ def read_log(path: str | Path) -> list[dict]:
         return [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
 
 
-def _resume(cfg: TrainConfig, model, optimizer, device) -> tuple[int, list[dict], float]:
-    payload = read_payload(cfg.resume)
-    model.load_state_dict(payload["state_dict"])
+def _start_from(cfg: TrainConfig, model, optimizer) -> tuple[int, list[dict], float]:
+    """Loads ``cfg.resume`` (all of it) or ``cfg.init_from`` (weights) into the model; (start epoch, history, best)."""
+    path = cfg.resume or cfg.init_from
+    meta, state = read_checkpoint(path, cfg.foreign)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        first = " ".join(str(exc).splitlines()[:2])[:300]
+        raise CheckpointError(f"{Path(path).name} does not fit the {cfg.model} being trained: {first}") from None
+    if cfg.init_from:
+        return 0, [], -1.0
+    payload = read_payload(path)
     if "optimizer_state_dict" in payload:
-        optimizer.load_state_dict(payload["optimizer_state_dict"])
-    history = list(payload.get("training", {}).get("history", []))
+        try:
+            optimizer.load_state_dict(payload["optimizer_state_dict"])
+        except (ValueError, KeyError):
+            tqdm.write(f"{Path(path).name}: its optimizer state does not fit this model's parameters; starting a "
+                       "fresh optimizer with the saved weights")
+        for group in optimizer.param_groups:  # our settings, not the file's (the reference used Adam)
+            group.update(lr=cfg.lr, weight_decay=cfg.weight_decay)
+    history = list(meta.training.get("history", []))
     best = max((h["val_acc"] for h in history), default=-1.0)
-    return int(payload.get("epoch", len(history))), history, best
+    return int(payload.get("epoch") or len(history)), history, best
+
+
+def checkpoint_architecture(path, foreign: ForeignSettings | None = None) -> CheckpointMeta:
+    """The metadata of a checkpoint to train from: its model, config, classes and input spec."""
+    return read_checkpoint(path, foreign)[0]
 
 
 def train(train_set: Dataset, val_set: Dataset, classes: list[str], spec: InputSpec, cfg: TrainConfig) -> dict:
@@ -111,8 +140,8 @@ def train(train_set: Dataset, val_set: Dataset, classes: list[str], spec: InputS
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     scaler = torch.amp.GradScaler(device.type, enabled=cfg.amp and device.type == "cuda")
     start, history, best_acc = (0, [], -1.0)
-    if cfg.resume:
-        start, history, best_acc = _resume(cfg, model, optimizer, device)
+    if cfg.resume or cfg.init_from:
+        start, history, best_acc = _start_from(cfg, model, optimizer)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(cfg.epochs, 1), last_epoch=start - 1) \
         if start == 0 else None
     generator = torch.Generator().manual_seed(cfg.seed)
@@ -157,5 +186,5 @@ def _summary(cfg: TrainConfig, history: list[dict], n_train: int, n_val: int) ->
         "train_clips": n_train, "val_clips": n_val, "batch_size": cfg.batch_size, "lr": cfg.lr,
         "weight_decay": cfg.weight_decay, "seconds": round(sum(h["seconds"] for h in history), 1),
         "history": history,
-        "config": {k: v for k, v in asdict(cfg).items() if k not in ("model_config", "resume")},
+        "config": {k: v for k, v in asdict(cfg).items() if k not in ("model_config", "resume", "foreign")},
     }

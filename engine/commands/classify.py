@@ -7,7 +7,7 @@ import json
 
 from tqdm import tqdm
 
-from engine.commands.common import add_checkpoint_argument, add_device_argument, load_model
+from engine.commands.common import add_checkpoint_argument, add_classes_argument, add_device_argument, load_model
 
 HELP = "Classify clips (default: the bundled model); --window for labels over a long video."
 
@@ -15,6 +15,7 @@ HELP = "Classify clips (default: the bundled model); --window for labels over a 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("clips", nargs="+", help="video files")
     add_checkpoint_argument(p)
+    add_classes_argument(p)
     add_device_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--window", type=float, default=0.0, help="sliding-window mode when > 0: window length in seconds (models with a fixed frame "

@@ -16,7 +16,37 @@ DEFAULT_CHECKPOINT = ASSETS / "models" / "cnnlstm.pt"
 
 def add_checkpoint_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT),
-                        help="model checkpoint (default: the bundled cnnlstm)")
+                        help="model checkpoint (default: the bundled cnnlstm); also a reference cnn-lstm file, "
+                             "with --classes")
+    add_foreign_arguments(parser)
+
+
+def add_foreign_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options for a checkpoint without our metadata (the reference cnn-lstm formats)."""
+    from engine.tensors import NORMALISATION_HELP, NORMALISATIONS, PRESETS
+
+    group = parser.add_argument_group(
+        "checkpoints trained elsewhere",
+        "A reference cnn-lstm or seed-project file is recognised by its keys; give its class names in output "
+        "order with --classes. Frames, size and normalisation default to its repository's (see --arch).")
+    group.add_argument("--arch", choices=list(PRESETS), help="input preset: cnnlstm-reference (16 frames, 150 px, "
+                       "0-255 minus ActivityNet means) or cnnlstm-seed (30 frames, 120 px); default: the recognised one")
+    group.add_argument("--frames", type=int, help="frames per clip, where it differs from the preset")
+    group.add_argument("--size", type=int, help="input height and width, where it differs from the preset")
+    group.add_argument("--normalise", choices=["default", *NORMALISATIONS], help=NORMALISATION_HELP)
+
+
+def add_classes_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--classes", nargs="+", help="class names: the classes of a data set to use, and, for a "
+                        "checkpoint without metadata, its classes in output order (e.g. --classes walking running)")
+
+
+def foreign_settings(args: argparse.Namespace):
+    """The ForeignSettings named by --classes/--arch/--frames/--size/--normalise."""
+    from engine.checkpoint import ForeignSettings
+
+    return ForeignSettings(classes=tuple(getattr(args, "classes", None) or ()), preset=args.arch,
+                           num_frames=args.frames, size=args.size, normalise=args.normalise)
 
 
 def add_device_argument(parser: argparse.ArgumentParser) -> None:
@@ -31,7 +61,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
                         help="UCF101-style annotation JSON")
     parser.add_argument("--video-path", "--video_path", dest="video_path",
                         help="UCF101-style frames root (video_path/<label>/<key>/image_00001.jpg)")
-    parser.add_argument("--classes", nargs="+", help="classes to use, e.g. --classes walking running")
+    add_classes_argument(parser)
     parser.add_argument("--split-seed", type=int, default=0, help="seed of the split for plain folders")
 
 
@@ -61,4 +91,20 @@ def load_model(args: argparse.Namespace):
 
     if not Path(args.checkpoint).is_file():
         raise UserError(f"Checkpoint not found: {args.checkpoint}")
-    return load_checkpoint(args.checkpoint, device=resolve_device(args.device))
+    return load_checkpoint(args.checkpoint, device=resolve_device(args.device), foreign=foreign_settings(args))
+
+
+def project_checkpoint(args: argparse.Namespace, out_dir: Path) -> Path:
+    """--checkpoint as a file that workers load alone: a foreign one is converted into ``out_dir`` first."""
+    from engine.checkpoint import FORMAT, read_payload
+    from engine.convert import convert_checkpoint
+
+    source = Path(args.checkpoint)
+    if not source.is_file():
+        raise UserError(f"Checkpoint not found: {source}")
+    if read_payload(source).get("format") == FORMAT:
+        return source
+    target = Path(out_dir) / f"{source.stem}.converted.pt"
+    convert_checkpoint(source, target, foreign_settings(args))
+    print(f"converted {source} to a project checkpoint: {target}")
+    return target

@@ -20,7 +20,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from engine.commands.common import (add_checkpoint_argument, add_data_arguments, add_device_argument, load_index,
-                                    load_model, resolve_device)
+                                    load_model, project_checkpoint, resolve_device)
 from engine.errors import UserError
 
 HELP = "Saliency of a clip (or of a data set with --data) under a registered method; writes .npz results."
@@ -194,16 +194,15 @@ def run_dataset(args: argparse.Namespace) -> int:
     unused = set(given) - {name for values in resolved.values() for name in values}
     if unused:
         raise UserError(f"No chosen method takes parameter {', '.join(sorted(unused))}.")
-    if not Path(args.checkpoint).is_file():
-        raise UserError(f"Checkpoint not found: {args.checkpoint}")
     device = resolve_device(args.device)
+    out = Path(args.out or "results")
+    args.checkpoint = str(project_checkpoint(args, out))
     classes = load_checkpoint(args.checkpoint, device="cpu").meta.classes
     index = load_index(args, classes=args.classes or classes)
     records = index.records if args.subset == "all" else index.subset(args.subset)
     records = records[: args.limit] if args.limit else records
     if not records:
         raise UserError(f"No clips in the {args.subset} subset of {args.data}.")
-    out = Path(args.out or "results")
     tasks = build_tasks(records, methods, resolved, args, out)
     done = sum(Path(t.out_path).is_file() for t in tasks)
     print(f"{len(records)} clips x {len(methods)} methods = {len(tasks)} tasks ({done} already done)")

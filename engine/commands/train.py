@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import argparse
 
+import inspect
+
+from engine.checkpoint import ForeignSettings
 from engine.commands.common import add_data_arguments, load_index, resolve_device
 from engine.errors import UserError
-from engine.tensors import InputSpec
+from engine.models.base import PROJ_ACTIVATIONS
+from engine.models.foreign import ARCHITECTURES
+from engine.models.registry import MODELS
+from engine.tensors import NORMALISATION_HELP, NORMALISATIONS, InputSpec, normalised_spec
+
+# the shape flags' defaults when neither the flag nor --arch sets them
+SHAPE_DEFAULTS = dict(backbone="small", proj_dim=64, proj_activation="relu", hidden_size=64, num_layers=1, head_hidden=0,
+                      frames=16, size=64, frame_step=2, channels=1, normalise="default")
 
 HELP = "Train a video classifier (writes best.pt, last.pt and metrics.csv)."
 
@@ -19,18 +29,27 @@ HELP = "Train a video classifier (writes best.pt, last.pt and metrics.csv)."
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_data_arguments(p)
     p.add_argument("--model", default="cnnlstm", help="registered model (cnnlstm, cnn_ica_lstm, framecnn)")
-    p.add_argument("--backbone", default="small", help="small or resnet18/34/50/101")
+    p.add_argument("--backbone", help="small (default) or resnet18/34/50/101/152")
     p.add_argument("--weights-path", help="local backbone weights (nothing is downloaded)")
     p.add_argument("--freeze-backbone", action="store_true", help="keep the backbone fixed, BatchNorm in eval mode")
-    p.add_argument("--hidden-size", type=int, default=64)
-    p.add_argument("--num-layers", type=int, default=1)
-    p.add_argument("--proj-dim", type=int, default=64)
+    p.add_argument("--arch", choices=list(ARCHITECTURES), help="build a reference shape: cnnlstm-reference (ResNet-101, "
+                   "projection 300 without ReLU, LSTM 3x256, head 128, 16 frames at 150 px, 0-255 minus ActivityNet "
+                   "means) or cnnlstm-seed (the same on ResNet-18, 30 frames at 120 px); flags given override it")
+    p.add_argument("--hidden-size", type=int, help="LSTM hidden size (default 64)")
+    p.add_argument("--num-layers", type=int, help="LSTM layers (default 1)")
+    p.add_argument("--proj-dim", type=int, help="per-frame feature size after the projection (default 64)")
+    p.add_argument("--proj-activation", choices=list(PROJ_ACTIVATIONS),
+                   help="after the projection: relu (default), or none (the reference cnn-lstm)")
+    p.add_argument("--head-hidden", type=int, help="hidden size of a Linear-ReLU-Linear head (0: Linear)")
     p.add_argument("--dropout", type=float, default=0.0)
-    p.add_argument("--frames", "--sample_duration", dest="frames", type=int, default=16, help="frames per clip T")
-    p.add_argument("--size", "--sample_size", dest="size", type=int, default=64, help="input height and width")
-    p.add_argument("--frame-step", type=int, default=2,
-                   help="source frames between sampled frames (fixes the time scale); 0 spreads T over the clip")
-    p.add_argument("--channels", type=int, default=1, choices=[1, 3])
+    p.add_argument("--frames", "--sample_duration", dest="frames", type=int, help="frames per clip T (default 16)")
+    p.add_argument("--size", "--sample_size", dest="size", type=int, help="input height and width (default 64)")
+    p.add_argument("--frame-step", type=int,
+                   help="source frames between sampled frames (default 2; fixes the time scale); 0 spreads T over the clip")
+    p.add_argument("--channels", type=int, choices=[1, 3], help="1 (gray, default) or 3 (RGB)")
+    p.add_argument("--normalise", choices=["default", *NORMALISATIONS], help=NORMALISATION_HELP)
+    p.add_argument("--mean", type=float, nargs="+", help="per-channel means in the pixel scale of --normalise "
+                   "(e.g. --normalise activitynet-255 --mean 110.6 103.2 96.3 for the Kinetics means)")
     p.add_argument("--n-classes", "--n_classes", dest="n_classes", type=int, help="check the class count")
     p.add_argument("--epochs", "--n_epochs", dest="epochs", type=int, default=12)
     p.add_argument("--batch-size", "--batch_size", dest="batch_size", type=int, default=16)
@@ -42,39 +61,63 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gpu", type=int, default=0, help="reference flag: CUDA device index")
     p.add_argument("--num-workers", "--num_workers", dest="num_workers", type=int, default=0)
     p.add_argument("--no-amp", action="store_true", help="disable mixed precision on GPU")
-    p.add_argument("--resume", "--resume_path", dest="resume", help="resume from a last.pt")
+    p.add_argument("--resume", "--resume_path", dest="resume",
+                   help="resume from a last.pt or a reference cnn-lstm checkpoint (weights, optimizer, epoch)")
+    p.add_argument("--init-from", help="start from the weights of a checkpoint (ours or a reference cnn-lstm file; "
+                   "give its classes with --classes); architecture and input come from the file")
     p.add_argument("--out", default="runs/train", help="output folder")
 
 
 def main(args: argparse.Namespace) -> int:
     from engine.data import ClipDataset
-    from engine.train import TrainConfig, train
+    from engine.train import TrainConfig, checkpoint_architecture, train
 
+    if args.resume and args.init_from:
+        raise UserError("Give --resume or --init-from, not both.")
     device = resolve_device(f"cuda:{args.gpu}" if args.use_cuda else args.device)
-    index = load_index(args)
+    start = args.resume or args.init_from
+    foreign = ForeignSettings(classes=tuple(args.classes or ()), preset=args.arch, num_frames=args.frames, size=args.size,
+                              normalise=args.normalise, frame_step=1 if args.frame_step is None else args.frame_step)
+    if start:  # the architecture, classes and input come from the file
+        meta = checkpoint_architecture(start, foreign)
+        model, spec, classes = meta.model_name, meta.input_spec, meta.classes
+        config = {k: v for k, v in meta.model_config.items() if k not in ("num_classes", "in_channels")}
+    else:
+        model, config, spec = build_architecture(args)
+        classes = args.classes
+    index = load_index(args, classes=classes)
     if args.n_classes is not None and args.n_classes != len(index.classes):
         raise UserError(f"--n_classes {args.n_classes} but the data has {len(index.classes)}: {index.classes}.")
     train_records, val_records = index.subset("train"), index.subset("val") or index.subset("test")
     if not train_records or not val_records:
         raise UserError(f"Need training and validation clips; found {len(train_records)} and {len(val_records)}.")
-    spec = default_spec(args.frames, args.size, args.channels, args.frame_step)
     train_set = ClipDataset(train_records, index.classes, spec, train=True, seed=args.seed, cache=True)
     val_set = ClipDataset(val_records, index.classes, spec, train=False, cache=True)
-    config = {"backbone": args.backbone, "proj_dim": args.proj_dim, "weights_path": args.weights_path,
-              "freeze_backbone": args.freeze_backbone}
-    if args.model != "framecnn":
-        config.update(hidden_size=args.hidden_size, num_layers=args.num_layers, dropout=args.dropout)
-    cfg = TrainConfig(model=args.model, model_config=config, epochs=args.epochs, batch_size=args.batch_size,
+    cfg = TrainConfig(model=model, model_config=config, epochs=args.epochs, batch_size=args.batch_size,
                       lr=args.lr, weight_decay=args.weight_decay, seed=args.seed, device=str(device),
-                      amp=not args.no_amp, num_workers=args.num_workers, out_dir=args.out, resume=args.resume)
-    print(f"training {args.model} on {len(train_set)} clips, validating on {len(val_set)} ({device})")
+                      amp=not args.no_amp, num_workers=args.num_workers, out_dir=args.out, resume=args.resume,
+                      init_from=args.init_from, foreign=foreign)
+    print(f"training {model} on {len(train_set)} clips, validating on {len(val_set)} ({device})")
     summary = train(train_set, val_set, index.classes, spec, cfg)
     print(f"best validation accuracy {summary['best_val_acc']:.4f}; checkpoints: {summary['best']}, {summary['last']}")
     return 0
 
 
-def default_spec(frames: int, size: int, channels: int, frame_step: int = 0) -> InputSpec:
-    """Input spec with the one normalisation used everywhere: fixed per channel count."""
-    if channels == 1:
-        return InputSpec(frames, size, size, 1, (0.5,), (0.25,), frame_step)
-    return InputSpec(frames, size, size, 3, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), frame_step)
+def build_architecture(args: argparse.Namespace) -> tuple[str, dict, InputSpec]:
+    """(model name, config, input spec) from the flags, starting from --arch's reference shape when given."""
+    preset = ARCHITECTURES.get(args.arch, {})
+    values = {name: getattr(args, name) if getattr(args, name) is not None else preset.get(name, default)
+              for name, default in SHAPE_DEFAULTS.items()}
+    registered = MODELS.entry(args.model).builder
+    accepted = inspect.signature(registered).parameters
+    config = {"backbone": values["backbone"], "proj_dim": values["proj_dim"], "weights_path": args.weights_path,
+              "freeze_backbone": args.freeze_backbone, "proj_activation": values["proj_activation"],
+              "hidden_size": values["hidden_size"], "num_layers": values["num_layers"],
+              "head_hidden": values["head_hidden"], "dropout": args.dropout}
+    config = {k: v for k, v in config.items() if k in accepted}  # framecnn has no recurrent options
+    try:
+        spec = normalised_spec(values["frames"], values["size"], values["channels"], values["frame_step"],
+                               values["normalise"], tuple(args.mean) if args.mean else None)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return args.model, config, spec

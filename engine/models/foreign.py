@@ -152,3 +152,13 @@ def describe_keys(state: dict, limit: int = 8) -> str:
 def known_layouts_text() -> str:
     """The known layouts, one per line, for error messages and ``--help``."""
     return "\n".join(f"  - {text}, ResNet-18/34/50/101/152" for text in LAYOUTS.values())
+
+
+# the reference repositories' shapes, for ``train --arch`` (keys are train's flag names)
+ARCHITECTURES = {
+    "cnnlstm-reference": dict(backbone="resnet101", proj_dim=300, proj_activation="none", hidden_size=256,
+                              num_layers=3, head_hidden=128, frames=16, size=150, frame_step=1, channels=3,
+                              normalise="activitynet-255"),
+    "cnnlstm-seed": dict(backbone="resnet18", proj_dim=300, proj_activation="none", hidden_size=256, num_layers=3,
+                         head_hidden=128, frames=30, size=120, frame_step=1, channels=3, normalise="activitynet-01"),
+}
