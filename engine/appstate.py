@@ -27,7 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine.checkpoint import CheckpointError, LoadedModel, load_checkpoint
+from engine.checkpoint import CheckpointError, ForeignSettings, LoadedModel, load_checkpoint, save_checkpoint
 from engine.errors import UserError
 from engine.flow import flow_to_rgb, magnitude_to_rgb
 from engine.metrics import AGREEMENT_METRICS, REFERENCES
@@ -37,6 +37,7 @@ from engine.video import VIDEO_EXTENSIONS, Clip, VideoError, read_clip
 CHECKPOINT_EXTENSIONS = (".pt", ".pth", ".ckpt")
 UPLOAD_VIDEO_TYPES = ("mp4", "avi", "mov", "mkv", "webm", "gif")
 DEFAULT_MAX_UPLOAD_MB = 200
+CHECKPOINT_UPLOAD_MB = 300  # a ResNet-152 reference cnn-lstm is about 240 MB; equal to server.maxUploadSize
 PANELS = ("frame", "overlay", "flow", "saliency")
 PANEL_TITLES = {"frame": "Frame", "overlay": "Saliency over frame", "flow": "Optical flow", "saliency": "Raw saliency"}
 FLOW_VIEWS = {"wheel": "Colour wheel (direction)", "magnitude": "Magnitude (speed)"}
@@ -143,21 +144,32 @@ def clip_from_bytes(name: str, data: bytes, num_frames: int, limit_mb: int | Non
     return clip, hashlib.sha256(data).hexdigest()
 
 
-def checkpoint_from_bytes(name: str, data: bytes, device: str = "cpu", limit_mb: int | None = None) -> LoadedModel:
+def checkpoint_from_bytes(name: str, data: bytes, device: str = "cpu", limit_mb: int | None = None,
+                          foreign: ForeignSettings | None = None) -> LoadedModel:
     """Loads an uploaded checkpoint safely (weights only) through a temporary folder.
 
+    Args:
+        foreign: class names and input settings for a file without our metadata.
+
     Raises:
-        CheckpointError / UserError: too large, not a checkpoint, unsafe or mismatched.
+        NeedsSettings: a recognised reference checkpoint whose class names were not given.
+        CheckpointError / UserError: too large, not a checkpoint, unsafe, unknown layout or mismatched.
     """
-    check_upload(name, len(data), limit_mb)
+    check_upload(name, len(data), limit_mb or CHECKPOINT_UPLOAD_MB)
     if Path(name).suffix.lower() not in CHECKPOINT_EXTENSIONS:
         raise CheckpointError(f"{name}: a checkpoint ends in {', '.join(CHECKPOINT_EXTENSIONS)}.")
     with tempfile.TemporaryDirectory(prefix="vse-upload-") as folder:
         path = Path(folder) / _safe_name(name, ".pt")
         path.write_bytes(data)
-        loaded = load_checkpoint(path, device=device)
+        loaded = load_checkpoint(path, device=device, foreign=foreign)
     loaded.meta.path = Path(name).name
     return loaded
+
+
+def checkpoint_bytes(loaded: LoadedModel) -> bytes:
+    """A loaded model as a project checkpoint file's bytes (for "Save as project checkpoint")."""
+    with tempfile.TemporaryDirectory(prefix="vse-convert-") as folder:
+        return save_checkpoint(Path(folder) / "model.pt", loaded.model, loaded.meta).read_bytes()
 
 
 def freeze(value):

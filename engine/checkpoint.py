@@ -236,7 +236,8 @@ def recognise_payload(payload: dict, name: str) -> tuple[Recognised, str]:
     state, wrapper = found
     recognised = recognise(state)
     if recognised is None:
-        raise CheckpointError(f"{name} is {wrapper} in no layout this tool knows. Found: {describe_keys(state)}.\n"
+        raise CheckpointError(f"{name} is {wrapper} but not a model checkpoint in any layout this tool knows. "
+                              f"Found: {describe_keys(state)}.\n"
                               f"Known layouts:\n{known_layouts_text()}")
     return recognised, wrapper
 

@@ -321,3 +321,34 @@ def test_engine_never_imports_streamlit():
         names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         assert not any(name.split(".")[0] == "streamlit" for name in names), path
+
+
+def test_reference_checkpoint_form_then_explore_and_save(tmp_path, monkeypatch):
+    """A reference cnn-lstm file in the models folder: the form, then a result, then "Save as project checkpoint"."""
+    from tests.reference_models import PranoyrCNNLSTM, save_as_repository
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    torch.manual_seed(0)
+    save_as_repository(PranoyrCNNLSTM(num_classes=2, arch="resnet18"), folder / "cnnlstm-Epoch-3.pth",
+                       data_parallel=True)
+    monkeypatch.setenv("VSE_MODELS_DIR", str(folder))
+    at = _app().run()
+    at.selectbox(key="explore_checkpoint").set_value("cnnlstm-Epoch-3.pth").run()
+    assert not at.exception
+    assert any("recognised as the reference cnn-lstm" in w.value and "resnet18" in w.value for w in at.warning)
+    assert at.number_input(key="explore_foreign_frames").value == 16  # the reference's defaults
+    assert at.number_input(key="explore_foreign_size").value == 150
+    assert at.selectbox(key="explore_foreign_normalise").value == "activitynet-255"
+    at.text_input(key="explore_foreign_classes").set_value("walking").run()
+    submit = next(b for b in at.button if b.label == "Use this checkpoint")
+    submit.click().run()  # one name for two classes
+    assert any("exactly 2 class names" in e.value for e in at.error)
+    at.text_input(key="explore_foreign_classes").set_value("walking, running")
+    at.number_input(key="explore_foreign_frames").set_value(4)
+    at.number_input(key="explore_foreign_size").set_value(48)
+    next(b for b in at.button if b.label == "Use this checkpoint").click().run()
+    _no_problem(at)
+    assert at.metric[0].value in ("walking", "running")
+    assert any("reference layout" in s.value for s in at.success)
+    assert any(b.label == "Save as project checkpoint" for b in at.get("download_button"))

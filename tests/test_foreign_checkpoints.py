@@ -96,5 +96,20 @@ def test_reference_normalisation_is_its_dataloader_function():
 
 def test_unknown_layout_lists_what_was_found_and_what_is_known(tmp_path):
     torch.save({"state_dict": {"encoder.w": torch.zeros(2, 3), "cls.b": torch.zeros(2)}, "epoch": 1}, tmp_path / "x.pt")
-    with pytest.raises(CheckpointError, match=r"(?s)no layout this tool knows.*encoder\.\* \(1\).*Known layouts.*fc_layers"):
+    with pytest.raises(CheckpointError, match=r"(?s)any layout this tool knows.*encoder\.\* \(1\).*Known layouts.*fc_layers"):
         load_checkpoint(tmp_path / "x.pt", foreign=ForeignSettings(classes=CLASSES))
+
+
+def test_saved_as_project_checkpoint_loads_alone_and_computes_the_same(tmp_path):
+    """The app's "Save as project checkpoint" bytes: full metadata, no settings needed, same logits."""
+    from engine.appstate import checkpoint_bytes
+
+    torch.manual_seed(3)
+    save_as_repository(SeedCNNLSTM(num_classes=2, arch="resnet18"), tmp_path / "seed.pth")
+    loaded = load_checkpoint(tmp_path / "seed.pth", foreign=ForeignSettings(classes=CLASSES, num_frames=5))
+    (tmp_path / "saved.pt").write_bytes(checkpoint_bytes(loaded))
+    again = load_checkpoint(tmp_path / "saved.pt")
+    assert again.meta.classes == list(CLASSES) and again.meta.input_spec == loaded.meta.input_spec
+    x = torch.randn(1, 5, 3, 48, 48)
+    with torch.no_grad():
+        assert torch.equal(again.model(x), loaded.model(x))

@@ -25,7 +25,7 @@ import streamlit as st
 
 from engine import appstate
 from engine.analysis import analyse_clip
-from engine.checkpoint import LoadedModel, file_sha256, load_checkpoint
+from engine.checkpoint import ForeignSettings, LoadedModel, file_sha256, load_checkpoint
 from engine.saliency import get_method
 from engine.saliency.context import Cancelled
 from engine.video import Clip, read_clip
@@ -46,14 +46,15 @@ def digest_of(path: str | Path) -> str:
 
 
 @st.cache_resource(show_spinner="Loading the checkpoint…", max_entries=8)
-def load_model(path: str, digest: str, device: str) -> LoadedModel:
-    """A checkpoint on a device, shared read-only by every session."""
-    return load_checkpoint(path, device=device)
+def load_model(path: str, digest: str, device: str, foreign: tuple = ()) -> LoadedModel:
+    """A checkpoint on a device, shared read-only by every session (``foreign``: ForeignSettings fields)."""
+    return load_checkpoint(path, device=device, foreign=ForeignSettings(*foreign) if foreign else None)
 
 
 @st.cache_resource(show_spinner="Loading the uploaded checkpoint…", max_entries=4)
-def load_uploaded_model(file_id: str, name: str, device: str, _data: bytes) -> LoadedModel:
-    return appstate.checkpoint_from_bytes(name, _data, device)
+def load_uploaded_model(file_id: str, name: str, device: str, _data: bytes, foreign: tuple = ()) -> LoadedModel:
+    """An uploaded checkpoint; ``foreign`` is ``ForeignSettings`` as a tuple of its fields (hashable)."""
+    return appstate.checkpoint_from_bytes(name, _data, device, foreign=ForeignSettings(*foreign) if foreign else None)
 
 
 def analysis_key(loaded: LoadedModel, clip: Clip, clip_digest: str, method: str, **settings) -> tuple:

@@ -18,7 +18,7 @@ from engine.checkpoint import LoadedModel, default_device
 from engine.errors import UserError
 from engine.saliency import Param, get_method, list_methods
 from engine.video import Clip
-from ui import cache
+from ui import cache, foreign
 
 UPLOAD = "Upload a checkpoint…"
 SOURCES = {"sample": "Sample clip", "upload": "Upload", "data": "Data folder"}
@@ -44,14 +44,20 @@ def checkpoint_picker(prefix: str, device: str, label: str = "Checkpoint", index
     choice = st.selectbox(label, names, index=min(index, len(names) - 1), key=f"{prefix}_checkpoint")
     try:
         if choice != UPLOAD:
-            path = options[choice]
-            return cache.load_model(str(path), cache.digest_of(path), device)
-        upload = st.file_uploader("Checkpoint file", type=[e.lstrip(".") for e in appstate.CHECKPOINT_EXTENSIONS],
-                                  key=f"{prefix}_checkpoint_upload", max_upload_size=appstate.max_upload_mb())
+            path, digest = options[choice], cache.digest_of(options[choice])
+            return foreign.load_with_form(prefix, digest, path.name,
+                                          lambda fields: cache.load_model(str(path), digest, device, fields))
+        limit = appstate.CHECKPOINT_UPLOAD_MB
+        upload = st.file_uploader(f"Checkpoint file (.pt, .pth, .ckpt; up to {limit} MB)",
+                                  type=[e.lstrip(".") for e in appstate.CHECKPOINT_EXTENSIONS],
+                                  key=f"{prefix}_checkpoint_upload", max_upload_size=limit)
         if upload is None:
-            st.info("Upload a checkpoint (.pt) saved by this tool.")
+            st.info("Upload a checkpoint saved by this tool, or a reference cnn-lstm or seed-project file "
+                    "(a short form then asks for its class names).")
             return None
-        return cache.load_uploaded_model(upload.file_id, upload.name, device, upload.getvalue())
+        data = upload.getvalue()
+        return foreign.load_with_form(prefix, upload.file_id, upload.name, lambda fields: cache.load_uploaded_model(
+            upload.file_id, upload.name, device, data, fields))
     except UserError as exc:
         st.error(str(exc))
         return None

@@ -1,0 +1,81 @@
+"""An uploaded checkpoint without our metadata: a short form for what the file cannot tell.
+
+The engine recognises the reference cnn-lstm layouts by their keys; the form is pre-filled
+with the recognised architecture and its repository's input defaults, and asks for the class
+names. Once loaded, the model works like a bundled one, and "Save as project checkpoint"
+downloads it with full metadata.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import streamlit as st
+
+from engine import appstate
+from engine.checkpoint import ForeignSettings, LoadedModel, NeedsSettings
+from engine.tensors import NORMALISATIONS, PRESETS
+from ui import cache
+
+
+def _settings_key(prefix: str) -> str:
+    return f"{prefix}_foreign_settings"
+
+
+def load_with_form(prefix: str, file_id: str, name: str, load) -> LoadedModel | None:
+    """``load(fields)`` with the session's settings for ``file_id``; a recognised foreign file shows the form.
+
+    Args:
+        prefix: the page's widget prefix.
+        file_id: what identifies the file (upload id or path digest).
+        name: the file name, for the download.
+        load: callable taking ``ForeignSettings`` fields as a tuple (empty: none) and returning a LoadedModel.
+    """
+    chosen = st.session_state.get(_settings_key(prefix), {}).get(file_id)
+    try:
+        loaded = load(dataclasses.astuple(chosen) if chosen else ())
+    except NeedsSettings as exc:
+        settings_form(prefix, file_id, exc, chosen)
+        return None
+    if loaded.meta.training.get("source_layout") and loaded.meta.training.get("converted_from") is None:
+        st.success(f"Loaded as {loaded.meta.model_name} ({loaded.meta.training['source_layout']} layout).")
+        st.download_button("Save as project checkpoint", data=lambda: appstate.checkpoint_bytes(loaded),
+                           file_name=f"{Path(name).stem}.vse.pt", mime="application/octet-stream",
+                           key=f"{prefix}_save_converted",
+                           help="The same weights with full metadata: it then loads anywhere with no form.")
+    return loaded
+
+
+def settings_form(prefix: str, file_id: str, exc: NeedsSettings, chosen: ForeignSettings | None) -> None:
+    """The form for a recognised foreign checkpoint; stores its answers in the session on submit."""
+    recognised = exc.recognised
+    preset = PRESETS[recognised.preset]
+    st.warning(f"This file has no model metadata. It is recognised as the {recognised.summary()}.")
+    for note in recognised.notes:
+        st.info(f"Note: {note}.")
+    with st.form(f"{prefix}_foreign_form"):
+        classes = st.text_input(f"Class names ({recognised.num_classes}, in output order, comma-separated)",
+                                value=", ".join(chosen.classes) if chosen else "", key=f"{prefix}_foreign_classes",
+                                placeholder=", ".join(f"class{i + 1}" for i in range(recognised.num_classes)))
+        presets = list(PRESETS)
+        name = st.selectbox("Input defaults of", presets, index=presets.index(recognised.preset),
+                            key=f"{prefix}_foreign_preset")
+        frames = st.number_input("Frames per clip", 1, 512, int(preset["num_frames"]), key=f"{prefix}_foreign_frames")
+        size = st.number_input("Input size (px)", 16, 1024, int(preset["size"]), key=f"{prefix}_foreign_size")
+        names = list(NORMALISATIONS)
+        normalise = st.selectbox("Normalisation", names, index=names.index(preset["normalise"]),
+                                 key=f"{prefix}_foreign_normalise",
+                                 help="activitynet-255: 0-255 pixels minus ActivityNet means (the reference "
+                                      "cnn-lstm); activitynet-01: [0, 1] pixels minus them (the seed's training)")
+        submitted = st.form_submit_button("Use this checkpoint")
+    if not submitted:
+        st.info("Give the class names, check the input settings, then press “Use this checkpoint”.")
+        return
+    parsed = tuple(c.strip() for c in classes.split(",") if c.strip())
+    if len(parsed) != recognised.num_classes:
+        st.error(f"Give exactly {recognised.num_classes} class names, comma-separated; got {len(parsed)}.")
+        return
+    settings = ForeignSettings(classes=parsed, preset=name, num_frames=int(frames), size=int(size), normalise=normalise)
+    st.session_state.setdefault(_settings_key(prefix), {})[file_id] = settings
+    st.rerun()
