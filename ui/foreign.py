@@ -51,16 +51,16 @@ def settings_form(prefix: str, file_id: str, exc: NeedsSettings, chosen: Foreign
     """The form for a recognised foreign checkpoint; stores its answers in the session on submit."""
     recognised = exc.recognised
     preset = PRESETS[recognised.preset]
-    st.warning(f"This file has no model metadata. It is recognised as the {recognised.summary()}.")
+    summary = recognised.summary().replace("*", "\\*")  # key patterns, not Markdown emphasis
+    st.warning(f"This file has no model metadata. It is recognised as the {summary}.")
     for note in recognised.notes:
         st.info(f"Note: {note}.")
     with st.form(f"{prefix}_foreign_form"):
         classes = st.text_input(f"Class names ({recognised.num_classes}, in output order, comma-separated)",
                                 value=", ".join(chosen.classes) if chosen else "", key=f"{prefix}_foreign_classes",
                                 placeholder=", ".join(f"class{i + 1}" for i in range(recognised.num_classes)))
-        presets = list(PRESETS)
-        name = st.selectbox("Input defaults of", presets, index=presets.index(recognised.preset),
-                            key=f"{prefix}_foreign_preset")
+        st.caption(f"Pre-filled with the input its repository trained with ({recognised.preset}); change what "
+                   "differs for your model.")
         frames = st.number_input("Frames per clip", 1, 512, int(preset["num_frames"]), key=f"{prefix}_foreign_frames")
         size = st.number_input("Input size (px)", 16, 1024, int(preset["size"]), key=f"{prefix}_foreign_size")
         names = list(NORMALISATIONS)
@@ -76,6 +76,6 @@ def settings_form(prefix: str, file_id: str, exc: NeedsSettings, chosen: Foreign
     if len(parsed) != recognised.num_classes:
         st.error(f"Give exactly {recognised.num_classes} class names, comma-separated; got {len(parsed)}.")
         return
-    settings = ForeignSettings(classes=parsed, preset=name, num_frames=int(frames), size=int(size), normalise=normalise)
+    settings = ForeignSettings(classes=parsed, preset=recognised.preset, num_frames=int(frames), size=int(size), normalise=normalise)
     st.session_state.setdefault(_settings_key(prefix), {})[file_id] = settings
     st.rerun()
