@@ -18,8 +18,9 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from engine.checkpoint import (CheckpointError, CheckpointMeta, ForeignSettings, read_checkpoint, read_payload,
-                               save_checkpoint)
+from engine.checkpoint import (CheckpointError, CheckpointMeta, ForeignSettings, NeedsSettings, foreign_state,
+                               read_checkpoint, read_payload, save_checkpoint)
+from engine.models.foreign import strip_module
 from engine.models import get_model
 from engine.tensors import InputSpec
 
@@ -99,7 +100,7 @@ def read_log(path: str | Path) -> list[dict]:
 def _start_from(cfg: TrainConfig, model, optimizer) -> tuple[int, list[dict], float]:
     """Loads ``cfg.resume`` (all of it) or ``cfg.init_from`` (weights) into the model; (start epoch, history, best)."""
     path = cfg.resume or cfg.init_from
-    meta, state = read_checkpoint(path, cfg.foreign)
+    meta, state = _weights_of(path, cfg.foreign)
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
@@ -116,9 +117,23 @@ def _start_from(cfg: TrainConfig, model, optimizer) -> tuple[int, list[dict], fl
                        "fresh optimizer with the saved weights")
         for group in optimizer.param_groups:  # our settings, not the file's (the reference used Adam)
             group.update(lr=cfg.lr, weight_decay=cfg.weight_decay)
-    history = list(meta.training.get("history", []))
+    history = list(meta.training.get("history", [])) if meta is not None else []
     best = max((h["val_acc"] for h in history), default=-1.0)
     return int(payload.get("epoch") or len(history)), history, best
+
+
+def _weights_of(path, foreign: ForeignSettings | None) -> tuple[CheckpointMeta | None, dict]:
+    """(metadata or None, state dict) of a checkpoint; a state dict in no known layout comes as it is,
+    for the model being trained to take or refuse."""
+    try:
+        return read_checkpoint(path, foreign)
+    except NeedsSettings:
+        raise
+    except CheckpointError:
+        found = foreign_state(read_payload(path))
+        if found is None:
+            raise
+        return None, strip_module(found[0])
 
 
 def checkpoint_architecture(path, foreign: ForeignSettings | None = None) -> CheckpointMeta:
