@@ -27,7 +27,7 @@ from torch import nn
 
 from engine.errors import UserError
 from engine.models import get_model
-from engine.models.foreign import Recognised, describe_keys, known_layouts_text, recognise
+from engine.models.foreign import Recognised, describe_keys, known_layouts_text, recognise, recognise_as
 from engine.tensors import PRESETS, InputSpec, normalised_spec
 
 FORMAT = "vse-checkpoint/1"
@@ -186,7 +186,9 @@ class ForeignSettings:
         num_frames: T, where it differs from the preset's.
         size: input height and width, where it differs from the preset's.
         normalise: a name from ``engine.tensors.NORMALISATIONS``, where it differs.
-        frame_step: source frames between sampled frames (the references read consecutive frames: 1).
+        frame_step: source frames between sampled frames, where it differs from the preset's.
+        model: a registered model whose bare state dict the file holds (e.g. a torchvision video
+            model's published weights), for files in no recognised layout.
     """
 
     classes: tuple[str, ...] = ()
@@ -194,7 +196,8 @@ class ForeignSettings:
     num_frames: int | None = None
     size: int | None = None
     normalise: str | None = None
-    frame_step: int = 1
+    frame_step: int | None = None
+    model: str | None = None
 
     def input_spec(self, recognised: Recognised) -> InputSpec:
         """The input spec: the preset's values, overridden by those given."""
@@ -204,7 +207,8 @@ class ForeignSettings:
         preset = PRESETS[name]
         try:
             return normalised_spec(self.num_frames or preset["num_frames"], self.size or preset["size"],
-                                   recognised.config["in_channels"], self.frame_step,
+                                   recognised.config["in_channels"],
+                                   preset["frame_step"] if self.frame_step is None else self.frame_step,
                                    self.normalise or preset["normalise"])
         except ValueError as exc:
             raise CheckpointError(str(exc)) from None
@@ -227,13 +231,18 @@ def foreign_state(payload: dict) -> tuple[dict, str] | None:
     return None
 
 
-def recognise_payload(payload: dict, name: str) -> tuple[Recognised, str]:
-    """Recognises a foreign payload's layout, or raises a CheckpointError saying what was found."""
+def recognise_payload(payload: dict, name: str, model: str | None = None) -> tuple[Recognised, str]:
+    """Recognises a foreign payload's layout (or loads it as ``model``), else a CheckpointError saying what was found."""
     found = foreign_state(payload)
     if found is None:
         raise CheckpointError(f"{name} is a PyTorch file but not a model checkpoint (no state_dict; "
                               f"keys: {', '.join(map(str, list(payload)[:8]))}).")
     state, wrapper = found
+    if model:
+        try:
+            return recognise_as(state, model), wrapper
+        except ValueError as exc:
+            raise CheckpointError(f"{name} is {wrapper} that does not fit {model}: {exc}") from None
     recognised = recognise(state)
     if recognised is None:
         raise CheckpointError(f"{name} is {wrapper} but not a model checkpoint in any layout this tool knows. "
@@ -243,8 +252,8 @@ def recognise_payload(payload: dict, name: str) -> tuple[Recognised, str]:
 
 
 def _foreign_meta(payload: dict, name: str, path: str, settings: ForeignSettings | None) -> tuple[CheckpointMeta, dict]:
-    recognised, wrapper = recognise_payload(payload, name)
-    classes = [str(c) for c in (settings.classes if settings else ())]
+    recognised, wrapper = recognise_payload(payload, name, settings.model if settings else None)
+    classes = [str(c) for c in (settings.classes if settings else ())] or list(recognised.default_classes)
     if len(classes) != recognised.num_classes:
         given = f"{len(classes)} class names were given" if classes else "no class names were given"
         raise NeedsSettings(
@@ -254,7 +263,7 @@ def _foreign_meta(payload: dict, name: str, path: str, settings: ForeignSettings
     spec = (settings or ForeignSettings()).input_spec(recognised)
     training = {"epoch": payload.get("epoch"), "source_layout": recognised.layout,
                 "note": "; ".join(recognised.notes)}
-    meta = CheckpointMeta("cnnlstm", dict(recognised.config), classes, spec,
+    meta = CheckpointMeta(recognised.model_name, dict(recognised.config), classes, spec,
                           training={k: v for k, v in training.items() if v not in (None, "")}, path=path)
     return meta, recognised.state_dict
 

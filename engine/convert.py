@@ -50,7 +50,8 @@ class CheckpointInfo:
         rows = [("file", f"{self.path} ({self.size_bytes / 1e6:.1f} MB)"), ("format", f"{self.format}: {self.wrapper}"),
                 ("architecture", self.architecture), ("parameters", f"{self.parameters:,}")]
         if self.classes:
-            rows.append(("classes", ", ".join(self.classes)))
+            shown = self.classes[:8] + ([f"... ({len(self.classes)} classes)"] if len(self.classes) > 8 else [])
+            rows.append(("classes", ", ".join(shown)))
         else:
             rows.append(("classes", f"not stored: give its {self.num_classes} class names in output order "
                                     f"(--classes {' '.join(f'NAME{i + 1}' for i in range(self.num_classes))})"))
@@ -68,10 +69,10 @@ class CheckpointInfo:
 def _parameters(recognised: Recognised) -> int:
     from engine.models import get_model
 
-    return sum(p.numel() for p in get_model("cnnlstm", **recognised.config).parameters())
+    return sum(p.numel() for p in get_model(recognised.model_name, **recognised.config).parameters())
 
 
-def inspect_checkpoint(path: str | os.PathLike) -> CheckpointInfo:
+def inspect_checkpoint(path: str | os.PathLike, model: str | None = None) -> CheckpointInfo:
     """Says what a checkpoint file holds, without needing its class names.
 
     Raises:
@@ -87,9 +88,9 @@ def inspect_checkpoint(path: str | os.PathLike) -> CheckpointInfo:
         config = ", ".join(f"{k}={v}" for k, v in meta.model_config.items())
         return CheckpointInfo(path, size, "project", FORMAT, f"{meta.model_name} ({config})", list(meta.classes),
                               len(meta.classes), params, meta=meta)
-    recognised, wrapper = recognise_payload(payload, os.path.basename(path))
-    return CheckpointInfo(path, size, "foreign", wrapper, recognised.summary(), [], recognised.num_classes,
-                          _parameters(recognised), recognised=recognised)
+    recognised, wrapper = recognise_payload(payload, os.path.basename(path), model)
+    return CheckpointInfo(path, size, "foreign", wrapper, recognised.summary(), list(recognised.default_classes),
+                          recognised.num_classes, _parameters(recognised), recognised=recognised)
 
 
 def convert_checkpoint(source: str | os.PathLike, out: str | os.PathLike, settings: ForeignSettings) -> CheckpointMeta:

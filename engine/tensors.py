@@ -106,16 +106,27 @@ NORMALISATIONS = {
     "imagenet": (1.0, IMAGENET_MEAN, IMAGENET_STD),
     "activitynet-255": (255.0, ACTIVITYNET_MEAN, (1.0, 1.0, 1.0)),
     "activitynet-01": (1.0, ACTIVITYNET_MEAN, (1.0, 1.0, 1.0)),
+    "kinetics": (1.0, (0.43216, 0.394666, 0.37645), (0.22803, 0.22145, 0.216989)),  # torchvision's video presets
+    "mvit": (1.0, (0.45, 0.45, 0.45), (0.225, 0.225, 0.225)),
 }
 NORMALISATION_HELP = ("default (gray for 1 channel, imagenet for 3), gray, imagenet ([0,1] pixels, ImageNet mean/std), "
                       "activitynet-255 (0-255 pixels minus ActivityNet means: the reference cnn-lstm), "
                       "activitynet-01 ([0,1] pixels minus ActivityNet means in 0-255 units: the seed project's "
-                      "training transform)")
+                      "training transform), kinetics and mvit (torchvision's video presets)")
 
-# input presets of the known reference repositories (see engine.models.foreign)
+# input presets: the reference repositories' (see engine.models.foreign) and torchvision's video
+# weights' (crop size, mean/std and documented clip_len; a test checks them against torchvision's metadata;
+# frame_step samples its frame_rate from 25-30 fps video)
 PRESETS = {
-    "cnnlstm-reference": dict(num_frames=16, size=150, normalise="activitynet-255"),
-    "cnnlstm-seed": dict(num_frames=30, size=120, normalise="activitynet-01"),
+    "cnnlstm-reference": dict(num_frames=16, size=150, normalise="activitynet-255", frame_step=1),
+    "cnnlstm-seed": dict(num_frames=30, size=120, normalise="activitynet-01", frame_step=1),
+    "project": dict(num_frames=16, size=64, normalise="default", frame_step=2),  # the bundled models' input
+    "r3d_18": dict(num_frames=16, size=112, normalise="kinetics", frame_step=2),
+    "mc3_18": dict(num_frames=16, size=112, normalise="kinetics", frame_step=2),
+    "r2plus1d_18": dict(num_frames=16, size=112, normalise="kinetics", frame_step=2),
+    "s3d": dict(num_frames=128, size=224, normalise="kinetics", frame_step=2),
+    "mvit_v2_s": dict(num_frames=16, size=224, normalise="mvit", frame_step=4),
+    "swin3d_t": dict(num_frames=32, size=224, normalise="imagenet", frame_step=2),
 }
 
 

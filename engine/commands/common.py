@@ -30,10 +30,14 @@ def add_foreign_arguments(parser: argparse.ArgumentParser) -> None:
         "A reference cnn-lstm or seed-project file is recognised by its keys; give its class names in output "
         "order with --classes. Frames, size and normalisation default to its repository's (see --arch).")
     group.add_argument("--arch", choices=list(PRESETS), help="input preset: cnnlstm-reference (16 frames, 150 px, "
-                       "0-255 minus ActivityNet means) or cnnlstm-seed (30 frames, 120 px); default: the recognised one")
+                       "0-255 minus ActivityNet means), cnnlstm-seed (30 frames, 120 px), project, or a torchvision "
+                       "video model's; default: the recognised one")
     group.add_argument("--frames", type=int, help="frames per clip, where it differs from the preset")
     group.add_argument("--size", type=int, help="input height and width, where it differs from the preset")
     group.add_argument("--normalise", choices=["default", *NORMALISATIONS], help=NORMALISATION_HELP)
+    group.add_argument("--model", dest="foreign_model", metavar="MODEL",
+                       help="for a bare state dict in no recognised layout: the registered model it belongs to "
+                            "(e.g. r3d_18 for torchvision's published r3d_18 weights; Kinetics-400 names by default)")
 
 
 def add_classes_argument(parser: argparse.ArgumentParser) -> None:
@@ -46,7 +50,8 @@ def foreign_settings(args: argparse.Namespace):
     from engine.checkpoint import ForeignSettings
 
     return ForeignSettings(classes=tuple(getattr(args, "classes", None) or ()), preset=args.arch,
-                           num_frames=args.frames, size=args.size, normalise=args.normalise)
+                           num_frames=args.frames, size=args.size, normalise=args.normalise,
+                           model=args.foreign_model)
 
 
 def add_device_argument(parser: argparse.ArgumentParser) -> None:

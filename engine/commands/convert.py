@@ -22,7 +22,8 @@ def main(args: argparse.Namespace) -> int:
     meta = convert_checkpoint(args.source, args.out, foreign_settings(args))
     spec = meta.input_spec
     print(f"converted {args.source} ({meta.training.get('source_layout')}) -> {args.out}")
-    print(f"classes {', '.join(meta.classes)}; {spec.num_frames} frames at {spec.height}x{spec.width}, "
+    shown = ", ".join(meta.classes[:6]) + (f", ... ({len(meta.classes)} classes)" if len(meta.classes) > 6 else "")
+    print(f"classes {shown}; {spec.num_frames} frames at {spec.height}x{spec.width}, "
           f"pixels in [0, {spec.pixel_scale:g}] minus {list(spec.mean)}, divided by {list(spec.std)}")
     for line in inspect_checkpoint(args.out).lines():
         print("  " + line)

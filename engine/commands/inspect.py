@@ -9,6 +9,8 @@ HELP = "Say what a checkpoint holds: its format, the recognised architecture, it
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("checkpoints", nargs="+", help="checkpoint files (.pt/.pth)")
+    p.add_argument("--model", help="for a bare state dict in no recognised layout: the registered model it belongs to "
+                   "(e.g. r3d_18)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -17,6 +19,6 @@ def main(args: argparse.Namespace) -> int:
     for i, path in enumerate(args.checkpoints):
         if i:
             print()
-        for line in inspect_checkpoint(path).lines():
+        for line in inspect_checkpoint(path, args.model).lines():
             print(line)
     return 0

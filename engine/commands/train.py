@@ -77,7 +77,7 @@ def main(args: argparse.Namespace) -> int:
     device = resolve_device(f"cuda:{args.gpu}" if args.use_cuda else args.device)
     start = args.resume or args.init_from
     foreign = ForeignSettings(classes=tuple(args.classes or ()), preset=args.arch, num_frames=args.frames, size=args.size,
-                              normalise=args.normalise, frame_step=1 if args.frame_step is None else args.frame_step)
+                              normalise=args.normalise, frame_step=args.frame_step)
     if start:  # the architecture, classes and input come from the file
         meta = checkpoint_architecture(start, foreign)
         model, spec, classes = meta.model_name, meta.input_spec, meta.classes

@@ -8,7 +8,7 @@ two halves, which the saliency code exploits:
 * ``classify_features(f)``: (B, T, F) -> (B, K), the temporal part.
 """
 
-from engine.models import cnn_lstm, ica_lstm  # noqa: F401  (registers the builders)
+from engine.models import cnn_lstm, ica_lstm, video3d  # noqa: F401  (registers the builders)
 from engine.models.registry import get_model, list_models, register_model
 
 __all__ = ["get_model", "list_models", "register_model"]

@@ -41,6 +41,7 @@ LAYOUTS = {
     "seed": "seed project CNN-LSTM (cnn_lstm_fc.CNNLSTM: resnet.*, lstm.lstm.*, fc_layers.fc1/fc2)",
     "seed-attention": "seed project CNN-LSTM with attention (cnn_lstm_with_attention.CNNLSTM: "
                       "the seed keys plus linear_first, linear_second)",
+    "named": "a bare state dict of the named registered model (e.g. torchvision's published video weights)",
 }
 
 ATTENTION_NOTE = ("its attention never accumulates past steps (pastTimeSteps stays None), so each step attends "
@@ -65,6 +66,8 @@ class Recognised:
     config: dict
     state_dict: dict = field(repr=False)
     notes: tuple[str, ...] = ()
+    model_name: str = "cnnlstm"
+    default_classes: tuple[str, ...] = ()
 
     @property
     def num_classes(self) -> int:
@@ -72,6 +75,8 @@ class Recognised:
 
     def summary(self) -> str:
         c = self.config
+        if self.model_name != "cnnlstm":
+            return f"{LAYOUTS[self.layout]}: {self.model_name}, {c['num_classes']} classes"
         return (f"{LAYOUTS[self.layout]}: {c['backbone']}, {c['in_channels']}-channel frames, projection "
                 f"{c['proj_dim']}, LSTM {c['num_layers']}x{c['hidden_size']}, head {c['head_hidden']}, "
                 f"{c['num_classes']} classes")
@@ -140,6 +145,40 @@ def recognise(state: dict) -> Recognised | None:
     return Recognised(layout, preset, config, mapped, notes)
 
 
+def recognise_as(state: dict, model_name: str) -> Recognised:
+    """A bare state dict of the registered ``model_name`` (torchvision's key names for its video models).
+
+    The class count comes from the last weight (the head); torchvision's Kinetics-400 head gets
+    its category names as default classes.
+
+    Raises:
+        ValueError: the weights do not fit the model.
+    """
+    from engine.models import get_model
+    from engine.models.video3d import TORCHVISION_VIDEO, torchvision_preset
+
+    state = strip_module(state)
+    wrapped = model_name in TORCHVISION_VIDEO or model_name == "c3d"
+    mapped = {("net." + k if wrapped and not k.startswith("net.") else k): v for k, v in state.items()}
+    weights = [v for k, v in mapped.items() if k.endswith(".weight") and v.dim() >= 2]
+    if not weights:
+        raise ValueError("it holds no weight matrices")
+    config = {"num_classes": int(weights[-1].shape[0])}
+    first = weights[0]
+    if first.dim() >= 4:
+        config["in_channels"] = 3 if model_name in TORCHVISION_VIDEO else int(first.shape[1])
+    model = get_model(model_name, **config)
+    try:
+        model.load_state_dict(mapped, strict=True)
+    except RuntimeError as exc:
+        raise ValueError(" ".join(str(exc).splitlines()[:2])[:300]) from None
+    defaults = ()
+    if model_name in TORCHVISION_VIDEO and config["num_classes"] == 400:
+        defaults = tuple(torchvision_preset(model_name)["categories"])
+    preset = model_name if model_name in TORCHVISION_VIDEO else "project"
+    return Recognised("named", preset, config, mapped, (), model_name, defaults)
+
+
 def describe_keys(state: dict, limit: int = 8) -> str:
     """What a state dict holds, for error messages: key prefixes with counts and a few shapes."""
     state = strip_module(state)
@@ -151,7 +190,8 @@ def describe_keys(state: dict, limit: int = 8) -> str:
 
 def known_layouts_text() -> str:
     """The known layouts, one per line, for error messages and ``--help``."""
-    return "\n".join(f"  - {text}, ResNet-18/34/50/101/152" for text in LAYOUTS.values())
+    lines = [f"  - {text}, ResNet-18/34/50/101/152" for key, text in LAYOUTS.items() if key != "named"]
+    return "\n".join([*lines, f"  - {LAYOUTS['named']}: give --model NAME (a registered model)"])
 
 
 # the reference repositories' shapes, for ``train --arch`` (keys are train's flag names)

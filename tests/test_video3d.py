@@ -1,0 +1,83 @@
+"""3D CNNs and video transformers: layout adapter, declared structure, presets, weight files and checkpoints."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torchvision
+
+from engine.__main__ import main as cli_main
+from engine.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
+from engine.models import get_model
+from engine.models.video3d import TORCHVISION_VIDEO, torchvision_preset
+from engine.tensors import NORMALISATIONS, PRESETS, InputSpec
+
+
+def test_adapter_feeds_the_network_channels_first_exactly():
+    torch.manual_seed(0)
+    model = get_model("r3d_18", num_classes=3).eval()
+    x = torch.randn(2, 4, 3, 32, 32)  # (B, T, C, H, W)
+    with torch.no_grad():
+        assert torch.equal(model(x), model.net(x.permute(0, 2, 1, 3, 4)))
+    gray = get_model("c3d", num_classes=2, in_channels=1).eval()
+    assert gray(torch.randn(1, 8, 1, 32, 32)).shape == (1, 2)
+
+
+@pytest.mark.parametrize("name", ["c3d", "r3d_18", "mc3_18", "r2plus1d_18"])
+def test_cam_stages_have_the_declared_time_stride(name):
+    """Each declared stage's output has T / stride time steps (what 3D Grad-CAM maps back)."""
+    channels = 1 if name == "c3d" else 3
+    model = get_model(name, num_classes=2, in_channels=channels).eval()
+    shapes = {}
+    hooks = [m.register_forward_hook(lambda _m, _i, out, k=k: shapes.__setitem__(k, out.shape))
+             for k, m in model.cnn_stages.items()]
+    with torch.no_grad():
+        model(torch.randn(1, 16, channels, 32, 32))
+    for hook in hooks:
+        hook.remove()
+    assert model.per_frame is False and set(shapes) == set(model.temporal_strides)
+    for stage, stride in model.temporal_strides.items():
+        assert shapes[stage][2] == 16 // stride, (stage, shapes[stage])
+
+
+@pytest.mark.parametrize("name", list(TORCHVISION_VIDEO))
+def test_presets_are_torchvisions_documented_ones(name):
+    preset, documented = PRESETS[name], torchvision_preset(name)
+    _scale, mean, std = NORMALISATIONS[preset["normalise"]]
+    assert (preset["num_frames"], preset["size"]) == (documented["num_frames"], documented["size"])
+    assert mean == pytest.approx(documented["mean"]) and std == pytest.approx(documented["std"])
+    assert len(documented["categories"]) == 400
+
+
+def test_published_state_dict_loads_by_path_and_converts_with_kinetics_names(tmp_path, capsys):
+    torch.manual_seed(1)
+    published = torchvision.models.video.mc3_18(weights=None)  # stands in for the published file
+    torch.save(published.state_dict(), tmp_path / "mc3_18-a90a0ba3.pth")
+    fine = get_model("mc3_18", num_classes=2, weights_path=str(tmp_path / "mc3_18-a90a0ba3.pth"))
+    own = fine.net.state_dict()
+    assert all(torch.equal(own[k], v) for k, v in published.state_dict().items() if not k.startswith("fc."))
+    assert own["fc.weight"].shape == (2, 512)  # a fresh head for 2 classes
+    out = tmp_path / "mc3.pt"
+    assert cli_main(["convert", str(tmp_path / "mc3_18-a90a0ba3.pth"), "--model", "mc3_18", "--out", str(out),
+                     "--frames", "4"]) == 0
+    loaded = load_checkpoint(out)
+    assert loaded.meta.model_name == "mc3_18" and len(loaded.meta.classes) == 400
+    assert loaded.meta.classes[:2] == ["abseiling", "air drumming"]
+    spec = loaded.meta.input_spec
+    assert (spec.num_frames, spec.height, spec.mean) == (4, 112, NORMALISATIONS["kinetics"][1])
+    x = torch.randn(1, 4, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(loaded.model(x), published.eval()(x.transpose(1, 2)))
+    assert cli_main(["inspect", str(tmp_path / "mc3_18-a90a0ba3.pth"), "--model", "mc3_18"]) == 0
+    assert f"{sum(p.numel() for p in published.parameters()):,}" in capsys.readouterr().out
+
+
+def test_bundled_style_checkpoint_round_trip(tmp_path):
+    torch.manual_seed(2)
+    model = get_model("c3d", num_classes=2, in_channels=1, width=8)
+    meta = CheckpointMeta("c3d", {"num_classes": 2, "in_channels": 1, "width": 8}, ["walking", "running"],
+                          InputSpec(8, 32, 32, 1))
+    loaded = load_checkpoint(save_checkpoint(tmp_path / "c3d.pt", model, meta))
+    x = torch.randn(1, 8, 1, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(loaded.model(x), model.eval()(x))
