@@ -81,3 +81,63 @@ def test_bundled_style_checkpoint_round_trip(tmp_path):
     x = torch.randn(1, 8, 1, 32, 32)
     with torch.no_grad():
         assert torch.equal(loaded.model(x), model.eval()(x))
+
+
+USER_MODEL = '''
+import torch
+from torch import nn
+
+
+class Tiny3D(nn.Module):
+    layout = "BCTHW"  # declares its own layout: the project's adapter feeds it (B, C, T, H, W)
+    in_channels = 3
+
+    def __init__(self, num_classes):
+        super().__init__()
+        self.conv = nn.Conv3d(3, 4, 3, padding=1)
+        self.fc = nn.Linear(4, num_classes)
+
+    def forward(self, x):
+        return self.fc(self.conv(x).mean(dim=(2, 3, 4)))
+
+
+def build(num_classes=2):
+    return Tiny3D(num_classes)
+'''
+
+
+def test_model_code_builds_the_users_model_and_loads_a_plain_state_dict(tmp_path, capsys):
+    import json
+    import sys
+
+    code = tmp_path / "my_model.py"
+    code.write_text(USER_MODEL)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import my_model
+    finally:
+        sys.path.remove(str(tmp_path))
+    torch.manual_seed(4)
+    mine = my_model.build(num_classes=2).eval()
+    torch.save(mine.state_dict(), tmp_path / "weights.pth")
+    from tests.media import moving_blob_frames, write_video
+
+    clip = write_video(tmp_path / "blob.avi", moving_blob_frames(12))
+    args = ["classify", str(clip), "--checkpoint", str(tmp_path / "weights.pth"), "--model-code",
+            f"{code}:build", "--classes", "left", "right", "--frames", "4", "--size", "32", "--normalise", "imagenet",
+            "--json"]
+    assert cli_main(args) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    from engine.commands.common import load_model
+    from engine.__main__ import build_parser
+    from engine.tensors import clip_to_tensor
+    from engine.video import read_clip
+
+    loaded = load_model(build_parser().parse_args(args))
+    x = clip_to_tensor(read_clip(clip, 4, frame_step=2), loaded.meta.input_spec).unsqueeze(0)
+    with torch.no_grad():
+        expected = torch.softmax(mine(x.transpose(1, 2)), 1)[0]
+    assert row["probabilities"]["right"] == pytest.approx(float(expected[1]), abs=1e-5)
+    assert cli_main(["classify", str(clip), "--checkpoint", str(tmp_path / "weights.pth"), "--model-code",
+                     f"{code}:missing", "--classes", "a", "b"]) == 2
+    assert "has no function 'missing'" in capsys.readouterr().err
