@@ -141,3 +141,24 @@ def test_model_code_builds_the_users_model_and_loads_a_plain_state_dict(tmp_path
     assert cli_main(["classify", str(clip), "--checkpoint", str(tmp_path / "weights.pth"), "--model-code",
                      f"{code}:missing", "--classes", "a", "b"]) == 2
     assert "has no function 'missing'" in capsys.readouterr().err
+
+
+def test_train_fine_tunes_a_torchvision_model_with_a_frozen_backbone(tmp_path):
+    from engine.synth import generate_kth_like
+
+    data = tmp_path / "data"
+    generate_kth_like(data, 3, 3, num_frames=10, progress=False)
+    published = torchvision.models.video.r2plus1d_18(weights=None)
+    torch.save(published.state_dict(), tmp_path / "r2plus1d.pth")
+    out = tmp_path / "run"
+    assert cli_main(["train", "--data", str(data), "--layout", "folder", "--model", "r2plus1d_18", "--weights-path",
+                     str(tmp_path / "r2plus1d.pth"), "--freeze-backbone", "--frames", "4", "--size", "32",
+                     "--epochs", "1", "--batch-size", "4", "--device", "cpu", "--out", str(out)]) == 0
+    loaded = load_checkpoint(out / "best.pt")
+    spec = loaded.meta.input_spec
+    assert spec.channels == 3 and spec.mean == NORMALISATIONS["kinetics"][1]  # the model's preset, not gray
+    trained, start = loaded.model.net.state_dict(), published.state_dict()
+    assert torch.equal(trained["layer1.0.conv1.0.0.weight"], start["layer1.0.conv1.0.0.weight"])  # frozen
+    torch.manual_seed(0)  # train seeds with --seed 0 before building: this is the head it started from
+    initial = get_model("r2plus1d_18", num_classes=2, in_channels=3).net.state_dict()
+    assert not torch.equal(trained["fc.weight"], initial["fc.weight"])  # the head trained

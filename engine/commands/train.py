@@ -105,7 +105,7 @@ def main(args: argparse.Namespace) -> int:
 
 def build_architecture(args: argparse.Namespace) -> tuple[str, dict, InputSpec]:
     """(model name, config, input spec) from the flags, starting from --arch's reference shape when given."""
-    preset = ARCHITECTURES.get(args.arch, {})
+    preset = ARCHITECTURES.get(args.arch) or model_input_defaults(args.model)
     values = {name: getattr(args, name) if getattr(args, name) is not None else preset.get(name, default)
               for name, default in SHAPE_DEFAULTS.items()}
     registered = MODELS.entry(args.model).builder
@@ -121,3 +121,14 @@ def build_architecture(args: argparse.Namespace) -> tuple[str, dict, InputSpec]:
     except ValueError as exc:
         raise UserError(str(exc)) from None
     return args.model, config, spec
+
+
+def model_input_defaults(model: str) -> dict:
+    """A torchvision video model's input preset as train's flag defaults (RGB); {} for the others."""
+    from engine.models.video3d import TORCHVISION_VIDEO
+    from engine.tensors import PRESETS
+
+    if model not in TORCHVISION_VIDEO:
+        return {}
+    p = PRESETS[model]
+    return dict(frames=p["num_frames"], size=p["size"], frame_step=p["frame_step"], normalise=p["normalise"], channels=3)
