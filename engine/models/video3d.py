@@ -23,14 +23,15 @@ from torch import nn
 
 from engine.models.registry import register_model
 
-# registered name -> (torchvision weights enum, CAM stage names, temporal stride of each stage)
+RESNET3D_STAGES = {f"layer{i}": f"layer{i}" for i in range(1, 5)}
+# registered name -> (torchvision weights enum, CAM stage name -> module path, temporal stride of each stage)
 TORCHVISION_VIDEO = {
-    "r3d_18": ("R3D_18_Weights", ("layer1", "layer2", "layer3", "layer4"), (1, 2, 4, 8)),
-    "mc3_18": ("MC3_18_Weights", ("layer1", "layer2", "layer3", "layer4"), (1, 1, 1, 1)),  # 3D conv in layer1 only
-    "r2plus1d_18": ("R2Plus1D_18_Weights", ("layer1", "layer2", "layer3", "layer4"), (1, 2, 4, 8)),
-    "s3d": ("S3D_Weights", ("features.6", "features.12", "features.15"), (2, 4, 8)),
-    "mvit_v2_s": ("MViT_V2_S_Weights", (), ()),
-    "swin3d_t": ("Swin3D_T_Weights", (), ()),
+    "r3d_18": ("R3D_18_Weights", RESNET3D_STAGES, (1, 2, 4, 8)),
+    "mc3_18": ("MC3_18_Weights", RESNET3D_STAGES, (1, 1, 1, 1)),  # 3D convolutions in layer1 only
+    "r2plus1d_18": ("R2Plus1D_18_Weights", RESNET3D_STAGES, (1, 2, 4, 8)),
+    "s3d": ("S3D_Weights", {"block1": "features.6", "block2": "features.12", "block3": "features.15"}, (2, 4, 8)),
+    "mvit_v2_s": ("MViT_V2_S_Weights", {}, ()),  # transformers: no CNN stages for CAM methods
+    "swin3d_t": ("Swin3D_T_Weights", {}, ()),
 }
 
 
@@ -42,27 +43,28 @@ class ChannelsFirst(nn.Module):
         in_channels: C of the clips; 1-channel clips are repeated to the 3 channels ``net`` takes
             when ``net_channels`` is 3 (gradients then sum over the copies).
         net_channels: the channels ``net`` takes.
-        stages: stage name -> module path inside ``net`` (for CAM methods).
-        temporal_strides: the time stride of each stage's output.
+        stages: stage name -> module path inside ``net`` (for CAM methods), earliest first.
+        temporal_strides: the time stride of each stage's output, in the same order.
     """
 
     layout = "BCTHW"
     per_frame = False
 
-    def __init__(self, net: nn.Module, *, in_channels: int, net_channels: int, stages=(), temporal_strides=()):
+    def __init__(self, net: nn.Module, *, in_channels: int, net_channels: int, stages: dict | None = None,
+                 temporal_strides=()):
         super().__init__()
         if in_channels not in (1, net_channels):
             raise ValueError(f"clips of {in_channels} channels cannot feed a network taking {net_channels}")
         self.net = net
         self.repeat = net_channels // in_channels
         self.num_classes = None
-        self._stage_names = tuple(stages)
-        self.temporal_strides = dict(zip(stages, temporal_strides))
+        self._stage_paths = dict(stages or {})
+        self.temporal_strides = dict(zip(self._stage_paths, temporal_strides))
 
     @property
     def cnn_stages(self) -> dict[str, nn.Module]:
         """Named 3D layers for CAM methods, earliest first."""
-        return {name: self.net.get_submodule(name) for name in self._stage_names}
+        return {name: self.net.get_submodule(path) for name, path in self._stage_paths.items()}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, C, H, W) -> (B, K)."""
@@ -105,7 +107,7 @@ def c3d(*, num_classes: int = 2, in_channels: int = 1, width: int = 16, dropout:
     """A small 3D CNN; stage widths are ``width`` x (1, 2, 4, 6)."""
     net = CompactC3D(num_classes=num_classes, in_channels=in_channels, widths=(width, 2 * width, 4 * width, 6 * width),
                      dropout=dropout)
-    stages = tuple(f"features.{i}" for i in range(4))
+    stages = {f"block{i + 1}": f"features.{i}" for i in range(4)}
     model = ChannelsFirst(net, in_channels=in_channels, net_channels=in_channels, stages=stages,
                           temporal_strides=(1, 2, 4, 8))
     model.num_classes = num_classes
