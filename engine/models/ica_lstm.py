@@ -103,7 +103,8 @@ class CNNICALSTM(VideoClassifier):
         return self.head(self.dropout(out[:, -1]))
 
 
-@register_model("cnn_ica_lstm", label="CNN + input-cell attention LSTM (Ismail et al. 2019)")
+@register_model("cnn_ica_lstm", label="CNN + input-cell attention LSTM (Ismail et al. 2019)",
+                tiny=dict(proj_dim=8, hidden_size=8, hops=2, width=4))
 def cnn_ica_lstm(*, num_classes: int = 2, in_channels: int = 1, backbone: str = "small", proj_dim: int = 64,
                  hidden_size: int = 64, num_layers: int = 1, hops: int = 4, width: int = 32, dropout: float = 0.0,
                  head_hidden: int = 0, weights_path: str | None = None, freeze_backbone: bool = False) -> CNNICALSTM:

@@ -20,6 +20,8 @@ class ModelEntry:
     name: str
     label: str
     builder: Callable[..., nn.Module]
+    tiny: dict
+    tiny_input: tuple[int, int, int, int]
 
 
 class ModelRegistry:
@@ -28,11 +30,12 @@ class ModelRegistry:
     def __init__(self) -> None:
         self._entries: dict[str, ModelEntry] = {}
 
-    def register(self, name: str, *, label: str) -> Callable:
+    def register(self, name: str, *, label: str, tiny: dict | None = None,
+                 tiny_input: tuple[int, int, int, int] = (4, 1, 32, 32)) -> Callable:
         def decorator(builder: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
             if name in self._entries:
                 raise ValueError(f"model {name!r} is already registered")
-            self._entries[name] = ModelEntry(name, label, builder)
+            self._entries[name] = ModelEntry(name, label, builder, dict(tiny or {}), tiny_input)
             return builder
 
         return decorator
@@ -51,9 +54,17 @@ class ModelRegistry:
 MODELS = ModelRegistry()
 
 
-def register_model(name: str, *, label: str) -> Callable:
-    """Decorator registering a builder under ``name``."""
-    return MODELS.register(name, label=label)
+def register_model(name: str, *, label: str, tiny: dict | None = None,
+                   tiny_input: tuple[int, int, int, int] = (4, 1, 32, 32)) -> Callable:
+    """Decorator registering a builder under ``name``.
+
+    Args:
+        name: the registered name.
+        label: what users read.
+        tiny: builder arguments of a tiny configuration, for the tests that run every method on every model.
+        tiny_input: (T, C, H, W) of a clip that tiny configuration takes.
+    """
+    return MODELS.register(name, label=label, tiny=tiny, tiny_input=tiny_input)
 
 
 def list_models() -> list[str]:

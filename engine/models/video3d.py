@@ -102,7 +102,7 @@ class CompactC3D(nn.Module):
         return self.fc(self.dropout(self.pool(self.features(x)).flatten(1)))
 
 
-@register_model("c3d", label="Compact 3D CNN (C3D-style, no recurrence)")
+@register_model("c3d", label="Compact 3D CNN (C3D-style, no recurrence)", tiny=dict(width=4))
 def c3d(*, num_classes: int = 2, in_channels: int = 1, width: int = 16, dropout: float = 0.2) -> ChannelsFirst:
     """A small 3D CNN; stage widths are ``width`` x (1, 2, 4, 6)."""
     net = CompactC3D(num_classes=num_classes, in_channels=in_channels, widths=(width, 2 * width, 4 * width, 6 * width),
@@ -118,10 +118,10 @@ def _torchvision_builder(name: str):
     enum_name, stages, strides = TORCHVISION_VIDEO[name]
 
     def build(*, num_classes: int = 400, in_channels: int = 3, weights_path: str | None = None,
-              freeze_backbone: bool = False) -> ChannelsFirst:
+              freeze_backbone: bool = False, tiny: bool = False) -> ChannelsFirst:
         import torchvision.models.video as tv
 
-        net = getattr(tv, name)(weights=None, num_classes=num_classes)
+        net = _tiny_network(name, num_classes) if tiny else getattr(tv, name)(weights=None, num_classes=num_classes)
         if weights_path:
             _load_local_weights(net, weights_path, num_classes)
         if freeze_backbone:
@@ -161,8 +161,33 @@ def _load_local_weights(net: nn.Module, path: str, num_classes: int) -> None:
     net.load_state_dict(kept, strict=False)
 
 
+def _tiny_network(name: str, num_classes: int) -> nn.Module:
+    """The same network class at a test size (a few small frames): for tests, never for users."""
+    import torchvision.models.video as tv_video
+    from torchvision.models.video import mvit, swin_transformer
+
+    if name == "swin3d_t":
+        return swin_transformer.SwinTransformer3d(patch_size=[2, 4, 4], embed_dim=8, depths=[1, 1], num_heads=[1, 1],
+                                                  window_size=[2, 2, 2], num_classes=num_classes)
+    if name == "mvit_v2_s":
+        block = mvit.MSBlockConfig(num_heads=1, input_channels=8, output_channels=8, kernel_q=[3, 3, 3],
+                                   kernel_kv=[3, 3, 3], stride_q=[1, 1, 1], stride_kv=[1, 2, 2])
+        return mvit.MViT(spatial_size=(32, 32), temporal_size=4, block_setting=[block, block], residual_pool=True,
+                         residual_with_cls_embed=False, rel_pos_embed=True, proj_after_attn=True,
+                         num_classes=num_classes, patch_embed_kernel=(3, 7, 7), patch_embed_stride=(2, 4, 4))
+    if name == "s3d":  # the same network; its fixed (2, 7, 7) average pool made adaptive for small clips
+        net = tv_video.s3d(weights=None, num_classes=num_classes)
+        net.avgpool = nn.AdaptiveAvgPool3d(1)
+        return net
+    raise ValueError(f"{name} has no tiny configuration")
+
+
+TINY = {"r3d_18": ({}, (4, 3, 32, 32)), "mc3_18": ({}, (4, 3, 32, 32)), "r2plus1d_18": ({}, (4, 3, 32, 32)),
+        "s3d": ({"tiny": True}, (8, 3, 32, 32)), "mvit_v2_s": ({"tiny": True}, (4, 3, 32, 32)),
+        "swin3d_t": ({"tiny": True}, (4, 3, 32, 32))}
 for _name in TORCHVISION_VIDEO:
-    register_model(_name, label=f"torchvision {_name} (video model)")(_torchvision_builder(_name))
+    register_model(_name, label=f"torchvision {_name} (video model)", tiny=TINY[_name][0],
+                   tiny_input=TINY[_name][1])(_torchvision_builder(_name))
 
 
 def torchvision_preset(name: str) -> dict:
