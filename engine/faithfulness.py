@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from engine.metrics import rank_correlation
+from engine.models.base import per_frame
 from engine.saliency.core import explain
 from engine.saliency.structure import classify_sequences, fill_clip, variant_batch_size
 from engine.stats import curve_auc
@@ -114,15 +115,24 @@ def _order_masks(order: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 def _temporal_curves(model, x, fill, display, target, seed, random_orders) -> dict:
-    """Frame deletion/insertion from cached CNN features (only the temporal part runs per step)."""
-    with torch.no_grad():
-        feats, fill_feats = model.frame_features(x.unsqueeze(0))[0], model.frame_features(fill.unsqueeze(0))[0]
+    """Frame deletion/insertion; for per-frame models from cached CNN features (only the temporal part
+    runs per step), for the others from whole clips in memory-sized batches."""
     mass = display.reshape(display.shape[0], -1).sum(axis=1)
     rng = np.random.default_rng(seed)
     orders = [np.argsort(-mass, kind="stable")] + [rng.permutation(len(mass)) for _ in range(random_orders)]
     removed = torch.cat([_order_masks(o, x.device) for o in orders])  # (R * (T + 1), T)
-    deletion = _probabilities(classify_sequences(model, feats, fill_feats, removed), target)
-    insertion = _probabilities(classify_sequences(model, feats, fill_feats, ~removed), target)
+    if per_frame(model):
+        with torch.no_grad():
+            feats, fill_feats = model.frame_features(x.unsqueeze(0))[0], model.frame_features(fill.unsqueeze(0))[0]
+        deletion = _probabilities(classify_sequences(model, feats, fill_feats, removed), target)
+        insertion = _probabilities(classify_sequences(model, feats, fill_feats, ~removed), target)
+    else:
+        def spliced(rows):
+            return lambda start, stop: torch.where(rows[start:stop, :, None, None, None], fill, x)
+
+        clip_bytes = x.numel() * x.element_size()
+        deletion = _batched_probabilities(model, spliced(removed), len(removed), target, clip_bytes, x.device)
+        insertion = _batched_probabilities(model, spliced(~removed), len(removed), target, clip_bytes, x.device)
     deletion, insertion = deletion.reshape(len(orders), -1), insertion.reshape(len(orders), -1)
     return {
         "fractions": np.arange(len(mass) + 1) / len(mass),

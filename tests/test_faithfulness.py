@@ -129,3 +129,17 @@ def test_reinitialise_is_seeded_and_resets_norms():
     assert torch.equal(first.weight, layers[0].weight) and torch.equal(first.bias, layers[0].bias)
     assert first.weight.abs().max() <= 0.5  # +-1/sqrt(4)
     assert layers[1].weight.tolist() == [1.0, 1.0, 1.0] and layers[1].bias.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_temporal_curves_of_the_generic_path_equal_the_per_frame_fast_path():
+    """A model without per-frame structure gets the same curves from whole clips as the feature-cached path."""
+    torch.manual_seed(0)
+    model = get_model("cnnlstm", num_classes=2, in_channels=1, proj_dim=8, hidden_size=8).eval()
+    spec = InputSpec(6, 32, 32, 1)
+    x = torch.randn(6, 1, 32, 32)
+    display = np.random.default_rng(0).uniform(size=(6, 32, 32))
+    fast = deletion_insertion(model, x, display, 1, mode="temporal", spec=spec)
+    model.per_frame = False  # declares no structure: the generic path runs
+    generic = deletion_insertion(model, x, display, 1, mode="temporal", spec=spec)
+    for key in ("deletion_scores", "insertion_scores", "random_deletion_scores", "random_insertion_scores"):
+        np.testing.assert_allclose(generic[key], fast[key], atol=1e-5)

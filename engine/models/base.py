@@ -40,15 +40,22 @@ class FrameEncoder(nn.Module):
         return self.projection(feats).reshape(b, t, -1)
 
 
+def per_frame(model: nn.Module) -> bool:
+    """True when ``model`` declares per-frame separable features (``frame_features`` then ``classify_features``):
+    the structure the exact fast paths of temporal occlusion, TSR, occlusion and faithfulness need."""
+    return bool(getattr(model, "per_frame", False)) and hasattr(model, "frame_features")
+
+
 class VideoClassifier(nn.Module):
     """Base class: ``forward(x) = classify_features(frame_features(x))``.
 
     Subclasses set ``self.encoder`` (a :class:`FrameEncoder`) and implement
-    ``classify_features`` (B, T, F) -> (B, K).
+    ``classify_features`` (B, T, F) -> (B, K). The class declares ``per_frame = True``.
     """
 
     encoder: FrameEncoder
     num_classes: int
+    per_frame = True
 
     def frame_features(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, C, H, W) -> (B, T, F)."""
