@@ -49,3 +49,29 @@ def test_every_method_on_every_model(tiny_models, model_name, method):
     assert result.attributions.shape == (t, c, h, w)
     assert np.isfinite(result.attributions).all()
     assert result.diagnostics["path"] in ("per-frame", "generic")
+
+
+class Opaque(torch.nn.Module):
+    """The same network with its per-frame structure hidden: saliency must take the generic path."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.inner = model
+
+    def forward(self, x):
+        return self.inner(x)
+
+
+@pytest.mark.parametrize("method", ["temporal_occlusion", "tsr", "occlusion"])
+@pytest.mark.parametrize("model_name", ["cnnlstm", "cnn_ica_lstm"])
+def test_fast_path_equals_generic_path(tiny_models, model_name, method):
+    model, (t, c, h, w) = tiny_models(model_name)
+    x = torch.from_numpy(np.random.default_rng(1).normal(size=(t, c, h, w)).astype(np.float32))
+    params = {k: v for k, v in SMALL.items() if k in {p.name for p in get_method(method).params}}
+    spec = InputSpec(t, h, w, c, (0.5,) * c, (0.25,) * c)
+    fast = explain(model, x, method, spec=spec, classes=["a", "b"], params=params, target=1)
+    generic = explain(Opaque(model).eval(), x, method, spec=spec, classes=["a", "b"], params=params, target=1)
+    assert fast.diagnostics["path"] == "per-frame" and generic.diagnostics["path"] == "generic"
+    scale = float(np.abs(generic.attributions).max())
+    assert scale > 0
+    np.testing.assert_allclose(fast.attributions, generic.attributions, atol=1e-5 * scale, rtol=0)

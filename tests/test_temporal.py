@@ -94,7 +94,7 @@ def test_tsr_structure_equals_reference_loop(name, base):
     ctx = SaliencyContext(model, x, 1, SPEC)
     fast = run_tsr(ctx, base=base, time_threshold=1.0, patch=8, fill="blur")
     slow = run_tsr(ctx, base=base, time_threshold=1.0, patch=8, fill="blur", structured=False)
-    assert fast.diagnostics["path"] == "structure-aware" and slow.diagnostics["path"] == "loop"
+    assert fast.diagnostics["path"] == "per-frame" and slow.diagnostics["path"] == "generic"
     assert fast.diagnostics["relevant_steps"] == slow.diagnostics["relevant_steps"]
     scale = slow.attributions.abs().max()
     assert scale > 0

@@ -66,7 +66,8 @@ def explain(
     ctx.progress(entry.label, 1.0)
     attributions = output.attributions.detach().float().cpu().numpy()
     occlusion = None if output.temporal_occlusion is None else output.temporal_occlusion.detach().float().cpu().numpy()
-    diagnostics = {"seconds": round(seconds, 4), "device": str(device), **output.diagnostics}
+    # "path": which computation ran; methods with a per-frame fast path say "per-frame" when they took it.
+    diagnostics = {"seconds": round(seconds, 4), "device": str(device), "path": "generic", **output.diagnostics}
     return SaliencyResult(entry.name, values, attributions.astype(np.float32), target_index, list(classes),
                           probabilities, occlusion, diagnostics, baseline)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import torch
 
+from engine.models.base import per_frame
 from engine.saliency.baselines import make_baseline
 from engine.saliency.context import MethodOutput, SaliencyContext
 from engine.saliency.registry import Param, register_method
@@ -39,7 +40,7 @@ class OccludedScorer:
     def __init__(self, ctx: SaliencyContext) -> None:
         self.ctx = ctx
         model = ctx.model
-        self.structured = hasattr(model, "frame_features") and hasattr(model, "classify_features")
+        self.structured = per_frame(model)
         self.clean_features = model.frame_features(ctx.x) if self.structured else None  # (1, T, F)
 
     def __call__(self, t0: int, frames: torch.Tensor) -> torch.Tensor:
@@ -103,5 +104,6 @@ def occlusion(ctx: SaliencyContext, window_frames: int, stride_frames: int, wind
                 for (y0, x0), drop in zip(chunk, drops, strict=True):
                     total[t0:t0 + n, :, y0:y0 + size, x0:x0 + size] += drop
                     counts[t0:t0 + n, :, y0:y0 + size, x0:x0 + size] += 1
-    diagnostics = {"baseline": ctx.baseline, "windows": len(starts) * len(boxes)}
+    diagnostics = {"baseline": ctx.baseline, "windows": len(starts) * len(boxes),
+                   "path": "per-frame" if scorer.structured else "generic"}
     return MethodOutput(total / counts, diagnostics=diagnostics)

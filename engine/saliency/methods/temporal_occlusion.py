@@ -11,8 +11,12 @@ is ``temporal_occlusion``).
 
 Speed (exact): removing frame t changes only row t of the CNN feature sequence,
 so the structure-aware path runs the CNN once over the clip and once over the
-fill, then the temporal part over T feature sequences in batches.
-:func:`occlusion_logits_loop` is the plain reference (T full forward passes).
+fill, then the temporal part over T feature sequences in batches. Models
+without per-frame features (3D CNNs, video transformers) take the generic path:
+the T variant clips in memory-sized batches of full forward passes
+(:func:`engine.saliency.generic.swapped_logits`). The diagnostics' ``path`` says
+which ran. :func:`occlusion_logits_loop` is the plain reference (T full forward
+passes, one at a time).
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from engine.models.base import per_frame
 from engine.saliency.context import MethodOutput, SaliencyContext
+from engine.saliency.generic import swapped_logits
 from engine.saliency.registry import Param, register_method
 from engine.saliency.structure import FILL_CHOICES, classify_sequences, fill_clip, resolve_fill
 
@@ -46,6 +52,15 @@ def occlusion_logits_structured(model: nn.Module, x: torch.Tensor, fill_x: torch
     removed = torch.eye(feats.shape[0], dtype=torch.bool, device=feats.device)
     variants = classify_sequences(model, feats, fill_feats, removed, batch_size=batch_size, on_batch=on_batch)
     return full, variants
+
+
+def occlusion_logits_generic(model: nn.Module, x: torch.Tensor, fill_x: torch.Tensor,
+                             on_batch=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same as :func:`occlusion_logits_structured` for any model: the T variants as batched full passes."""
+    with torch.no_grad():
+        full = model(x)[0]
+    positions = torch.arange(x.shape[1], device=x.device)
+    return full, swapped_logits(model, x, fill_x[0], positions, on_batch=on_batch)
 
 
 def occlusion_logits_loop(model: nn.Module, x: torch.Tensor, fill_x: torch.Tensor,
@@ -90,13 +105,15 @@ def temporal_occlusion(ctx: SaliencyContext, fill: str) -> MethodOutput:
         temporal_occlusion (T,); diagnostics with the logit drop.
     """
     fill_x = fill_clip(ctx.x, fill, ctx.spec, ctx.baseline)
-    full, variants = occlusion_logits_structured(
-        ctx.model, ctx.x, fill_x, on_batch=lambda f: ctx.progress("Temporal occlusion", f))
+    structured = per_frame(ctx.model)
+    logits = occlusion_logits_structured if structured else occlusion_logits_generic
+    full, variants = logits(ctx.model, ctx.x, fill_x, on_batch=lambda f: ctx.progress("Temporal occlusion", f))
     probability_drop, logit_drop = drops(full, variants, ctx.target)
     attributions = probability_drop.view(-1, 1, 1, 1).expand_as(ctx.x[0]).contiguous()
     diagnostics = {
         "logit_drop": [round(float(v), 6) for v in logit_drop],
         "probability": float(torch.softmax(full, dim=0)[ctx.target]),
         "fill": resolve_fill(fill, ctx.baseline),
+        "path": "per-frame" if structured else "generic",
     }
     return MethodOutput(attributions, temporal_occlusion=probability_drop, diagnostics=diagnostics)

@@ -21,8 +21,11 @@ explanation changes, not a direction.
 Speed: for the ``gradient`` and ``input_x_gradient`` bases every variant
 changes one frame, so :class:`engine.saliency.structure.GradientVariants`
 computes all distances exactly from the clip's per-frame CNN Jacobians and one
-batched pass of the temporal part. Other bases call the base method once per
-variant (:func:`loop_distances`), as the reference does.
+batched pass of the temporal part (path "per-frame"). On models without
+per-frame features the same distances come from batched full backward passes
+of the variant clips (:class:`engine.saliency.generic.ClipGradientVariants`,
+path "generic"). Other bases call the base method once per variant
+(:func:`loop_distances`, path "generic"), as the reference does.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ import dataclasses
 import torch
 
 from engine.errors import UserError
+from engine.models.base import per_frame
 from engine.saliency.context import MethodOutput, SaliencyContext
+from engine.saliency.generic import ClipGradientVariants
 from engine.saliency.registry import METHODS, Param, get_method, register_method
 from engine.saliency.structure import (
     FILL_CHOICES,
@@ -121,18 +126,22 @@ def rescale(ctx: SaliencyContext, distances, fill_frames: torch.Tensor, *, patch
 
 def run_tsr(ctx: SaliencyContext, *, base: str, time_threshold: float, patch: int, fill: str,
             structured: bool = True) -> MethodOutput:
-    """TSR with the structure-aware path where the base allows it (``structured=False``: the reference loop)."""
+    """TSR with the per-frame path where the model and base allow it, else the generic batched path
+    (``structured=False``: the reference loop, one base call per variant)."""
     if not get_method(base).gradient_based:
         raise UserError(f"TSR needs a gradient-based base method; {base!r} is not one.")
     fill_frames = fill_clip(ctx.x, fill, ctx.spec, ctx.baseline)[0]
-    if structured and base in STRUCTURED_BASES:
+    path = "generic"
+    if structured and base in STRUCTURED_BASES and per_frame(ctx.model):
         frames = ctx.x.shape[1]
         expected = frames + (frames // 2) * len(patch_boxes(ctx.x.shape[-2], ctx.x.shape[-1], patch))
         variants = GradientVariants(ctx.model, ctx.x, ctx.target, times_input=STRUCTURED_BASES[base],
                                     expected_variants=expected)
-        distances, path = variants.distances, "structure-aware"
+        distances, path = variants.distances, "per-frame"
+    elif structured and base in STRUCTURED_BASES:
+        distances = ClipGradientVariants(ctx.model, ctx.x, ctx.target, times_input=STRUCTURED_BASES[base]).distances
     else:
-        distances, path = loop_distances(ctx, base), "loop"
+        distances = loop_distances(ctx, base)
     output = rescale(ctx, distances, fill_frames, patch=patch, time_threshold=time_threshold)
     output.diagnostics.update({"base": base, "path": path, "fill": resolve_fill(fill, ctx.baseline)})
     return output
