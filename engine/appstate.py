@@ -60,6 +60,11 @@ def models_dir() -> Path | None:
     return _env_dir("VSE_MODELS_DIR")
 
 
+def model_code_dir() -> Path | None:
+    """The folder of trusted model code the server was started with (``VSE_MODEL_CODE_DIR``), or None."""
+    return _env_dir("VSE_MODEL_CODE_DIR")
+
+
 def data_dir() -> Path | None:
     """The configured data folder, or None."""
     return _env_dir("VSE_DATA_DIR")

@@ -1,4 +1,4 @@
-"""Compare: one clip under several methods on one frame control; two checkpoints' time-step importance."""
+"""Compare: one clip under several methods on one frame control; several checkpoints' time-step importance."""
 
 from pathlib import Path
 
@@ -7,8 +7,9 @@ import streamlit as st
 
 from engine import appstate, plots
 from engine.analysis import analyse_clip
+from engine.errors import UserError
 from engine.saliency import get_method, list_methods
-from ui import cache, routing, scrubber, widgets
+from ui import cache, foreign, routing, scrubber, widgets
 
 P = "compare"
 routing.require_app(P)
@@ -65,34 +66,49 @@ if results:
         rows.append(row)
     st.dataframe(rows, hide_index=True)
 
-st.subheader("Two checkpoints on one clip")
+st.subheader("Checkpoints on one clip")
 st.caption("Where does each model's saliency sit in time? A last-step LSTM piles it onto the last frames; "
-           "the input-cell attention model spreads it over the clip.")
+           "the input-cell attention model spreads it over the clip; a 3D CNN has no recurrence at all.")
+checkpoints = appstate.list_checkpoints()
 with st.sidebar:
-    other = widgets.checkpoint_picker(f"{P}_b", device, label="Checkpoint B", index=1, allow_upload=False)
+    bundled = [name for name in checkpoints if name.endswith("(bundled)")]
+    chosen = st.multiselect("Checkpoints to compare", list(checkpoints), bundled[:4], key=f"{P}_b_checkpoints",
+                            max_selections=4, help="The bundled recurrent models and 3D CNN by default.")
     shared_method = st.selectbox("Method for the checkpoints", names, index=names.index("gradient"),
                                  format_func=lambda n: get_method(n).label, key=f"{P}_b_method")
-if other is None:
+if not chosen:
+    st.info("Choose checkpoints to compare in the sidebar.")
     st.stop()
 curves, table = {}, []
-for model in (loaded, other):
+for number, choice in enumerate(chosen):
+    path = checkpoints[choice]
+    digest = cache.digest_of(path)
+    try:
+        model = foreign.load_with_form(f"{P}_b{number}", digest, path.name,
+                                       lambda fields, p=path, d=digest: cache.load_model(str(p), d, device, fields))
+    except UserError as exc:
+        st.error(f"{choice}: {exc}")
+        continue
+    if model is None:
+        continue
     spec = model.meta.input_spec
     the_clip = clip
     if (spec.num_frames, spec.frame_step) != (loaded.meta.input_spec.num_frames, loaded.meta.input_spec.frame_step):
         if not Path(clip.path).is_file():
-            st.error(f"{Path(model.meta.path).name} samples its frames differently; choose a sample or data-folder "
-                     "clip.")
+            st.error(f"{path.name} samples its frames differently; choose a sample or data-folder clip.")
             continue
         the_clip = cache.read_clip_file(clip.path, clip_digest, spec.num_frames, spec.frame_step)
     analysis, _ = run(model, shared_method, the_clip, clip_digest)
     if analysis is None:
         continue
-    name = f"{model.meta.model_name} ({Path(model.meta.path).stem})"
+    name = f"{model.meta.model_name} ({path.stem})"
     curves[name] = importance = analysis.result.timestep_importance()
-    quarter = max(1, len(importance) // 4)
+    third = max(1, len(importance) // 3)
     table.append({"checkpoint": name, "prediction": analysis.result.classes[analysis.result.predicted],
-                  "first quarter share": round(float(np.sum(importance[:quarter])), 3),
-                  "last quarter share": round(float(np.sum(importance[-quarter:])), 3)})
+                  "p(prediction)": round(float(analysis.result.probabilities[analysis.result.predicted]), 3),
+                  "first third share": round(float(np.sum(importance[:third])), 3),
+                  "last third share": round(float(np.sum(importance[-third:])), 3),
+                  "path": analysis.result.diagnostics.get("path", "")})
 if curves:
     st.plotly_chart(plots.importance_curves(curves), key=f"{P}_curves")
     st.dataframe(table, hide_index=True)

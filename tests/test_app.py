@@ -156,8 +156,13 @@ def test_compare_page(tmp_path):
     at.multiselect(key="compare_methods").set_value(["gradient", "smoothgrad"]).run()
     _no_problem(at)
     assert len(_image_urls(at)) == 2
+    bundled = list((ROOT / "assets" / "models").glob("*.pt"))
+    assert at.multiselect(key="compare_b_checkpoints").value == [f"{p.stem} (bundled)" for p in
+                                                                 sorted(bundled, key=lambda p: (p.stem != "cnnlstm", p.name))]
     curves = at.get("plotly_chart")[-1].proto.spec
-    assert curves.count('"mode":"lines+markers"') == 2  # two checkpoints overlaid
+    assert curves.count('"mode":"lines+markers"') == len(bundled) >= 2  # every bundled model's curve overlaid
+    table = at.dataframe[-1].value
+    assert len(table) == len(bundled) and set(table["path"]) <= {"per-frame", "generic"}
 
 
 def _checkpoint(path: Path, frames: int = 16, classes=("walking", "running"), history=None) -> Path:
@@ -352,3 +357,54 @@ def test_reference_checkpoint_form_then_explore_and_save(tmp_path, monkeypatch):
     assert at.metric[0].value in ("walking", "running")
     assert any("reference layout" in s.value for s in at.success)
     assert any(b.label == "Save as project checkpoint" for b in at.get("download_button"))
+
+
+MODEL_CODE = '''
+import torch
+from torch import nn
+
+
+class Tiny3D(nn.Module):
+    layout = "BCTHW"
+    in_channels = 1
+
+    def __init__(self, num_classes):
+        super().__init__()
+        self.conv = nn.Conv3d(1, 4, 3, padding=1)
+        self.fc = nn.Linear(4, num_classes)
+
+    def forward(self, x):
+        return self.fc(torch.relu(self.conv(x)).mean(dim=(2, 3, 4)))
+
+
+def build(num_classes):
+    return Tiny3D(num_classes)
+'''
+
+
+def test_model_code_from_the_server_folder_builds_an_unknown_checkpoint(tmp_path, monkeypatch):
+    """A plain state dict in no known layout: with VSE_MODEL_CODE_DIR the app offers the user's code for it."""
+    code_dir, models = tmp_path / "code", tmp_path / "models"
+    code_dir.mkdir()
+    models.mkdir()
+    (code_dir / "tiny3d.py").write_text(MODEL_CODE)
+    namespace: dict = {}
+    exec(MODEL_CODE, namespace)  # the test's own code, to write the weights
+    torch.manual_seed(0)
+    torch.save(namespace["build"](2).state_dict(), models / "tiny3d.pt")
+    monkeypatch.setenv("VSE_MODELS_DIR", str(models))
+    at = _app().run()
+    at.selectbox(key="explore_checkpoint").set_value("tiny3d.pt").run()
+    assert any("not a model checkpoint in any layout" in e.value for e in at.error)  # no code folder: the loader's message
+    monkeypatch.setenv("VSE_MODEL_CODE_DIR", str(code_dir))
+    at = _app().run()
+    at.selectbox(key="explore_checkpoint").set_value("tiny3d.pt").run()
+    assert not at.exception
+    assert at.selectbox(key="explore_code_file").options == ["tiny3d.py"]
+    at.text_input(key="explore_code_classes").set_value("walking, running")
+    at.number_input(key="explore_code_frames").set_value(8)
+    at.number_input(key="explore_code_size").set_value(32)
+    at.selectbox(key="explore_code_normalise").set_value("gray")
+    next(b for b in at.button if b.label == "Build the model").click().run()
+    _no_problem(at)
+    assert at.metric[0].value in ("walking", "running")

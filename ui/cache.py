@@ -51,6 +51,15 @@ def load_model(path: str, digest: str, device: str, foreign: tuple = ()) -> Load
     return load_checkpoint(path, device=device, foreign=ForeignSettings(*foreign) if foreign else None)
 
 
+@st.cache_resource(show_spinner="Building the model from its code…", max_entries=4)
+def load_code_model(path: str, digest: str, device: str, *, code: str, classes: tuple, frames: int, size: int,
+                    normalise: str) -> LoadedModel:
+    """A plain state dict in a model built by code from ``VSE_MODEL_CODE_DIR`` (chosen in the form)."""
+    from engine.models.user_code import load_with_code
+
+    return load_with_code(path, code, list(classes), frames=frames, size=size, normalise=normalise, device=device)
+
+
 @st.cache_resource(show_spinner="Loading the uploaded checkpoint…", max_entries=4)
 def load_uploaded_model(file_id: str, name: str, device: str, _data: bytes, foreign: tuple = ()) -> LoadedModel:
     """An uploaded checkpoint; ``foreign`` is ``ForeignSettings`` as a tuple of its fields (hashable)."""

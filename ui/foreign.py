@@ -4,6 +4,9 @@ The engine recognises the reference cnn-lstm layouts by their keys; the form is 
 with the recognised architecture and its repository's input defaults, and asks for the class
 names. Once loaded, the model works like a bundled one, and "Save as project checkpoint"
 downloads it with full metadata.
+
+A file in no recognised layout can be built with the user's own model code, but only from
+the folder the server was started with (``VSE_MODEL_CODE_DIR``): code is never uploaded.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from pathlib import Path
 import streamlit as st
 
 from engine import appstate
-from engine.checkpoint import ForeignSettings, LoadedModel, NeedsSettings
+from engine.checkpoint import CheckpointError, ForeignSettings, LoadedModel, NeedsSettings
+from engine.models.user_code import code_files
 from engine.tensors import NORMALISATIONS, PRESETS
 from ui import cache
 
@@ -23,7 +27,8 @@ def _settings_key(prefix: str) -> str:
     return f"{prefix}_foreign_settings"
 
 
-def load_with_form(prefix: str, file_id: str, name: str, load) -> LoadedModel | None:
+def load_with_form(prefix: str, file_id: str, name: str, load, path: Path | None = None,
+                   device: str = "cpu") -> LoadedModel | None:
     """``load(fields)`` with the session's settings for ``file_id``; a recognised foreign file shows the form.
 
     Args:
@@ -31,12 +36,24 @@ def load_with_form(prefix: str, file_id: str, name: str, load) -> LoadedModel | 
         file_id: what identifies the file (upload id or path digest).
         name: the file name, for the download.
         load: callable taking ``ForeignSettings`` fields as a tuple (empty: none) and returning a LoadedModel.
+        path: the file on the server, when it is one (then model code may build it).
+        device: where a model built from code runs.
     """
     chosen = st.session_state.get(_settings_key(prefix), {}).get(file_id)
     try:
+        if isinstance(chosen, dict):  # built with model code
+            return cache.load_code_model(str(path), file_id, device, **chosen)
         loaded = load(dataclasses.astuple(chosen) if chosen else ())
     except NeedsSettings as exc:
         settings_form(prefix, file_id, exc, chosen)
+        return None
+    except CheckpointError:
+        folder = appstate.model_code_dir()
+        if path is None or folder is None or not code_files(folder):
+            raise
+        st.warning(f"{name} is in no layout this tool recognises; you can build its model with your own code "
+                   f"from {folder}.")
+        code_form(prefix, file_id, folder)
         return None
     if loaded.meta.training.get("source_layout") and loaded.meta.training.get("converted_from") is None:
         st.success(f"Loaded as {loaded.meta.model_name} ({loaded.meta.training['source_layout']} layout).")
@@ -78,4 +95,30 @@ def settings_form(prefix: str, file_id: str, exc: NeedsSettings, chosen: Foreign
         return
     settings = ForeignSettings(classes=parsed, preset=recognised.preset, num_frames=int(frames), size=int(size), normalise=normalise)
     st.session_state.setdefault(_settings_key(prefix), {})[file_id] = settings
+    st.rerun()
+
+
+def code_form(prefix: str, file_id: str, folder: Path) -> None:
+    """Model code (a file of ``folder`` and a function name), class names and input; stored on submit."""
+    files = {p.name: p for p in code_files(folder)}
+    with st.form(f"{prefix}_code_form"):
+        file = st.selectbox("Model code file", list(files), key=f"{prefix}_code_file",
+                            help="Files of the folder the server was started with (VSE_MODEL_CODE_DIR).")
+        function = st.text_input("Builder function", "build", key=f"{prefix}_code_function",
+                                 help="Called with num_classes when it takes it; returns the torch.nn.Module.")
+        classes = st.text_input("Class names (in output order, comma-separated)", key=f"{prefix}_code_classes")
+        frames = st.number_input("Frames per clip", 1, 512, 16, key=f"{prefix}_code_frames")
+        size = st.number_input("Input size (px)", 16, 1024, 112, key=f"{prefix}_code_size")
+        names = list(NORMALISATIONS)
+        normalise = st.selectbox("Normalisation", names, index=names.index("kinetics"), key=f"{prefix}_code_normalise")
+        submitted = st.form_submit_button("Build the model")
+    if not submitted:
+        return
+    parsed = tuple(c.strip() for c in classes.split(",") if c.strip())
+    if not parsed or not function.strip().isidentifier():
+        st.error("Give the class names and the builder function's name.")
+        return
+    st.session_state.setdefault(_settings_key(prefix), {})[file_id] = {
+        "code": f"{files[file]}:{function.strip()}", "classes": parsed, "frames": int(frames), "size": int(size),
+        "normalise": normalise}
     st.rerun()

@@ -46,7 +46,8 @@ def checkpoint_picker(prefix: str, device: str, label: str = "Checkpoint", index
         if choice != UPLOAD:
             path, digest = options[choice], cache.digest_of(options[choice])
             return foreign.load_with_form(prefix, digest, path.name,
-                                          lambda fields: cache.load_model(str(path), digest, device, fields))
+                                          lambda fields: cache.load_model(str(path), digest, device, fields),
+                                          path=path, device=device)
         limit = appstate.CHECKPOINT_UPLOAD_MB
         upload = st.file_uploader(f"Checkpoint file (.pt, .pth, .ckpt; up to {limit} MB)",
                                   type=[e.lstrip(".") for e in appstate.CHECKPOINT_EXTENSIONS],

@@ -106,32 +106,11 @@ def load_model(args: argparse.Namespace):
 
 def load_with_code(args: argparse.Namespace):
     """--model-code's builder with --checkpoint's plain state dict loaded into it (a LoadedModel)."""
-    from engine.checkpoint import CheckpointMeta, LoadedModel, file_sha256, foreign_state, read_payload
-    from engine.models.foreign import strip_module
-    from engine.models.user_code import build_from_code
-    from engine.tensors import PRESETS, normalised_spec
+    from engine.models import user_code
 
-    if not args.classes:
-        raise UserError("--model-code needs the class names in output order: --classes NAME NAME ...")
-    found = foreign_state(read_payload(args.checkpoint))
-    if found is None:
-        raise UserError(f"{args.checkpoint} holds no state dict to load into the model.")
-    model = build_from_code(args.model_code, len(args.classes))
-    state = strip_module(found[0])
-    target = model.net if hasattr(model, "net") and not any(k.startswith("net.") for k in state) else model
-    try:
-        target.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise UserError(f"{args.checkpoint} does not fit {args.model_code}: {str(exc).splitlines()[0][:300]}") from None
-    first = next((v for v in state.values() if getattr(v, "dim", lambda: 0)() >= 4), None)
-    channels = int(first.shape[1]) if first is not None and first.shape[1] in (1, 3) else 3
-    preset = PRESETS[args.arch or "project"]
-    spec = normalised_spec(args.frames or preset["num_frames"], args.size or preset["size"], channels,
-                           preset["frame_step"], args.normalise or preset["normalise"])
-    meta = CheckpointMeta(f"code:{args.model_code}", {}, list(args.classes), spec, path=str(args.checkpoint),
-                          sha256=file_sha256(args.checkpoint))
-    device = resolve_device(args.device)
-    return LoadedModel(model.to(device).eval(), meta, device)
+    return user_code.load_with_code(args.checkpoint, args.model_code, list(args.classes or []), frames=args.frames,
+                                    size=args.size, normalise=args.normalise, preset=args.arch or "project",
+                                    device=resolve_device(args.device))
 
 
 def project_checkpoint(args: argparse.Namespace, out_dir: Path) -> Path:

@@ -14,6 +14,7 @@ import importlib.util
 import inspect
 from pathlib import Path
 
+import torch
 from torch import nn
 
 from engine.errors import UserError
@@ -52,3 +53,54 @@ def build_from_code(spec: str, num_classes: int) -> nn.Module:
         channels = getattr(model, "in_channels", 3)
         return ChannelsFirst(model, in_channels=channels, net_channels=channels)
     return model
+
+
+def code_files(folder: Path) -> list[Path]:
+    """The .py files directly under ``folder`` (the app's ``VSE_MODEL_CODE_DIR``), sorted."""
+    return sorted(p for p in folder.glob("*.py") if p.is_file()) if folder.is_dir() else []
+
+
+def load_with_code(checkpoint: str | Path, code: str, classes: list[str], *, frames: int | None = None,
+                   size: int | None = None, normalise: str | None = None, preset: str = "project",
+                   device: torch.device | str = "cpu"):
+    """The model built by ``code`` (``file.py:build_fn``) with ``checkpoint``'s plain state dict in it.
+
+    Args:
+        checkpoint: a plain state dict (or ``{'state_dict': ...}``), loaded with weights only.
+        code: ``FILE.py:FUNCTION``, the user's trusted builder.
+        classes: class names in output order.
+        frames, size, normalise: the input; ``preset``'s defaults fill what is None.
+        preset: an input preset of :data:`engine.tensors.PRESETS`.
+        device: where the model runs.
+
+    Returns:
+        a LoadedModel whose metadata names the code.
+
+    Raises:
+        UserError: no state dict, no classes, or weights that do not fit the built model.
+    """
+    from engine.checkpoint import CheckpointMeta, LoadedModel, file_sha256, foreign_state, read_payload
+    from engine.models.foreign import strip_module
+    from engine.tensors import PRESETS, normalised_spec
+
+    if not classes:
+        raise UserError("A model built from code needs the class names in output order (--classes NAME NAME ...).")
+    found = foreign_state(read_payload(checkpoint))
+    if found is None:
+        raise UserError(f"{checkpoint} holds no state dict to load into the model.")
+    model = build_from_code(code, len(classes))
+    state = strip_module(found[0])
+    target = model.net if hasattr(model, "net") and not any(k.startswith("net.") for k in state) else model
+    try:
+        target.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise UserError(f"{Path(checkpoint).name} does not fit {code}: {str(exc).splitlines()[0][:300]}") from None
+    first = next((v for v in state.values() if getattr(v, "dim", lambda: 0)() >= 4), None)
+    channels = int(first.shape[1]) if first is not None and first.shape[1] in (1, 3) else 3
+    defaults = PRESETS[preset]
+    spec = normalised_spec(frames or defaults["num_frames"], size or defaults["size"], channels,
+                           defaults["frame_step"], normalise or defaults["normalise"])
+    meta = CheckpointMeta(f"code:{code}", {}, list(classes), spec, path=str(checkpoint),
+                          sha256=file_sha256(checkpoint))
+    where = torch.device(device)
+    return LoadedModel(model.to(where).eval(), meta, where)
