@@ -139,16 +139,20 @@ def event_html(rows: list[dict], embed: FigureEmbedder, cfg) -> str:
     ])
 
 
-def write_report(out: Path, cfg, methods_part: dict | None, event_rows: list[dict] | None, timings: dict) -> Path:
+def write_report(out: Path, cfg, methods_part: dict | None, event_rows: list[dict] | None, timings: dict,
+                 box_summary: list[dict] | None = None) -> Path:
     """Writes ``out/index.html``; returns its path."""
+    from engine.study.report_box import box_html
+
     embed = FigureEmbedder()
     sections = [methods_html(methods_part, embed) if methods_part else "",
-                event_html(event_rows, embed, cfg) if event_rows else ""]
+                event_html(event_rows, embed, cfg) if event_rows else "",
+                box_html(box_summary, cfg.box, embed, timings.get("ica-box")) if box_summary else ""]
     when = dt.datetime.now().isoformat(timespec="seconds")
     times = ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>Saliency study</title><style>{STYLE}</style>"
             f"</head><body><h1>Saliency study</h1><p class='note'>Written {when}; executor {cfg.executor}; "
-            f"run time: {times}. Raw tables: rows.csv, summary.csv, per_class.csv, event.csv.</p>"
+            f"run time: {times}. Raw tables: rows.csv, summary.csv, per_class.csv, event.csv, box.csv.</p>"
             + "".join(sections) + "</body></html>")
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
