@@ -101,7 +101,8 @@ def test_summary_table_and_verdict():
     assert ica["wjac.low"] == pytest.approx(0.11 - 4.302653 * 0.01 / np.sqrt(3), abs=1e-5)  # t(0.975, 2)
     text = comparison_text(summary)
     assert "paper" in text and "0.107" in text  # the published TopBox WJac of the attention model
-    [line] = verdict(summary)
+    line, spread = verdict(summary)
+    assert "AUC is 0.500-0.500" in spread
     assert line.startswith("TopBox") and "reproduces the paper's finding" in line and "vanishes" in line
     flipped = box_summary([{**r, "wjac": 0.0} if r["model"] == "ica_lstm" else r for r in rows])
     assert "does not reproduce" in verdict(flipped)[0]
