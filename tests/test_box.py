@@ -111,3 +111,39 @@ def test_summary_table_and_verdict():
 def test_boxes_table_covers_the_specification():
     assert set(BOXES) == {"TopBox", "BottomBox", "MiddleBox", "ThreeUpperBoxes", "ThreeMiddleBoxes"}
     assert replace(BoxConfig(), seeds=(0,)).seeds == (0,) and len(BoxConfig().seeds) >= 3
+
+
+def test_t_interval_by_hand():
+    from engine.stats import t_interval
+
+    mean, low, high = t_interval([1.0, 2.0, 3.0])  # sd 1, t(0.975, 2) = 4.302653
+    assert mean == 2.0 and high - mean == pytest.approx(4.302653 / np.sqrt(3), rel=1e-6) and low < mean
+    assert t_interval([5.0]) == (5.0, 5.0, 5.0)
+    assert all(np.isnan(t_interval([np.nan])))
+
+
+def test_study_cli_box_options(tmp_path):
+    import argparse
+
+    from engine.commands.study import add_arguments, config_from_args
+    from engine.errors import UserError
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    cfg = config_from_args(parser.parse_args(["--sections", "ica-box", "--boxes", "TopBox", "--box-seeds", "4"]))
+    assert cfg.sections == ("ica-box",) and cfg.box.boxes == ("TopBox",) and cfg.box.seeds == (0, 1, 2, 3)
+    with pytest.raises(UserError):
+        config_from_args(parser.parse_args(["--boxes", "SideBox"]))
+
+
+def test_study_section_writes_table_report_and_prints_the_papers_values(tmp_path, capsys):
+    from engine.__main__ import main
+
+    out = tmp_path / "report"
+    assert main(["study", "--sections", "ica-box", "--boxes", "BottomBox", "--box-seeds", "1", "--box-epochs", "2",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "BottomBox" in printed and "paper" in printed and "0.110" in printed  # published WJac, attention model
+    page = (out / "index.html").read_text()
+    assert "Reproducing Ismail et al." in page and "code selected on test accuracy" in page
+    assert (out / "box.csv").read_text().count("BottomBox") == 2  # one row per model
