@@ -137,11 +137,11 @@ def test_study_cli_box_options(tmp_path):
 
 
 def test_study_section_writes_table_report_and_prints_the_papers_values(tmp_path, capsys):
-    from engine.__main__ import main
+    from engine.study.run import StudyConfig, run_study
 
     out = tmp_path / "report"
-    assert main(["study", "--sections", "ica-box", "--boxes", "BottomBox", "--box-seeds", "1", "--box-epochs", "2",
-                 "--out", str(out)]) == 0
+    small = BoxConfig(boxes=("BottomBox",), seeds=(0,), train=200, val=50, test=50, max_epochs=2)
+    run_study(StudyConfig(out_dir=str(out), sections=("ica-box",), box=small))
     printed = capsys.readouterr().out
     assert "BottomBox" in printed and "paper" in printed and "0.110" in printed  # published WJac, attention model
     page = (out / "index.html").read_text()
