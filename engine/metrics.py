@@ -133,14 +133,17 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def topk_jaccard(a: np.ndarray, b: np.ndarray, k: float = 0.05) -> float:
-    """Jaccard of the top-k pixel sets of two maps; NaN if either map is constant."""
+    """|top_k(a) ∩ top_k(b)| / |top_k(a) ∪ top_k(b)|, top_k: the top fraction k of pixels.
+
+    NaN if either map is constant.
+    """
     if np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan")
     return _iou(top_k_mask(a, k), top_k_mask(b, k))
 
 
 def topk_iou(sal: np.ndarray, mask: np.ndarray, k: float = 0.05) -> float:
-    """IoU of the top-k saliency pixels with a mask; NaN for an empty mask."""
+    """|top_k(sal) ∩ mask| / |top_k(sal) ∪ mask|, top_k the top fraction k of pixels; NaN for an empty mask."""
     if not np.any(mask):
         return float("nan")
     return _iou(top_k_mask(sal, k), mask)

@@ -34,7 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--per-class", type=int, default=10, help="synthetic clips per class (default 10)")
     p.add_argument("--seed", type=int, default=TEST_SEED, help=f"synthetic test-set seed (default {TEST_SEED})")
     p.add_argument("--max-clips", type=int, help="at most this many clips")
-    p.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated: methods, event, ica-box (default all three)")
+    p.add_argument("--sections", default=",".join(SECTIONS),
+                   help="comma-separated: methods, event, ica-box (default all three)")
     p.add_argument("--event", action="store_true", help="shorthand for --sections event")
     p.add_argument("--event-dir", default=DEFAULT_EVENT_DIR, help="event checkpoints (default bundled)")
     p.add_argument("--event-retrain", action="store_true", help="train the six event models again")

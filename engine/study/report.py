@@ -132,7 +132,8 @@ def event_html(rows: list[dict], embed: FigureEmbedder, cfg) -> str:
         + (ENCODER_NOTE if event.shared_encoder else "")
         + f"Scores on {2 * event.test_per_class} held-out clips (a seed never used in training): plain gradient "
         "saliency of the true class against the event mask over the whole clip volume, scored as Ismail et al. "
-        "define it (map min-max scaled over the clip; Jac, WJac, AUC, Es: higher is better; Euc: lower is better). window_mass: share of saliency on the event's third; "
+        "define it (map min-max scaled over the clip; Jac, WJac, AUC, Es: higher is better; Euc: lower is "
+        "better). window_mass: share of saliency on the event's third; "
         "mass_early/middle/late: share on each third.</p>",
         "".join(f"<p><b>{html.escape(line)}</b></p>" for line in verdict(table)),
         html_table(shown, columns), embed.html(timestep_figure(rows)),
