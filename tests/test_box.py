@@ -147,3 +147,15 @@ def test_study_section_writes_table_report_and_prints_the_papers_values(tmp_path
     page = (out / "index.html").read_text()
     assert "Reproducing Ismail et al." in page and "code selected on test accuracy" in page
     assert (out / "box.csv").read_text().count("BottomBox") == 2  # one row per model
+
+
+def test_rows_do_not_depend_on_the_number_of_worker_processes():
+    from engine.study.box import run_box_experiment
+
+    cfg = BoxConfig(boxes=("BottomBox",), seeds=(0,), train=60, val=20, test=20, max_epochs=1)
+    torch.set_num_threads(1)
+    alone = run_box_experiment(cfg, progress=False)
+    parallel = run_box_experiment(cfg, progress=False, workers=2)
+    assert [(r["model"], r["seed"]) for r in parallel] == [("lstm", 0), ("ica_lstm", 0)]
+    for a, b in zip(alone, parallel):
+        assert b["test_acc"] == a["test_acc"] and b["wjac"] == pytest.approx(a["wjac"], rel=1e-5)

@@ -151,15 +151,35 @@ def run_box(box: str, kind: str, seed: int, cfg: BoxConfig) -> dict:
     return {"box": box, "model": kind, "seed": seed, "test_acc": accuracy(model, x_test, y_test), **log, **scores}
 
 
-def run_box_experiment(cfg: BoxConfig = BoxConfig(), progress: bool = True) -> list[dict]:
-    """Every (box, model, seed) run, in that order; one row each (see :func:`run_box`)."""
-    rows = []
-    for box in cfg.boxes:
-        for kind in cfg.models:
-            for seed in cfg.seeds:
-                row = run_box(box, kind, seed, cfg)
-                rows.append(row)
-                if progress:
-                    print(f"ica-box: {box} {kind} seed {seed}: test acc {row['test_acc']:.3f}, "
-                          f"{row['epochs']} epochs, {row['seconds']:.1f} s", flush=True)
-    return rows
+def _run_one_thread(box: str, kind: str, seed: int, cfg: BoxConfig) -> dict:
+    """:func:`run_box` in a worker process, on one thread (small recurrent models gain nothing from more)."""
+    torch.set_num_threads(1)
+    return run_box(box, kind, seed, cfg)
+
+
+def run_box_experiment(cfg: BoxConfig = BoxConfig(), progress: bool = True, workers: int = 1) -> list[dict]:
+    """Every (box, model, seed) run; one row each (see :func:`run_box`), in (box, model, seed) order.
+
+    Args:
+        cfg: sizes.
+        progress: print a line per finished run.
+        workers: runs in parallel; above 1, each in its own spawned process on one thread.
+            Every run seeds its own data and weights, so the rows do not depend on ``workers``.
+    """
+    jobs = [(box, kind, seed) for box in cfg.boxes for kind in cfg.models for seed in cfg.seeds]
+
+    def report(row: dict) -> dict:
+        if progress:
+            print(f"ica-box: {row['box']} {row['model']} seed {row['seed']}: test acc {row['test_acc']:.3f}, "
+                  f"{row['epochs']} epochs, {row['seconds']:.1f} s", flush=True)
+        return row
+
+    if workers <= 1 or len(jobs) == 1:
+        return [report(run_box(*job, cfg)) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_run_one_thread, *job, cfg): job for job in jobs}
+        done = {futures[f]: report(f.result()) for f in as_completed(futures)}
+    return [done[job] for job in jobs]

@@ -157,10 +157,11 @@ def run_event_section(cfg: StudyConfig, out: Path) -> list[dict]:
 def run_box_section(cfg: StudyConfig, out: Path) -> list[dict]:
     """The box experiments of Ismail et al.: trains every (box, model, seed), prints the table beside the paper's.
 
-    Runs on one thread (small recurrent models gain nothing from a second on a shared CPU); the
-    thread count is restored afterwards.
+    Runs ``cfg.workers`` (default: one per core) processes of one thread each (small recurrent
+    models gain nothing from a second thread); this process's thread count is restored afterwards.
     """
     import json
+    import os
 
     import torch
 
@@ -168,10 +169,11 @@ def run_box_section(cfg: StudyConfig, out: Path) -> list[dict]:
     from engine.study.box import run_box_experiment
     from engine.study.report_box import box_summary, comparison_text, verdict
 
+    workers = max(1, cfg.workers or os.cpu_count() or 1)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        rows = run_box_experiment(cfg.box)
+        rows = run_box_experiment(cfg.box, workers=workers)
     finally:
         torch.set_num_threads(threads)
     summary = box_summary(rows)
