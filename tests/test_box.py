@@ -64,15 +64,17 @@ def test_thirds_and_scores_of_a_hand_made_map():
     assert scores["auc"] == pytest.approx(0.375)  # box cells (0) tie with 12 of the 16 others, lose to 4: 6 / 16
 
 
-@pytest.mark.parametrize("kind", ["lstm", "ica_lstm"])
-def test_one_short_training_run_learns_the_late_box(kind):
-    # BottomBox with fewer samples: both models learn it in a few epochs (the paper: 100%).
-    cfg = BoxConfig(boxes=("BottomBox",), train=300, val=100, test=100, max_epochs=8)
+@pytest.mark.parametrize(("kind", "box"), [("lstm", "BottomBox"), ("ica_lstm", "TopBox"), ("ica_lstm", "BottomBox")])
+def test_one_short_training_run_learns(kind, box):
+    # Fewer samples and epochs than the study: the plain LSTM learns the late box, the attention
+    # model the early one too (the paper: 100% on both), and their saliency finds the box's third.
+    cfg = BoxConfig(boxes=(box,), train=300, val=100, test=100, max_epochs=8)
     torch.set_num_threads(1)
-    row = run_box("BottomBox", kind, seed=0, cfg=cfg)
+    row = run_box(box, kind, seed=0, cfg=cfg)
     assert row["test_acc"] >= 0.9
     assert row["val_acc"] >= 0.9 and 1 <= row["best_epoch"] <= row["epochs"] <= 8
-    assert row["mass_late"] > 0.3  # the box is in the last third: saliency finds it there
+    third = "mass_early" if box == "TopBox" else "mass_late"
+    assert row[third] > 0.25  # uniform would be 1/3; a vanished early box gets ~0
     assert np.isfinite([row[k] for k in ("jac", "wjac", "euc", "auc", "es")]).all()
 
 
