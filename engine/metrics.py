@@ -6,15 +6,18 @@ NaN-skipping mean over frames.
 
 Two kinds of reference:
 
-* a continuous map (flow magnitude): Pearson, Spearman, SIM, weighted Jaccard,
-  Euclidean distance, top-K Jaccard;
+* a continuous map (flow magnitude): Pearson, Spearman, SIM, mass Jaccard,
+  RMS distance, top-K Jaccard;
 * a binary mask (ground-truth person mask, or the motion mask = flow magnitude
   above a clip-wide Otsu threshold): AUC, NSS, energy pointing game (mass,
   area share, ratio), top-k IoU.
 
-Normalisations: SIM and weighted Jaccard compare maps scaled to sum 1;
-the Euclidean distance compares maps scaled to maximum 1 and is divided by
-sqrt(pixel count) (an RMS difference in [0, 1], comparable across sizes).
+Normalisations: SIM and mass Jaccard compare maps scaled to sum 1; the RMS
+distance compares maps scaled to maximum 1 and is divided by sqrt(pixel count)
+(in [0, 1], comparable across sizes). These are this project's scores for a
+continuous reference, not the paper's: the weighted Jaccard, Euclidean distance
+and enrichment score of Ismail et al. (NeurIPS 2019), which compare a min-max
+scaled map with a binary mask, are in :mod:`engine.paper_metrics`.
 """
 
 from __future__ import annotations
@@ -42,8 +45,8 @@ AGREEMENT_METRICS = MappingProxyType(
         "pearson": MetricInfo("Pearson r", True, "map"),
         "spearman": MetricInfo("Spearman rho", True, "map"),
         "sim": MetricInfo("SIM (histogram intersection)", True, "map"),
-        "weighted_jaccard": MetricInfo("Weighted Jaccard", True, "map"),
-        "euclidean": MetricInfo("Euclidean distance (RMS, unit max)", False, "map"),
+        "mass_jaccard": MetricInfo("Mass Jaccard (maps scaled to sum 1)", True, "map"),
+        "rms_distance": MetricInfo("RMS distance (maps scaled to max 1)", False, "map"),
         "topk_jaccard": MetricInfo("Top-k Jaccard", True, "map"),
         "auc": MetricInfo("AUC", True, "mask"),
         "nss": MetricInfo("NSS", True, "mask"),
@@ -89,16 +92,24 @@ def sim(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.minimum(p, q).sum())
 
 
-def weighted_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """sum(min(p, q)) / sum(max(p, q)) of the maps scaled to sum 1 (Ismail et al. 2019)."""
+def mass_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """sum(min(p, q)) / sum(max(p, q)) with p = a / sum(a), q = b / sum(b) (negatives clipped to 0); in [0, 1].
+
+    Not the paper's weighted Jaccard (that one compares a min-max scaled map with a binary
+    mask: :func:`engine.paper_metrics.weighted_jaccard`). NaN when either map has no mass.
+    """
     p, q = _unit_sum(a), _unit_sum(b)
     if p is None or q is None:
         return float("nan")
     return float(np.minimum(p, q).sum() / np.maximum(p, q).sum())
 
 
-def euclidean(a: np.ndarray, b: np.ndarray) -> float:
-    """RMS difference of the maps scaled to maximum 1: ||a/max a - b/max b|| / sqrt(N)."""
+def rms_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """RMS difference of the maps scaled to maximum 1: ||a/max a - b/max b||₂ / sqrt(pixel count).
+
+    Not the paper's Euclidean distance (:func:`engine.paper_metrics.euclidean`). NaN when
+    either maximum is not positive.
+    """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.max() <= 0 or b.max() <= 0:
@@ -122,14 +133,17 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def topk_jaccard(a: np.ndarray, b: np.ndarray, k: float = 0.05) -> float:
-    """Jaccard of the top-k pixel sets of two maps; NaN if either map is constant."""
+    """|top_k(a) ∩ top_k(b)| / |top_k(a) ∪ top_k(b)|, top_k: the top fraction k of pixels.
+
+    NaN if either map is constant.
+    """
     if np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan")
     return _iou(top_k_mask(a, k), top_k_mask(b, k))
 
 
 def topk_iou(sal: np.ndarray, mask: np.ndarray, k: float = 0.05) -> float:
-    """IoU of the top-k saliency pixels with a mask; NaN for an empty mask."""
+    """|top_k(sal) ∩ mask| / |top_k(sal) ∪ mask|, top_k the top fraction k of pixels; NaN for an empty mask."""
     if not np.any(mask):
         return float("nan")
     return _iou(top_k_mask(sal, k), mask)
@@ -201,8 +215,8 @@ def _map_metrics(sal: np.ndarray, ref: np.ndarray, top_k: float) -> dict[str, fl
         "pearson": pearson(sal, ref),
         "spearman": spearman(sal, ref),
         "sim": sim(sal, ref),
-        "weighted_jaccard": weighted_jaccard(sal, ref),
-        "euclidean": euclidean(sal, ref),
+        "mass_jaccard": mass_jaccard(sal, ref),
+        "rms_distance": rms_distance(sal, ref),
         "topk_jaccard": topk_jaccard(sal, ref, top_k),
     }
 

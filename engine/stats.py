@@ -1,4 +1,4 @@
-"""Small statistics: correlations, Otsu's threshold, curve areas, bootstrap intervals.
+"""Small statistics: correlations, Otsu's threshold, curve areas, bootstrap and t intervals.
 
 All functions take numpy arrays and return Python floats; NaN means "undefined"
 (a constant input, too few values).
@@ -142,3 +142,24 @@ def _apply_rows(statistic: Callable[..., float], samples: np.ndarray) -> np.ndar
     except TypeError:
         pass
     return np.array([statistic(row) for row in samples], dtype=np.float64)
+
+
+def t_interval(values: np.ndarray, alpha: float = 0.05) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval mean ± t_{1-alpha/2, n-1} · sd / sqrt(n); NaNs dropped.
+
+    With one value the interval is that value; with none, all NaN.
+
+    Returns:
+        (mean, low, high).
+    """
+    from scipy.stats import t as student_t
+
+    values = np.asarray(values, dtype=np.float64).ravel()
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(values.mean())
+    if values.size == 1:
+        return mean, mean, mean
+    half = float(student_t.ppf(1.0 - alpha / 2.0, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
+    return mean, mean - half, mean + half

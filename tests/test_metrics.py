@@ -11,19 +11,19 @@ from engine.metrics import (
     REFERENCES,
     agreement_table,
     auc,
-    euclidean,
+    mass_jaccard,
     metric_key,
     nss,
     pearson,
     pointing_game,
     rank_correlation,
+    rms_distance,
     sim,
     spearman,
     temporal_correlation,
     top_k_mask,
     topk_iou,
     topk_jaccard,
-    weighted_jaccard,
 )
 
 
@@ -38,19 +38,19 @@ def test_identical_maps_agree_perfectly():
     a = np.arange(16, dtype=float).reshape(4, 4)
     assert pearson(a, a) == pytest.approx(1.0)
     assert spearman(a, a) == pytest.approx(1.0)
-    assert weighted_jaccard(a, a) == pytest.approx(1.0)
+    assert mass_jaccard(a, a) == pytest.approx(1.0)
     assert sim(a, a) == pytest.approx(1.0)
-    assert euclidean(a, a) == pytest.approx(0.0)
+    assert rms_distance(a, a) == pytest.approx(0.0)
     assert topk_jaccard(a, a, 0.25) == pytest.approx(1.0)
-    assert euclidean(a, 3 * a) == pytest.approx(0.0)  # scale-free: unit-max normalisation
+    assert rms_distance(a, 3 * a) == pytest.approx(0.0)  # scale-free: unit-max normalisation
 
 
 def test_disjoint_maps_share_nothing():
     a = np.array([[1.0, 0.0], [0.0, 0.0]])
     b = np.array([[0.0, 0.0], [0.0, 1.0]])
-    assert weighted_jaccard(a, b) == 0.0
+    assert mass_jaccard(a, b) == 0.0
     assert sim(a, b) == 0.0
-    assert euclidean(a, b) == pytest.approx(math.sqrt(2) / 2)  # ||(1,0,0,-1)|| / sqrt(4)
+    assert rms_distance(a, b) == pytest.approx(math.sqrt(2) / 2)  # ||(1,0,0,-1)|| / sqrt(4)
 
 
 def test_hand_computed_correlations_and_overlaps():
@@ -63,7 +63,7 @@ def test_hand_computed_correlations_and_overlaps():
     assert spearman(a, outlier) == pytest.approx(1.0) and pearson(a, outlier) < 0.9
     assert math.isnan(pearson(a, np.ones(4)))
     two, one = np.array([1.0, 1.0, 0.0, 0.0]), np.array([1.0, 0.0, 0.0, 0.0])
-    assert weighted_jaccard(two, one) == pytest.approx(1 / 3)  # min sum .5, max sum 1.5
+    assert mass_jaccard(two, one) == pytest.approx(1 / 3)  # min sum .5, max sum 1.5
     assert sim(two, one) == pytest.approx(0.5)
     assert math.isnan(sim(np.zeros(4), one))
 
@@ -126,7 +126,7 @@ def test_agreement_table_per_frame_and_clip_values():
     np.testing.assert_allclose(table["mask.auc"], [1.0, 1 / 3, np.nan])  # 32 of 48 pairs tie at 0: half each
     assert table["mask.pointing_mass.clip"] == pytest.approx(0.5)  # NaN frame skipped
     np.testing.assert_allclose(table["flow.pearson"], [1.0, 1.0, 1.0])
-    np.testing.assert_allclose(table["flow.weighted_jaccard"], [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(table["flow.mass_jaccard"], [1.0, 1.0, 1.0])
     np.testing.assert_allclose(table["flow.auc"], [1.0, 1.0, 1.0])  # Otsu motion mask = the square
     assert math.isnan(table["flow.temporal_correlation.clip"])  # saliency mass is constant
     for name, info in AGREEMENT_METRICS.items():

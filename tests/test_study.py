@@ -66,18 +66,20 @@ def test_event_scores_on_hand_made_maps():
     good = saliency_scores(perfect, masks, (0, 2))
     assert good["timestep_mass"] == pytest.approx([0, 0.5, 0.5, 0, 0, 0])
     assert good["window_mass"] == pytest.approx(0.5)
-    assert good["weighted_jaccard"] == pytest.approx([1.0, 1.0])
-    assert good["auc"] == pytest.approx([1.0, 1.0]) and good["euclidean"] == pytest.approx([0.0, 0.0])
+    assert good["wjac"] == pytest.approx([1.0, 1.0]) and good["jac"] == pytest.approx([1.0, 1.0])
+    assert good["auc"] == pytest.approx([1.0, 1.0]) and good["euc"] == pytest.approx([0.0, 0.0])
+    assert good["es"] == pytest.approx([1.0, 1.0])
     bad = saliency_scores(late, masks, (0, 2))
-    assert bad["window_mass"] == 0.0 and bad["weighted_jaccard"] == pytest.approx([0.0, 0.0])
-    assert bad["auc"][0] < 0.6 and bad["euclidean"][0] > 0.3
+    assert bad["window_mass"] == 0.0 and bad["wjac"] == pytest.approx([0.0, 0.0])
+    assert bad["auc"][0] < 0.6 and bad["euc"][0] == pytest.approx(3.0)  # sqrt((8 ref + 64 frame-5 cells) / 8)
     assert thirds_mass([0.0, 0.0, 0.25, 0.25, 0.0, 0.5]) == pytest.approx((0.0, 0.5, 0.5))
 
 
 def event_row(model, position, acc, window_mass, late_mass, score):
     mass = [(1 - late_mass) / 12] * 12 + [late_mass / 4] * 4
     return {"model": model, "position": position, "test_acc": acc, "test_clips": 4, "window_mass": window_mass,
-            "timestep_mass": mass, "weighted_jaccard": [score] * 4, "auc": [score] * 4, "euclidean": [0.3] * 4}
+            "timestep_mass": mass, "jac": [score] * 4, "wjac": [score] * 4, "auc": [score] * 4, "euc": [0.3] * 4,
+            "es": [score] * 4}
 
 
 def test_verdict_states_whether_the_finding_holds():

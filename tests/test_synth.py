@@ -168,3 +168,14 @@ def test_cli_event_task(tmp_path):
         masks, meta = load_sidecar(video)
         assert masks.shape == (16, 64, 64) and meta["label"] == label and meta["position"] == "late"
         assert all(t >= 11 for t in meta["event_frames"]) and masks[meta["event_frames"]].any()
+
+
+def test_cli_box_task(tmp_path, capsys):
+    out = tmp_path / "boxes"
+    assert cli_main(["synth", "--task", "box", "--box", "MiddleBox", "--out", str(out), "--train", "6",
+                     "--test", "4"]) == 0
+    with np.load(out / "MiddleBox_train.npz") as train, np.load(out / "MiddleBox_test.npz") as test:
+        assert train["x"].shape == (6, 100, 100) and test["x"].shape == (4, 100, 100)
+        assert train["mask"][20:80, 20:80].all() and train["mask"].sum() == 60 * 60
+    assert cli_main(["synth", "--task", "box", "--box", "SideBox", "--out", str(out)]) == 2
+    assert "SideBox" in capsys.readouterr().err

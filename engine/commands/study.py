@@ -6,6 +6,7 @@ With no arguments it studies the bundled models on a fresh synthetic test set
     python -m engine study --out report/
     python -m engine study --data DIR --checkpoint A.pt --checkpoint B.pt --methods gradient,gradcam
     python -m engine study --sections event --event-retrain      # (re)train the six event models
+    python -m engine study --sections ica-box                    # the box experiments of Ismail et al. 2019
     python -m engine study --executor ray --address ray://head:10001
 """
 
@@ -16,7 +17,8 @@ import sys
 
 from engine.errors import UserError
 
-HELP = "Research study: saliency methods vs optical flow and masks, vanishing saliency, HTML report."
+HELP = ("Research study: saliency methods vs optical flow and masks, vanishing saliency, the input-cell "
+        "attention paper's box experiments; HTML report.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,12 +34,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--per-class", type=int, default=10, help="synthetic clips per class (default 10)")
     p.add_argument("--seed", type=int, default=TEST_SEED, help=f"synthetic test-set seed (default {TEST_SEED})")
     p.add_argument("--max-clips", type=int, help="at most this many clips")
-    p.add_argument("--sections", default=",".join(SECTIONS), help="methods, event or both (default both)")
+    p.add_argument("--sections", default=",".join(SECTIONS),
+                   help="comma-separated: methods, event, ica-box (default all three)")
     p.add_argument("--event", action="store_true", help="shorthand for --sections event")
     p.add_argument("--event-dir", default=DEFAULT_EVENT_DIR, help="event checkpoints (default bundled)")
     p.add_argument("--event-retrain", action="store_true", help="train the six event models again")
     p.add_argument("--event-epochs", type=int,
                    help="event training epochs of every model (default 8, and 16 for cnn_ica_lstm)")
+    p.add_argument("--box-seeds", type=int, default=3, help="ica-box: training seeds per box and model (default 3)")
+    p.add_argument("--box-epochs", type=int, help="ica-box: epoch cap (default 30)")
+    p.add_argument("--boxes", help="ica-box: comma-separated boxes (default all five)")
     p.add_argument("--sanity-clips", type=int, default=2, help="clips per model and method for the randomisation "
                                                                "check (0 skips it)")
     p.add_argument("--executor", default="local", choices=EXECUTORS, help="local processes or a Ray cluster")
@@ -60,6 +66,7 @@ def config_from_args(args: argparse.Namespace):
     sections = ("event",) if args.event else tuple(s.strip() for s in args.sections.split(",") if s.strip())
     if args.per_class < 1:
         raise UserError(f"--per-class must be at least 1, not {args.per_class}.")
+    box = box_config(args)
     event = EventConfig()
     if args.event_epochs is not None:
         event = replace(event, epochs=args.event_epochs, model_epochs=())
@@ -68,7 +75,31 @@ def config_from_args(args: argparse.Namespace):
                        per_class=args.per_class, seed=args.seed, max_clips=args.max_clips, executor=args.executor,
                        address=args.address, workers=args.workers, device=args.device, sections=sections,
                        sanity_clips=args.sanity_clips, event_dir=args.event_dir, event_retrain=args.event_retrain,
-                       event=event)
+                       event=event, box=box)
+
+
+def box_config(args: argparse.Namespace):
+    """The BoxConfig of --box-seeds, --box-epochs and --boxes."""
+    from dataclasses import replace
+
+    from engine.study.box import BoxConfig
+    from engine.synth.box import BOXES
+
+    cfg = BoxConfig()
+    if args.box_seeds < 1:
+        raise UserError(f"--box-seeds must be at least 1, not {args.box_seeds}.")
+    cfg = replace(cfg, seeds=tuple(range(args.box_seeds)))
+    if args.box_epochs is not None:
+        if args.box_epochs < 1:
+            raise UserError(f"--box-epochs must be at least 1, not {args.box_epochs}.")
+        cfg = replace(cfg, max_epochs=args.box_epochs)
+    if args.boxes:
+        boxes = tuple(b.strip() for b in args.boxes.split(",") if b.strip())
+        unknown = [b for b in boxes if b not in BOXES]
+        if unknown or not boxes:
+            raise UserError(f"Unknown box(es) {unknown}; choose from {', '.join(BOXES)}.")
+        cfg = replace(cfg, boxes=boxes)
+    return cfg
 
 
 def main(args: argparse.Namespace) -> int:

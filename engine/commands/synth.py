@@ -8,12 +8,18 @@ from pathlib import Path
 
 from engine.errors import UserError
 
-HELP = "Write synthetic clips (KTH-like walking/running, or the up/down event task) with ground-truth masks."
+HELP = ("Write synthetic clips (KTH-like walking/running, or the up/down event task) with ground-truth masks, "
+        "or the box time series of Ismail et al. 2019.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", choices=("kth", "event", "samples"), default="kth",
-                        help="kth (walking/running), event (up/down), or samples (the bundled demo clips)")
+    parser.add_argument("--task", choices=("kth", "event", "samples", "box"), default="kth",
+                        help="kth (walking/running), event (up/down), samples (the bundled demo clips), or box "
+                             "(100 x 100 time series of Ismail et al. 2019, .npz)")
+    parser.add_argument("--box", default="all", help="box: TopBox, BottomBox, MiddleBox, ThreeUpperBoxes, "
+                                                     "ThreeMiddleBoxes or all (default)")
+    parser.add_argument("--train", type=int, default=1000, help="box: training samples (default 1000)")
+    parser.add_argument("--test", type=int, default=300, help="box: test samples (default 300)")
     parser.add_argument("--out", required=True, type=Path, help="output folder (one subfolder per class)")
     parser.add_argument("--per-class", type=int, default=25, help="clips per class (default 25)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives identical files")
@@ -33,6 +39,8 @@ def main(args: argparse.Namespace) -> int:
     if args.frames is not None and args.frames < 2:
         raise UserError(f"--frames must be at least 2, not {args.frames}.")
     progress = not args.no_progress
+    if args.task == "box":
+        return write_boxes(args)
     if args.task == "samples":
         from engine.synth.samples import write_sample_clips
 
@@ -46,4 +54,19 @@ def main(args: argparse.Namespace) -> int:
         classes = tuple(args.classes) if args.classes else CLASSES
         paths = generate_kth_like(args.out, args.per_class, args.seed, classes, args.frames, progress)
     print(f"wrote {len(paths)} clips with mask sidecars under {args.out}", file=sys.stderr)
+    return 0
+
+
+def write_boxes(args: argparse.Namespace) -> int:
+    """``--task box``: train and test .npz files (x, y, mask) per box."""
+    from engine.synth.box import BOXES, write_box_data
+
+    boxes = tuple(BOXES) if args.box == "all" else (args.box,)
+    if any(b not in BOXES for b in boxes):
+        raise UserError(f"Unknown --box {args.box!r}; choose from {', '.join(BOXES)} or all.")
+    if args.train < 1 or args.test < 1:
+        raise UserError("--train and --test must be at least 1.")
+    paths = [p for box in boxes for p in write_box_data(args.out, box, args.train, args.test, args.seed)]
+    print(f"wrote {len(paths)} files (x: samples x 100 steps x 100 features, y: class, mask: the box) "
+          f"under {args.out}", file=sys.stderr)
     return 0

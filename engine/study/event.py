@@ -23,7 +23,7 @@ import torch
 from torch.utils.data import Dataset, TensorDataset
 
 from engine.checkpoint import LoadedModel, load_checkpoint
-from engine.metrics import auc, euclidean, weighted_jaccard
+from engine.paper_metrics import PAPER_METRICS, paper_scores
 from engine.synth import EVENT_CLASSES, POSITIONS, event_window, render_event_clip
 from engine.tensors import InputSpec, frames_to_tensor
 
@@ -202,17 +202,17 @@ def saliency_scores(maps: np.ndarray, masks: np.ndarray, window: tuple[int, int]
 
     Returns:
         dict with "timestep_mass" (T,) mean share of saliency per frame,
-        "window_mass" (mean share inside the window), and per-clip lists
-        "weighted_jaccard", "auc", "euclidean" (whole clip volume against the mask).
+        "window_mass" (mean share inside the window), and per-clip lists of the
+        scores of Ismail et al. (:func:`engine.paper_metrics.paper_scores`: "jac", "wjac",
+        "euc", "auc", "es"), each map min-max scaled over its whole clip volume.
     """
     mass = maps.reshape(len(maps), maps.shape[1], -1).sum(axis=2)
     share = mass / np.maximum(mass.sum(axis=1, keepdims=True), 1e-30)
+    scores = [paper_scores(s, m) for s, m in zip(maps, masks)]
     return {
         "timestep_mass": share.mean(axis=0).tolist(),
         "window_mass": float(share[:, window[0]:window[1]].sum(axis=1).mean()),
-        "weighted_jaccard": [weighted_jaccard(s, m) for s, m in zip(maps, masks)],
-        "auc": [auc(s, m) for s, m in zip(maps, masks)],
-        "euclidean": [euclidean(s, m.astype(np.float64)) for s, m in zip(maps, masks)],
+        **{key: [score[key] for score in scores] for key in PAPER_METRICS},
     }
 
 

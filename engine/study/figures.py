@@ -11,8 +11,8 @@ from plotly.subplots import make_subplots
 from engine.study.summary import group_rows, mean_curve
 
 METRIC_LABELS = {
-    "correct": "Accuracy", "flow.spearman": "Spearman with flow magnitude", "flow.weighted_jaccard":
-    "Weighted Jaccard with flow", "flow.auc": "AUC on motion mask", "mask.auc": "AUC on person mask",
+    "correct": "Accuracy", "flow.spearman": "Spearman with flow magnitude", "flow.mass_jaccard":
+    "Mass Jaccard with flow", "flow.auc": "AUC on motion mask", "mask.auc": "AUC on person mask",
     "mask.pointing_ratio": "Energy in mask / area share", "deletion_auc": "Deletion AUC (lower better)",
     "insertion_auc": "Insertion AUC (higher better)", "randomisation_spearman":
     "Rank corr. after weight randomisation (lower better)", "seconds": "Seconds per clip",

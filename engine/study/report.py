@@ -18,12 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.paper_metrics import PAPER_METRICS
+
 from engine.study.event import EVENT_MODELS
 from engine.study.figures import METRIC_LABELS, FigureEmbedder, metric_bars, timestep_curves
 from engine.study.strips import result_strip_tag
 from engine.study.summary import best_and_worst, format_interval, group_rows, ranking_metric
 
-TABLE_METRICS = ("correct", "flow.spearman", "flow.weighted_jaccard", "flow.auc", "mask.auc", "mask.pointing_ratio",
+TABLE_METRICS = ("correct", "flow.spearman", "flow.mass_jaccard", "flow.auc", "mask.auc", "mask.pointing_ratio",
                  "deletion_auc", "insertion_auc", "randomisation_spearman", "seconds")
 CLASS_METRICS = ("correct", "flow.spearman", "mask.auc", "deletion_auc", "insertion_auc")
 STYLE = """body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1300px;color:#222}
@@ -116,9 +118,9 @@ def event_html(rows: list[dict], embed: FigureEmbedder, cfg) -> str:
 
     table = event_table(rows)
     shown = [{**r, **{s: f"{r[s]:.3f} [{r[s + '.low']:.3f}, {r[s + '.high']:.3f}]"
-                      for s in ("weighted_jaccard", "auc", "euclidean")}} for r in table]
+                      for s in PAPER_METRICS}} for r in table]
     columns = ["model", "position", "test_acc", "window_mass", "mass_early", "mass_middle", "mass_late",
-               "weighted_jaccard", "auc", "euclidean"]
+               *PAPER_METRICS]
     event = cfg.event
     return "".join([
         "<h2>Vanishing saliency: LSTM against input-cell attention</h2>",
@@ -129,24 +131,29 @@ def event_html(rows: list[dict], embed: FigureEmbedder, cfg) -> str:
         f"{', '.join(f'{m} {event.epochs_for(m)}' for m in EVENT_MODELS)}). "
         + (ENCODER_NOTE if event.shared_encoder else "")
         + f"Scores on {2 * event.test_per_class} held-out clips (a seed never used in training): plain gradient "
-        "saliency of the true class against the event mask over the whole clip volume (weighted Jaccard and AUC: "
-        "higher is better; Euclidean: lower is better). window_mass: share of saliency on the event's third; "
+        "saliency of the true class against the event mask over the whole clip volume, scored as Ismail et al. "
+        "define it (map min-max scaled over the clip; Jac, WJac, AUC, Es: higher is better; Euc: lower is "
+        "better). window_mass: share of saliency on the event's third; "
         "mass_early/middle/late: share on each third.</p>",
         "".join(f"<p><b>{html.escape(line)}</b></p>" for line in verdict(table)),
         html_table(shown, columns), embed.html(timestep_figure(rows)),
     ])
 
 
-def write_report(out: Path, cfg, methods_part: dict | None, event_rows: list[dict] | None, timings: dict) -> Path:
+def write_report(out: Path, cfg, methods_part: dict | None, event_rows: list[dict] | None, timings: dict,
+                 box_summary: list[dict] | None = None) -> Path:
     """Writes ``out/index.html``; returns its path."""
+    from engine.study.report_box import box_html
+
     embed = FigureEmbedder()
     sections = [methods_html(methods_part, embed) if methods_part else "",
-                event_html(event_rows, embed, cfg) if event_rows else ""]
+                event_html(event_rows, embed, cfg) if event_rows else "",
+                box_html(box_summary, cfg.box, embed, timings.get("ica-box")) if box_summary else ""]
     when = dt.datetime.now().isoformat(timespec="seconds")
     times = ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>Saliency study</title><style>{STYLE}</style>"
             f"</head><body><h1>Saliency study</h1><p class='note'>Written {when}; executor {cfg.executor}; "
-            f"run time: {times}. Raw tables: rows.csv, summary.csv, per_class.csv, event.csv.</p>"
+            f"run time: {times}. Raw tables: rows.csv, summary.csv, per_class.csv, event.csv, box.csv.</p>"
             + "".join(sections) + "</body></html>")
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The research study: methods x models over a clip set, then the vanishing-saliency experiment.
+"""The research study: methods x models over a clip set, the vanishing-saliency experiment, the box experiments.
 
 ``run_study(cfg)`` writes, under ``cfg.out_dir``::
 
@@ -8,6 +8,7 @@
     summary.csv           per model and method: mean and 95% bootstrap interval
     per_class.csv         the same per true class
     event.csv, event.json the vanishing-saliency experiment
+    box.csv, box_runs.json   the box experiments of Ismail et al. (per (box, model); per run)
     clips.json            what the app's Compare page opens
     index.html            the self-contained report
 """
@@ -19,13 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import UserError
+from engine.study.box import BoxConfig
 from engine.study.event import EventConfig
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
 DEFAULT_CHECKPOINTS = (str(ASSETS / "cnnlstm.pt"), str(ASSETS / "cnn_ica_lstm.pt"))
 DEFAULT_EVENT_DIR = str(ASSETS / "event")
 DEFAULT_METHODS = ("gradient", "integrated_gradients", "gradcam", "occlusion")
-SECTIONS = ("methods", "event")
+SECTIONS = ("methods", "event", "ica-box")
 TEST_SEED = 1234  # never used for training (training used seeds 1 and 2)
 
 
@@ -45,9 +47,10 @@ class StudyConfig:
         max_clips: at most this many clips.
         executor: "local" or "ray"; address: Ray cluster; workers: processes or Ray CPUs.
         device: "cpu" or "cuda".
-        sections: "methods" and/or "event".
+        sections: any of "methods", "event" and "ica-box".
         sanity_clips: clips per (model, method) for the randomisation check.
         event_dir: event checkpoints; event_retrain: train them again; event: its sizes.
+        box: sizes of the box experiments.
     """
 
     out_dir: str = "report"
@@ -68,6 +71,7 @@ class StudyConfig:
     event_dir: str = DEFAULT_EVENT_DIR
     event_retrain: bool = False
     event: EventConfig = field(default_factory=EventConfig)
+    box: BoxConfig = field(default_factory=BoxConfig)
 
 
 def run_study(cfg: StudyConfig) -> dict:
@@ -88,10 +92,15 @@ def run_study(cfg: StudyConfig) -> dict:
         event_start = time.perf_counter()
         event_rows = run_event_section(cfg, out)
         timings["event"] = round(time.perf_counter() - event_start, 1)
+    box_summary = None
+    if "ica-box" in cfg.sections:
+        box_start = time.perf_counter()
+        box_summary = run_box_section(cfg, out)
+        timings["ica-box"] = round(time.perf_counter() - box_start, 1)
     from engine.study.report import write_report
 
     timings["total"] = round(time.perf_counter() - start, 1)
-    report = write_report(out, cfg, methods_part, event_rows, timings)
+    report = write_report(out, cfg, methods_part, event_rows, timings, box_summary)
     return {"report": str(report), "seconds": timings["total"], "timings": timings}
 
 
@@ -143,3 +152,33 @@ def run_event_section(cfg: StudyConfig, out: Path) -> list[dict]:
     write_rows_csv(out / "event.csv", event_table(rows))
     return rows
 
+
+
+def run_box_section(cfg: StudyConfig, out: Path) -> list[dict]:
+    """The box experiments of Ismail et al.: trains every (box, model, seed), prints the table beside the paper's.
+
+    Runs ``cfg.workers`` (default: one per core) processes of one thread each (small recurrent
+    models gain nothing from a second thread); this process's thread count is restored afterwards.
+    """
+    import json
+    import os
+
+    import torch
+
+    from engine.render import write_rows_csv
+    from engine.study.box import run_box_experiment
+    from engine.study.report_box import box_summary, comparison_text, verdict
+
+    workers = max(1, cfg.workers or os.cpu_count() or 1)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        rows = run_box_experiment(cfg.box, workers=workers)
+    finally:
+        torch.set_num_threads(threads)
+    summary = box_summary(rows)
+    (out / "box_runs.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    write_rows_csv(out / "box.csv", [{k: v for k, v in r.items() if k != "step_mass"} for r in summary])
+    print("ica-box: ours (mean [95% t-interval over seeds]) beside the paper's published values\n"
+          + comparison_text(summary) + "\n" + "\n".join(verdict(summary)))
+    return summary

@@ -15,11 +15,11 @@ import numpy as np
 from engine.stats import bootstrap_ci
 
 SUMMARY_METRICS = (
-    "correct", "confidence", "flow.spearman", "flow.weighted_jaccard", "flow.auc", "flow.temporal_correlation",
-    "mask.auc", "mask.pointing_ratio", "mask.weighted_jaccard", "deletion_auc", "insertion_auc",
+    "correct", "confidence", "flow.spearman", "flow.mass_jaccard", "flow.auc", "flow.temporal_correlation",
+    "mask.auc", "mask.pointing_ratio", "mask.mass_jaccard", "deletion_auc", "insertion_auc",
     "randomisation_spearman", "seconds",
 )
-LOWER_IS_BETTER = frozenset({"deletion_auc", "randomisation_spearman", "seconds", "flow.euclidean"})
+LOWER_IS_BETTER = frozenset({"deletion_auc", "randomisation_spearman", "seconds", "flow.rms_distance"})
 RANKING_METRICS = ("mask.auc", "flow.auc", "flow.spearman")
 
 
