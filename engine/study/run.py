@@ -24,7 +24,7 @@ from engine.study.box import BoxConfig
 from engine.study.event import EventConfig
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
-DEFAULT_CHECKPOINTS = (str(ASSETS / "cnnlstm.pt"), str(ASSETS / "cnn_ica_lstm.pt"))
+DEFAULT_CHECKPOINTS = (str(ASSETS / "cnnlstm.pt"), str(ASSETS / "cnn_ica_lstm.pt"), str(ASSETS / "c3d.pt"))
 DEFAULT_EVENT_DIR = str(ASSETS / "event")
 DEFAULT_METHODS = ("gradient", "integrated_gradients", "gradcam", "occlusion")
 SECTIONS = ("methods", "event", "ica-box")
