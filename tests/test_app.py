@@ -23,7 +23,7 @@ from engine.analysis import analyse_clip, save_analysis
 from engine.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, save_checkpoint
 from engine.errors import UserError
 from engine.models import get_model
-from engine.saliency import load_result
+from engine.saliency import get_method, load_result
 from engine.tensors import InputSpec
 from engine.video import VideoError, read_clip
 from tests.media import moving_blob_frames, write_video
@@ -408,3 +408,15 @@ def test_model_code_from_the_server_folder_builds_an_unknown_checkpoint(tmp_path
     next(b for b in at.button if b.label == "Build the model").click().run()
     _no_problem(at)
     assert at.metric[0].value in ("walking", "running")
+
+
+def test_bundled_3d_cnn_explains_a_sample_clip():
+    """The bundled 3D CNN in Explore: a prediction, Grad-CAM on its 3D stage, temporal occlusion's generic path."""
+    at = _app().run()
+    at.selectbox(key="explore_checkpoint").set_value("c3d (bundled)").run()
+    _no_problem(at)
+    assert at.metric[0].value in ("walking", "running")
+    for method in ("gradcam", "temporal_occlusion"):
+        at.selectbox(key="explore_method").set_value(method).run()
+        _no_problem(at)
+        assert _result_caption(at).startswith(get_method(method).label)
