@@ -151,7 +151,7 @@ def test_train_fine_tunes_a_torchvision_model_with_a_frozen_backbone(tmp_path):
     published = torchvision.models.video.r2plus1d_18(weights=None)
     torch.save(published.state_dict(), tmp_path / "r2plus1d.pth")
     out = tmp_path / "run"
-    assert cli_main(["train", "--data", str(data), "--layout", "folder", "--model", "r2plus1d_18", "--weights-path",
+    assert cli_main(["train", "--data", str(data), "--layout", "folder", "--model", "r2plus1d_18", "--weights",
                      str(tmp_path / "r2plus1d.pth"), "--freeze-backbone", "--frames", "4", "--size", "32",
                      "--epochs", "1", "--batch-size", "4", "--device", "cpu", "--out", str(out)]) == 0
     loaded = load_checkpoint(out / "best.pt")
@@ -162,3 +162,12 @@ def test_train_fine_tunes_a_torchvision_model_with_a_frozen_backbone(tmp_path):
     torch.manual_seed(0)  # train seeds with --seed 0 before building: this is the head it started from
     initial = get_model("r2plus1d_18", num_classes=2, in_channels=3).net.state_dict()
     assert not torch.equal(trained["fc.weight"], initial["fc.weight"])  # the head trained
+
+
+def test_train_help_names_every_registered_model(capsys):
+    from engine.models.registry import MODELS
+
+    with pytest.raises(SystemExit):
+        cli_main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(name in text for name in MODELS.names())

@@ -28,9 +28,12 @@ HELP = "Train a video classifier (writes best.pt, last.pt and metrics.csv)."
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_data_arguments(p)
-    p.add_argument("--model", default="cnnlstm", help="registered model (cnnlstm, cnn_ica_lstm, framecnn)")
+    p.add_argument("--model", default="cnnlstm", help="registered model: cnnlstm, cnn_ica_lstm, framecnn, c3d, r3d_18, "
+                                                      "mc3_18, r2plus1d_18, s3d, mvit_v2_s, swin3d_t")
     p.add_argument("--backbone", help="small (default) or resnet18/34/50/101/152")
-    p.add_argument("--weights-path", help="local backbone weights (nothing is downloaded)")
+    p.add_argument("--weights-path", "--weights", dest="weights_path",
+                   help="local weights (nothing is downloaded): the backbone's, or a torchvision video model's "
+                        "published state dict")
     p.add_argument("--freeze-backbone", action="store_true", help="keep the backbone fixed, BatchNorm in eval mode")
     p.add_argument("--arch", choices=list(ARCHITECTURES), help="build a reference shape: cnnlstm-reference (ResNet-101, "
                    "projection 300 without ReLU, LSTM 3x256, head 128, 16 frames at 150 px, 0-255 minus ActivityNet "
