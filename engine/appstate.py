@@ -204,6 +204,11 @@ def _outline(frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def outlined_frames(clip) -> np.ndarray:
+    """(T, H, W, 3) uint8: the clip's frames with the ground-truth mask outline drawn (the clip has masks)."""
+    return np.stack([_outline(frame, mask) for frame, mask in zip(clip.frames, clip.masks)])
+
+
 def render_panels(analysis, reduction: str = "abs", cmap: str = "inferno", opacity: float = 0.6,
                   flow_view: str = "wheel", outline: bool = False, per_frame: bool = False,
                   side: int = PANEL_SIDE) -> dict[str, np.ndarray]:

@@ -1,7 +1,6 @@
 """Explore: one clip, one method; prediction, scrubbable saliency beside optical flow, agreement, downloads."""
 
 import tempfile
-import time
 from pathlib import Path
 
 import streamlit as st
@@ -9,10 +8,9 @@ import streamlit as st
 from engine import appstate, plots
 from engine.analysis import analyse_clip, save_analysis
 from engine.flow import CAMERA_MODELS, FLOW_METHODS
-from engine.overlay import COLORMAPS
 from engine.saliency import REDUCTIONS, get_method
 from engine.saliency.baselines import BASELINES
-from ui import cache, deferred, routing, scrubber, widgets
+from ui import cache, deferred, player, routing, widgets
 
 P = "explore"
 routing.require_app(P)
@@ -67,47 +65,31 @@ st.caption(f"{label} of class **{result.target_name}** · ran on **{result.diagn
 
 def view():
     deferred.add_when_due()
-    started = time.perf_counter()
-    opts = st.columns([1, 1, 1.3, 1.4, 1.1, 1])
+    opts = st.columns([1, 1, 3])
     reduction = opts[0].selectbox("Saliency sign", REDUCTIONS, key=f"{P}_reduction")
-    cmap = opts[1].selectbox("Colour map", list(COLORMAPS), key=f"{P}_cmap")
-    opacity = opts[2].slider("Opacity", 0.0, 1.0, 0.6, 0.05, key=f"{P}_opacity")
-    flow_view = opts[3].selectbox("Flow view", list(appstate.FLOW_VIEWS), format_func=appstate.FLOW_VIEWS.get,
-                                  key=f"{P}_flow_view")
-    per_frame = opts[4].selectbox("Scale", [False, True], format_func=lambda v: "each frame" if v else "whole clip",
-                                  key=f"{P}_scale", help="Colour scale of the saliency: one for the clip, or per frame")
-    outline = opts[5].checkbox("Mask outline", key=f"{P}_outline", disabled=clip.masks is None)
-    t = scrubber.frame_control(P, clip.num_frames)
-    panels = cache.panel_images(key, reduction, cmap, opacity, flow_view, outline, per_frame, _analysis=analysis)
-    st.markdown(f"**Frame {t + 1} / {clip.num_frames}** · source frame {int(clip.indices[t])} · "
+    outline = opts[1].checkbox("Mask outline", key=f"{P}_outline", disabled=clip.masks is None)
+    opts[2].caption("Colour map, opacity, scale and flow view are set in the player; they redraw in the browser.")
+    payload = cache.explore_payload(key, reduction, outline and clip.masks is not None, _analysis=analysis)
+    shown = player.frame_player(f"{P}_player", payload)
+    t = shown["frame"]
+    st.markdown(f"**Frame {t + 1} / {clip.num_frames}** (settled) · source frame {int(clip.indices[t])} · "
                 f"{clip.timestamps[t]:.2f} s")
-    for col, name in zip(st.columns(4), appstate.PANELS):
-        caption = appstate.PANEL_TITLES[name]
-        if name == "flow" and not analysis.flow.valid[t]:
-            caption += " (no previous frame: copy of frame 2)"
-        col.image(panels.png(name, t), caption=caption, width="stretch", output_format="PNG")
-    if charts:
-        flow_mass = analysis.flow.magnitude.sum(axis=(1, 2)) * analysis.flow.valid
-        fig = plots.timestep_importance(result.timestep_importance(reduction), t,
-                                        flow_mass / max(flow_mass.sum(), 1e-9), result.temporal_occlusion)
-        st.plotly_chart(fig, key=f"{P}_timesteps", on_select=lambda: scrubber.jump_to_selected(f"{P}_timesteps",
-                        scrubber.frame_key(P)), selection_mode="points")
-    else:
-        st.caption("Drawing the time-step plot…")
     frame_rows = [{"metric": appstate.metric_label(k), "this frame": round(float(v[t]), 4)}
                   for k, v in analysis.frame_metrics().items()]
     with st.expander(f"Agreement on frame {t + 1}"):
         st.dataframe(frame_rows, hide_index=True)
+    settings = (reduction, shown["cmap"], float(shown["opacity"]), shown["flow_view"], outline,
+                shown["scale"] == "frame")
     stem = f"{Path(clip.path).stem}_{method}_frame{t + 1:02d}"
     dl = st.columns(2)
-    dl[0].download_button("PNG of this view", lambda: appstate.encode_png(appstate.view_image(panels.arrays, t)),
-                          f"{stem}.png", "image/png", key=f"{P}_dl_png")
-    dl[1].download_button("Overlay video (.webm)", lambda: appstate.overlay_video_bytes(panels.arrays),
-                          f"{stem[:-8]}_overlay.webm", "video/webm", key=f"{P}_dl_video")
-    st.caption(f"View drawn in {(time.perf_counter() - started) * 1000:.0f} ms on the server.")
+    dl[0].download_button("PNG of this view", lambda: appstate.encode_png(appstate.view_image(
+        appstate.render_panels(analysis, *settings), t)), f"{stem}.png", "image/png", key=f"{P}_dl_png")
+    dl[1].download_button("Overlay video (.webm)", lambda: appstate.overlay_video_bytes(
+        appstate.render_panels(analysis, *settings), fps=clip.fps), f"{stem[:-8]}_overlay.webm", "video/webm",
+        key=f"{P}_dl_video")
 
 
-scrubber.fragment(view, P, wake_after=deferred.timer())()
+st.fragment(view, run_every=deferred.timer())()
 
 st.subheader("Agreement with motion, whole clip")
 st.dataframe(appstate.clip_metric_rows(analysis), hide_index=True)

@@ -41,6 +41,11 @@ def wait_until_warm() -> None:
 
 @asynccontextmanager
 async def lifespan(app):
+    """Starts the warm-up with the server; when the server stops, waits for it to end (no thread left behind)."""
     _started.set()
-    threading.Thread(target=_warm, name="vse-warm-up", daemon=True).start()
-    yield
+    worker = threading.Thread(target=_warm, name="vse-warm-up")
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.join(WAIT_S)
