@@ -5,12 +5,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine import appstate, plots
+from engine import appstate, plots, timeline
 from engine.analysis import analyse_clip, save_analysis
 from engine.flow import CAMERA_MODELS, FLOW_METHODS
 from engine.saliency import REDUCTIONS, get_method
 from engine.saliency.baselines import BASELINES
 from ui import cache, deferred, player, routing, widgets
+from ui import timeline as timeline_ui
 
 P = "explore"
 routing.require_app(P)
@@ -35,6 +36,19 @@ if loaded is None or picked is None:
     st.info("Choose a checkpoint and a clip in the sidebar to see a result.")
     st.stop()
 clip, clip_digest = picked
+video = st.session_state.get(widgets.video_key(P))
+frame_count = cache.video_info(video, clip_digest).frame_count if video else clip.num_frames
+if video and timeline.needs_timeline(frame_count, loaded):
+    st.subheader("Whole video")
+    line = widgets.compute_or_stop(P, ("timeline", loaded.meta.sha256, str(loaded.device), clip_digest),
+                                   lambda p, c: timeline.predict_windows(loaded, video, on_progress=p, cancel=c),
+                                   "Prediction along the video")
+    if line is None:
+        st.stop()
+    start = timeline_ui.window_picker(P, line, clip_digest, loaded)
+    name = clip.path
+    clip = cache.read_window(video, clip_digest, loaded.meta.sha256, start, _loaded=loaded)
+    clip.path = name
 
 settings = dict(params=params, target=target, baseline=baseline, flow_method=flow_method, camera=camera, seed=seed)
 key = cache.analysis_key(loaded, clip, clip_digest, method, **settings)
@@ -61,6 +75,7 @@ else:
 st.caption(f"{label} of class **{result.target_name}** · ran on **{result.diagnostics.get('device')}** in "
            f"{result.diagnostics.get('seconds', 0):.2f} s · baseline {result.baseline or '—'} · flow "
            f"{FLOW_METHODS[flow_method]} · clip {Path(clip.path).name}")
+st.caption(appstate.window_caption(clip, frame_count))
 
 
 def view():

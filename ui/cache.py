@@ -19,6 +19,7 @@ nothing is left running when the server stops.
 from __future__ import annotations
 
 import inspect
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -31,7 +32,8 @@ from engine.analysis import analyse_clip
 from engine.checkpoint import ForeignSettings, LoadedModel, file_sha256, load_checkpoint
 from engine.saliency import get_method
 from engine.saliency.context import Cancelled
-from engine.video import Clip, read_clip
+from engine.timeline import window_clip
+from engine.video import Clip, VideoInfo, probe_video, read_clip
 
 ANALYSIS_SETTINGS = {name: param for name, param in inspect.signature(analyse_clip).parameters.items()
                      if param.kind is param.KEYWORD_ONLY and name not in ("on_progress", "cancel")}
@@ -81,6 +83,36 @@ def read_clip_file(path: str, digest: str, num_frames: int, frame_step: int = 0)
 @st.cache_data(show_spinner="Reading the uploaded clip…", max_entries=8)
 def read_uploaded_clip(file_id: str, name: str, num_frames: int, frame_step: int, _data: bytes) -> tuple[Clip, str]:
     return appstate.clip_from_bytes(name, _data, num_frames, frame_step=frame_step)
+
+
+class _UploadCopy:
+    """An upload's bytes in a temporary folder, removed when the cache drops it or the process ends."""
+
+    def __init__(self, name: str, data: bytes):
+        self.folder = tempfile.TemporaryDirectory(prefix="vse-upload-")
+        self.path = Path(self.folder.name) / appstate.safe_name(name, ".mp4")
+        self.path.write_bytes(data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _upload_copy(file_id: str, name: str, _data: bytes) -> _UploadCopy:
+    return _UploadCopy(name, _data)
+
+
+def upload_file(file_id: str, name: str, data: bytes) -> Path:
+    """A local copy of an upload (for streamed reading: the timeline and its windows)."""
+    return _upload_copy(file_id, name, data).path
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def video_info(path: str, digest: str) -> VideoInfo:
+    return probe_video(path)
+
+
+@st.cache_data(show_spinner="Reading the window…", max_entries=64)
+def read_window(path: str, digest: str, model_sha: str, start: int, _loaded: LoadedModel) -> Clip:
+    """The window of the model's frames starting at source frame ``start``."""
+    return window_clip(path, _loaded, start)
 
 
 class ResultStore:
