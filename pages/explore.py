@@ -79,7 +79,6 @@ st.caption(appstate.window_caption(clip, frame_count))
 
 
 def view():
-    deferred.add_when_due()
     opts = st.columns([1, 1, 3])
     reduction = opts[0].selectbox("Saliency sign", REDUCTIONS, key=f"{P}_reduction")
     outline = opts[1].checkbox("Mask outline", key=f"{P}_outline", disabled=clip.masks is None)
@@ -104,7 +103,7 @@ def view():
         key=f"{P}_dl_video")
 
 
-st.fragment(view, run_every=deferred.timer())()
+st.fragment(view)()
 
 st.subheader("Agreement with motion, whole clip")
 st.dataframe(appstate.clip_metric_rows(analysis), hide_index=True)
@@ -124,3 +123,5 @@ dl[1].download_button("Metrics (.csv)", lambda: appstate.metrics_csv(analysis), 
                       key=f"{P}_dl_csv")
 if not charts:
     deferred.left_out()
+if deferred.timer() is not None:  # last on the page: its coming and going moves no other element
+    st.fragment(deferred.add_when_due, run_every=deferred.timer())()

@@ -3,9 +3,10 @@
 Plotly's browser bundle (4.7 MB) keeps a 2-core machine's browser busy for about
 2 s, and it draws nothing else meanwhile: with the charts in the first view, the
 prediction and heatmaps of a cold start wait for them. So the first view of a
-session leaves the charts out (a short note holds their place), and the view's
-fragment, woken by a timer :data:`DELAY_S` after that view, reruns the app to add
-them. Every later view has its charts at once.
+session leaves the charts out (a short note holds their place), and a small
+fragment at the end of the page, woken by a timer :data:`DELAY_S` after that view,
+reruns the app to add them. Every later view has its charts at once. (The timer is
+not on the player's fragment: changing a fragment's timer remounts what it holds.)
 
 The wake-up call repeats until a run has drawn the charts, so a timer run that
 the browser or server drops only delays them.
@@ -42,6 +43,6 @@ def left_out() -> None:
 
 
 def add_when_due() -> None:
-    """Called first in the view's fragment: a timed run after :func:`left_out` reruns the app."""
+    """The timed fragment's body: a timed run after :func:`left_out` reruns the app."""
     if st.session_state.get(STATE) == DUE:
         st.rerun(scope="app")

@@ -5,6 +5,7 @@
 const SETTLE_MS = 350;
 const SPEEDS = [0.25, 0.5, 1, 1.5, 2];
 const CHART_HEIGHT = 150;
+const MEMORY = new Map();  // payload id -> {start, settings}: a remounted player keeps its place
 
 function el(tag, attrs = {}, parent = null) {
   const node = document.createElement(tag);
@@ -51,6 +52,8 @@ class Player {
     this.reported = JSON.stringify(this.view());
     this.log = [];  // [frame, time drawn] of the last draws, read by the benchmark
     this.build(root);
+    globalThis.__vsePlayersBuilt = (globalThis.__vsePlayersBuilt || 0) + 1;
+    if (data.focused) this.node.focus();
     this.ready = this.load().then(() => {
       this.node.dataset.ready = "1";
       this.draw();
@@ -79,7 +82,7 @@ class Player {
     const loopLabel = el("label", { text: "Loop " }, opts);
     this.loopBox = el("input", { type: "checkbox", "aria-label": "Loop" }, loopLabel);
     this.loopBox.checked = true;
-    const hasMap = d.panels.some((p) => p.kind !== "frame" && p.kind !== "flow");
+    const hasMap = d.panels.some((p) => p.kind === "overlay" || p.kind === "saliency");
     const hasFlow = d.panels.some((p) => p.kind === "flow");
     if (hasMap) {
       this.cmapSel = this.select(opts, "Colour map", Object.keys(d.colormaps).map((c) => [c, c]), this.settings.cmap);
@@ -142,6 +145,7 @@ class Player {
     this.speedSel.onchange = () => { this.speed = Number(this.speedSel.value); this.restartClock(); };
     this.loopBox.onchange = () => { this.loop = this.loopBox.checked; };
     const setting = (name, value, e) => { this.settings[name] = value; this.draw(e); this.settle(); };
+    this.syncControls();
     if (this.cmapSel) this.cmapSel.onchange = (e) => setting("cmap", this.cmapSel.value, e);
     if (this.opacity) this.opacity.addEventListener("input", (e) => setting("opacity", Number(this.opacity.value), e));
     if (this.scaleSel) this.scaleSel.onchange = (e) => setting("scale", this.scaleSel.value, e);
@@ -151,6 +155,14 @@ class Player {
       this.resize = new ResizeObserver(() => this.drawChart());
       this.resize.observe(this.chart);
     }
+  }
+
+  syncControls() {
+    const s = this.settings;
+    if (this.cmapSel) this.cmapSel.value = s.cmap;
+    if (this.opacity) this.opacity.value = String(s.opacity);
+    if (this.scaleSel) this.scaleSel.value = s.scale;
+    if (this.flowSel) this.flowSel.value = s.flow_view;
   }
 
   key(e) {
@@ -311,6 +323,7 @@ class Player {
     this.slider.value = String(t + 1);
     this.text.textContent = `Frame ${t + 1} / ${this.count} · ${d.labels[t]}`;
     this.node.dataset.frame = String(t);
+    MEMORY.set(this.id, { start: t, settings: { ...this.settings } });
     this.drawChart();
     const started = event && event.timeStamp ? event.timeStamp : performance.now();
     requestAnimationFrame(() => {
@@ -404,6 +417,9 @@ class Player {
   }
 
   destroy() {
+    const root = this.node.getRootNode();
+    const memory = MEMORY.get(this.id);
+    if (memory) memory.focused = root.activeElement === this.node;
     this.playing = false;
     cancelAnimationFrame(this.tick);
     clearTimeout(this.settleTimer);
@@ -418,9 +434,10 @@ export default function (component) {
   if (player && player.id === data.id) {
     player.report = setStateValue;
   } else {
-    const keep = player ? { start: player.t, settings: player.settings } : null;
+    const keep = player ? { start: player.t, settings: player.settings } : MEMORY.get(data.id) || null;
     if (player) player.destroy();
-    const merged = keep ? { ...data, start: keep.start, settings: { ...data.settings, ...keep.settings } } : data;
+    const merged = keep ? { ...data, start: keep.start, focused: keep.focused,
+      settings: { ...data.settings, ...keep.settings } } : data;
     player = new Player(parentElement, merged, setStateValue);
     parentElement.__vsePlayer = player;
   }
