@@ -46,7 +46,7 @@ results = {m: r for m, r in results.items() if r[0] is not None}
 
 
 def grid():
-    reduction = st.selectbox("Saliency sign", REDUCTIONS, key=f"{P}_reduction")
+    reduction = st.columns([1, 3])[0].selectbox("Saliency sign", REDUCTIONS, key=f"{P}_reduction")
     labels = {get_method(m).label: analysis for m, (analysis, _) in results.items()}
     keys = tuple(key for _, key in results.values())
     shown = player.frame_player(f"{P}_player", cache.compare_payload(keys, reduction, _analyses=labels))
