@@ -116,7 +116,8 @@ def measure(url: str, launched: float, steps: int, play_seconds: float) -> dict:
         payload_bytes = len(player.evaluate("el => JSON.stringify(el.parentNode.__vsePlayer.data)"))
         browser.close()
     return {
-        "first_result_s": {"from_server_launch": round(ready - launched, 2), "from_page_open": round(ready - opened, 2)},
+        "first_result_s": {"from_server_launch": round(ready - launched, 2),
+                           "from_page_open": round(ready - opened, 2)},
         "key_to_panels_ms": summary(key_ms),
         "key_roundtrip_ms": summary(roundtrip),
         "playback": {"clip_fps": fps, "frames_drawn_per_s": round((len(drawn) - 1) / span_s, 1) if span_s else 0.0,

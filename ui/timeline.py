@@ -40,6 +40,7 @@ def window_picker(prefix: str, timeline: Timeline, digest: str, loaded) -> int:
             "probabilities": timeline.probabilities.round(4).tolist(), "duration": timeline.frame_count / fps,
             "window": span / fps, "selected": start / fps}
     _mount(key=f"{prefix}_timeline", data=data, on_pick_change=partial(_apply_pick, f"{prefix}_timeline", key, last_s))
-    st.columns([1, 3])[0].number_input("Window start (s)", 0.0, last_s, step=round(span / fps / 2, 2), key=key, format="%.2f",
-                    help="Or click the timeline: the window centred on the clicked time is explained.")
+    st.columns([1, 3])[0].number_input("Window start (s)", 0.0, last_s, step=round(span / fps / 2, 2), key=key,
+                                       format="%.2f", help="Or click the timeline: the window centred on the "
+                                       "clicked time is explained.")
     return start

@@ -1,7 +1,8 @@
 """The frame player: one Streamlit component (components v2) that draws every panel in the browser.
 
-``player.js`` and ``player.css`` beside this file are the whole component: plain
-JavaScript and CSS, nothing built, nothing fetched. The payload comes from
+``paint.js``, ``chart.js``, ``player.js`` and ``player.css`` beside this file are the
+whole component: plain JavaScript (the three files joined into one module) and CSS,
+nothing built, nothing fetched. The payload comes from
 :mod:`engine.player`; Streamlit sends an element only once per session while its
 content is unchanged (its message cache), so scrubbing and playback cost no round trip.
 The player reports its view (frame and display settings) once it settles;
@@ -16,7 +17,9 @@ import streamlit as st
 
 HERE = Path(__file__).parent
 STARTS = "_vse_player_starts"
-_mount = st.components.v2.component("vse_frame_player", js=(HERE / "player.js").read_text(),
+JS_FILES = ("paint.js", "chart.js", "player.js")
+_mount = st.components.v2.component("vse_frame_player",
+                                    js="\n".join((HERE / name).read_text() for name in JS_FILES),
                                     css=(HERE / "player.css").read_text())
 
 

@@ -4,7 +4,6 @@
 
 const SETTLE_MS = 350;
 const SPEEDS = [0.25, 0.5, 1, 1.5, 2];
-const CHART_HEIGHT = 150;
 const MEMORY = new Map();  // payload id -> {start, settings}: a remounted player keeps its place
 
 function el(tag, attrs = {}, parent = null) {
@@ -15,27 +14,6 @@ function el(tag, attrs = {}, parent = null) {
   }
   if (parent) parent.appendChild(node);
   return node;
-}
-
-async function decode(b64, type) {
-  const raw = atob(b64);
-  const bytes = new Uint8Array(raw.length);
-  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-  return createImageBitmap(new Blob([bytes], { type }), { colorSpaceConversion: "none", premultiplyAlpha: "none" });
-}
-
-function pixels(bitmap) {
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.drawImage(bitmap, 0, 0);
-  return ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-}
-
-function hsvToRgb(h, v) {  // OpenCV HSV2RGB with S = 1: h in degrees, v in 0..1
-  const c = v, x = c * (1 - Math.abs(((h / 60) % 2) - 1));
-  const k = Math.floor(h / 60) % 6;
-  const [r, g, b] = [[c, x, 0], [x, c, 0], [0, c, x], [0, x, c], [x, 0, c], [c, 0, x]][k];
-  return [r * 255, g * 255, b * 255];
 }
 
 class Player {
@@ -114,7 +92,7 @@ class Player {
       "aria-label": "Time-step chart" }, this.node) : null;
     if (this.chart) {
       const legend = el("div", { class: "legend" }, this.node);
-      const colours = this.seriesColours();
+      const colours = seriesColours(d.series);
       d.series.forEach((s, k) => {
         const item = el("span", {}, legend);
         el("i", { style: `background:${colours[k]}` }, item);
@@ -262,41 +240,13 @@ class Player {
   }
 
   colourMap(m, t, withAlpha) {
-    const s = this.settings, lut = this.data.colormaps[s.cmap];
-    const vmax = s.scale === "frame" ? m.frame_vmax[t] : m.clip_vmax;
-    const factor = m.frame_max[t] / 255 / Math.max(vmax, 1e-12);
-    const grey = m.grey[t], px = m.image.data, alpha = 255 * s.opacity;
-    for (let i = 0; i < grey.length; i++) {
-      const n = Math.min(grey[i] * factor, 1), level = Math.floor(n * 255) * 3;
-      px[4 * i] = lut[level];
-      px[4 * i + 1] = lut[level + 1];
-      px[4 * i + 2] = lut[level + 2];
-      px[4 * i + 3] = withAlpha ? alpha * n : 255;
-    }
-    m.ctx.putImageData(m.image, 0, 0);
-    return m.canvas;
+    return paintMap(m, t, this.settings, this.data.colormaps[this.settings.cmap], withAlpha);
   }
 
   flowPicture(t) {
-    const f = this.flow[t], speed = this.data.flow.speed, px = this.flowImage.data;
-    const wheel = this.settings.flow_view !== "magnitude", lut = this.data.colormaps.inferno;
-    for (let i = 0; i < f.dx.length; i++) {
-      const mag = Math.hypot(f.dx[i], f.dy[i]), v = Math.min(mag / speed, 1);
-      let rgb;
-      if (wheel) {
-        const h = 2 * (Math.round((((Math.atan2(f.dy[i], f.dx[i]) * 180) / Math.PI + 360) % 360) / 2) % 180);
-        rgb = hsvToRgb(h, Math.round(v * 255) / 255);
-      } else {
-        const level = Math.round(v * 255) * 3;
-        rgb = [lut[level], lut[level + 1], lut[level + 2]];
-      }
-      px[4 * i] = rgb[0];
-      px[4 * i + 1] = rgb[1];
-      px[4 * i + 2] = rgb[2];
-      px[4 * i + 3] = 255;
-    }
-    this.flowCtx.putImageData(this.flowImage, 0, 0);
-    return this.flowCanvas;
+    const { flowCanvas: canvas, flowCtx: ctx, flowImage: image } = this;
+    return paintFlow(this.flow[t], this.data.flow.speed, this.settings.flow_view !== "magnitude",
+      this.data.colormaps.inferno, { canvas, ctx, image });
   }
 
   draw(event) {
@@ -332,67 +282,12 @@ class Player {
     });
   }
 
-  seriesColours() {
-    return this.data.series.map((s, k) => (k === 0 ? "#4c72b0" : ["#2ca02c", "#dd5500", "#9467bd", "#8c564b",
-      "#e377c2"][(k - 1) % 5]));
-  }
-
-  chartBox() {
-    const w = this.chart.clientWidth || 600;
-    return { left: 40, right: 40, top: 8, bottom: 22, w, h: CHART_HEIGHT };
-  }
-
   drawChart() {
-    if (!this.chart) return;
-    const box = this.chartBox(), series = this.data.series, colours = this.seriesColours();
-    if (this.chart.width !== box.w) this.chart.width = box.w;
-    const ctx = this.chart.getContext("2d"), n = this.count;
-    const plotW = box.w - box.left - box.right, plotH = box.h - box.top - box.bottom, slot = plotW / n;
-    ctx.clearRect(0, 0, box.w, box.h);
-    const shares = series.filter((s) => s.style !== "line2").flatMap((s) => s.values);
-    const top = Math.max(...shares, 1e-9) * 1.1;
-    const y = (v, m) => box.top + plotH * (1 - v / m);
-    ctx.fillStyle = "rgba(255,165,0,0.25)";
-    ctx.fillRect(box.left + this.t * slot, box.top, slot, plotH);
-    ctx.strokeStyle = "#999";
-    ctx.beginPath();
-    ctx.moveTo(box.left, y(0, top));
-    ctx.lineTo(box.left + plotW, y(0, top));
-    ctx.stroke();
-    series.forEach((s, k) => {
-      ctx.fillStyle = ctx.strokeStyle = colours[k];
-      if (s.style === "bar") {
-        s.values.forEach((v, i) => {
-          ctx.fillStyle = i === this.t ? "#ff8c00" : colours[k];
-          ctx.fillRect(box.left + i * slot + slot * 0.15, y(v, top), slot * 0.7, y(0, top) - y(v, top));
-        });
-        return;
-      }
-      const m = s.style === "line2" ? Math.max(...s.values.map(Math.abs), 1e-9) * 1.1 : top;
-      ctx.lineWidth = 2;
-      ctx.beginPath();
-      s.values.forEach((v, i) => {
-        const x = box.left + (i + 0.5) * slot, yy = y(Math.max(v, 0), m);
-        if (i === 0) ctx.moveTo(x, yy); else ctx.lineTo(x, yy);
-      });
-      ctx.stroke();
-      ctx.lineWidth = 1;
-    });
-    ctx.fillStyle = "#555";
-    ctx.font = "11px sans-serif";
-    ctx.textAlign = "center";
-    const every = Math.max(1, Math.ceil(n / Math.max(1, plotW / 34)));
-    for (let i = 0; i < n; i += every) ctx.fillText(String(i + 1), box.left + (i + 0.5) * slot, box.h - 6);
-    ctx.textAlign = "right";
-    ctx.fillText(top.toFixed(2), box.left - 4, box.top + 10);
-    ctx.fillText("0", box.left - 4, y(0, top));
+    if (this.chart) drawTimeSteps(this.chart, this.data.series, this.count, this.t);
   }
 
   chartClick(e) {
-    const box = this.chartBox(), rect = this.chart.getBoundingClientRect();
-    const x = (e.clientX - rect.left) * (box.w / rect.width);
-    const slot = (box.w - box.left - box.right) / this.count;
-    const i = Math.floor((x - box.left) / slot);
+    const i = frameAtClick(this.chart, this.count, e);
     if (i >= 0 && i < this.count) this.go(i, e);
   }
 
