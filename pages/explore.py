@@ -121,7 +121,7 @@ dl = st.columns(2)
 dl[0].download_button("Result (.npz)", npz_bytes, f"{stem}.npz", "application/octet-stream", key=f"{P}_dl_npz")
 dl[1].download_button("Metrics (.csv)", lambda: appstate.metrics_csv(analysis), f"{stem}_metrics.csv", "text/csv",
                       key=f"{P}_dl_csv")
-if not charts:
-    deferred.left_out()
 if deferred.timer() is not None:  # last on the page: its coming and going moves no other element
-    st.fragment(deferred.add_when_due, run_every=deferred.timer())()
+    st.fragment(deferred.add_when_due, run_every=deferred.timer())()  # runs inline now, then on its timer
+if not charts:
+    deferred.left_out()  # after the inline run: only the timed run reruns the app
