@@ -16,13 +16,14 @@ server. Everything it needs is sent once:
   taken from OpenCV, so the browser colours exactly as the server does.
 * ``series``: the per-frame curves of the time-step chart.
 
-No Streamlit here: the app caches and mounts it (``ui/player.py``).
+No Streamlit here: the app caches it (``ui/cache.py``) and mounts it (``ui/player/``).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 
 import cv2
 import numpy as np
@@ -184,6 +185,4 @@ def compare_payload(analyses: dict[str, object], reduction: str = "abs", setting
 
 def payload_bytes(payload: dict) -> int:
     """Bytes of the payload as JSON (what one result costs on the wire before compression)."""
-    import json
-
     return len(json.dumps(payload))

@@ -3,17 +3,19 @@
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
-from engine import appstate, plots, timeline
+from engine import appstate, timeline
 from engine.analysis import analyse_clip, save_analysis
 from engine.flow import CAMERA_MODELS, FLOW_METHODS
 from engine.saliency import REDUCTIONS, get_method
 from engine.saliency.baselines import BASELINES
-from ui import cache, deferred, player, routing, widgets
+from ui import cache, player, routing, widgets
 from ui import timeline as timeline_ui
 
 P = "explore"
+TOP_CLASSES = 5
 routing.require_app(P)
 st.title("Explore")
 
@@ -64,14 +66,15 @@ if analysis is None:
     st.stop()
 result = analysis.result
 classes, probs = result.classes, result.probabilities
-charts = deferred.charts_now()
 
 left, right = st.columns([1, 2])
 left.metric("Prediction", classes[result.predicted], f"{probs[result.predicted]:.1%} confidence", delta_color="off")
-if charts:
-    right.plotly_chart(plots.probability_bars(classes, probs, result.target), key=f"{P}_probs")
-else:
-    right.markdown("  \n".join(f"{name}: **{p:.1%}**" for name, p in zip(classes, probs)))
+with right:  # plain bars: no Plotly bundle on this page, so the first view waits for nothing
+    for k in np.argsort(probs)[::-1][:TOP_CLASSES]:
+        st.progress(float(probs[k]), text=f"{classes[k]}: {probs[k]:.1%}" + (" · explained" if k == result.target
+                                                                            else ""))
+    if len(classes) > TOP_CLASSES:
+        st.caption(f"The {TOP_CLASSES} most likely of {len(classes)} classes.")
 st.caption(f"{label} of class **{result.target_name}** · ran on **{result.diagnostics.get('device')}** in "
            f"{result.diagnostics.get('seconds', 0):.2f} s · baseline {result.baseline or '—'} · flow "
            f"{FLOW_METHODS[flow_method]} · clip {Path(clip.path).name}")
@@ -121,7 +124,3 @@ dl = st.columns(2)
 dl[0].download_button("Result (.npz)", npz_bytes, f"{stem}.npz", "application/octet-stream", key=f"{P}_dl_npz")
 dl[1].download_button("Metrics (.csv)", lambda: appstate.metrics_csv(analysis), f"{stem}_metrics.csv", "text/csv",
                       key=f"{P}_dl_csv")
-if deferred.timer() is not None:  # last on the page: its coming and going moves no other element
-    st.fragment(deferred.add_when_due, run_every=deferred.timer())()  # runs inline now, then on its timer
-if not charts:
-    deferred.left_out()  # after the inline run: only the timed run reruns the app
