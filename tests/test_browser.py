@@ -247,7 +247,8 @@ def test_a_long_computation_can_be_stopped(server, browser, requests_seen, shots
     assert page.locator(".st-key-explore_tsr_base input").input_value() == "integrated_gradients"
     stop = _main(page).get_by_role("button", name="Stop")
     stop.wait_for(timeout=WAIT_MS)
-    assert "Temporal Saliency Rescaling" in _main(page).locator("[data-testid=stProgress]").inner_text()
+    bars = _main(page).locator("[data-testid=stProgress]")  # the class probabilities are bars too
+    bars.filter(has_text="Temporal Saliency Rescaling").first.wait_for(timeout=WAIT_MS)
     stop.click()
     _main(page).get_by_text("was stopped", exact=False).first.wait_for(timeout=WAIT_MS)
     _main(page).get_by_role("button", name="Run").wait_for(timeout=WAIT_MS)  # rendered just after the message
