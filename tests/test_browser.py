@@ -201,8 +201,13 @@ def test_explore_player_in_the_browser(server, browser, requests_seen, shots, tm
     timeline.click(position={"x": box["width"] - 20, "y": box["height"] / 2})
     expect(caption).not_to_have_text(first, timeout=WAIT_MS)
     later = caption.inner_text()
-    assert int(later.split()[2].split("–")[0]) > int(first.split()[2].split("–")[0]), (first, later)
-    expect(page.locator(f"{PLAYER} .frame-text")).not_to_have_text(label_before, timeout=WAIT_MS)
+    start, stop = (int(v) for v in later.split()[2].split("–"))
+    assert start > int(first.split()[2].split("–")[0]), (first, later)
+    # the player keeps its frame and now shows the later window's source frame for it
+    frame = int(label_before.split()[1])
+    shown = f"Frame {frame} / 16 · source frame {start + (frame - 1) * (stop - start) // 15} "
+    page.locator(f"{PLAYER} .frame-text").filter(has_text=shown).first.wait_for(timeout=WAIT_MS)
+    assert shown not in label_before
     shots(page, "explore_timeline_later")
 
     # a broken file gives a clear error and the app keeps working
