@@ -1,24 +1,25 @@
-"""App timings in a real browser: cold start to first result, and one scrub step.
+"""The browser player's speed in a real Chromium, measured in the page.
 
 Usage::
 
-    python benchmarks/app_bench.py [--steps 10] [--open-delay 0] [--port 0]
+    python benchmarks/app_bench.py [--steps 40] [--play-seconds 3] [--port 0]
 
-Starts ``streamlit run app.py`` (bundled assets, or ``VSE_ASSETS``), opens it in
-Debian's Chromium through Playwright ``--open-delay`` seconds after the server
-first answers (0: at once, while the server is still warming up), and prints one
-JSON object:
+Starts ``streamlit run app.py`` (bundled assets, or ``VSE_ASSETS``), opens Explore
+in Debian's Chromium through Playwright, and prints one JSON object:
 
-* ``server_answers_s``: from launching the server process to its first answer.
-* ``cold_start_s``: from launching the server to the Explore page showing the
-  sample clip's prediction and its four frame views (imports, model load,
-  gradient saliency, flow, first render all included).
-* ``first_result_after_page_open_s``: the same, counted from opening the page.
-* ``charts_after_page_open_s``: until the Plotly charts (drawn one step after the
-  first view) are on the page too.
-* ``scrub_server_ms``: server time of each scrub step (the fragment's own timer,
-  shown under the views), and ``scrub_roundtrip_ms``: key press to the new frame's
-  heatmap in the browser.
+* ``first_result_s``: from launching the server, and from opening the page, to the
+  player showing the sample clip's four panels (imports, model load, gradient
+  saliency, flow and the payload included: a cold start).
+* ``key_to_panels_ms``: a key press (the event's own time stamp) to the animation
+  frame after all four panels were redrawn (the player's own log), over
+  ``--steps`` presses of ArrowRight; median, 95th percentile, max. Also
+  ``key_roundtrip_ms``: Playwright's press until the page reports the new frame.
+* ``playback``: frames drawn per second during ``--play-seconds`` of Play (counted
+  in the page, four panels per frame), distinct frames seen in 1 s, and the clip's fps.
+* ``opacity_ms`` and ``colour_map_ms``: the input event to the redrawn panels.
+* ``bytes_per_result``: the player's payload as JSON (what Python hands Streamlit
+  for one result), and the WebSocket bytes the page received until its first result.
+* ``cpu_count`` and ``load_average`` of the machine while it ran.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -37,77 +37,115 @@ sys.path.insert(0, str(ROOT))
 
 from tests import appserver  # noqa: E402
 
-
-def server_ms(main) -> float:
-    text = main.get_by_text("View drawn in", exact=False).first.inner_text()
-    return float(re.search(r"View drawn in (\d+) ms", text).group(1))
+PLAYER = ".vse-player[data-ready='1']"
 
 
-def measure(url: str, started: float, steps: int) -> dict:
+def summary(values: list[float]) -> dict:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median": round(statistics.median(ordered), 1), "p95": round(p95, 1), "max": round(ordered[-1], 1),
+            "n": len(ordered)}
+
+
+def log_since(player, count: int) -> list:
+    """The player's draw log entries after the first ``count``: [frame, time drawn, ms since the event]."""
+    return player.evaluate("(el, n) => el.parentNode.__vsePlayer.log.slice(n)", count)
+
+
+def log_length(player) -> int:
+    return player.evaluate("el => el.parentNode.__vsePlayer.log.length")
+
+
+def timed_changes(page, player, action, repeats: int) -> list[float]:
+    """Runs ``action(k)`` ``repeats`` times; the event-to-redraw time of each (from the player's log)."""
+    out = []
+    for k in range(repeats):
+        start = log_length(player)
+        action(k)
+        page.wait_for_function("([el, n]) => el.parentNode.__vsePlayer.log.length > n", arg=[player.element_handle(),
+                               start], timeout=30_000)
+        out.append(log_since(player, start)[-1][2])
+        page.wait_for_timeout(80)
+    return out
+
+
+def measure(url: str, launched: float, steps: int, play_seconds: float) -> dict:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=appserver.CHROMIUM, args=appserver.CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1250})
+        page = browser.new_page(viewport={"width": 1500, "height": 1300})
+        received = []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(len(frame))))
         opened = time.perf_counter()
         page.goto(url)
-        main = page.locator("[data-testid=stMain]")
-        main.get_by_text("Frame 1 / ", exact=False).wait_for(timeout=300_000)
-        main.locator("[data-testid=stImage] img").nth(3).wait_for(timeout=300_000)
-        done = time.perf_counter()
-        main.locator(".js-plotly-plot").nth(1).wait_for(timeout=300_000)
-        charts = time.perf_counter()
-        slider = main.locator('[data-testid=stSlider] input[type=range][aria-label="Frame"]')
-        total = int(slider.get_attribute("max"))
-        page.wait_for_timeout(1000)
-        server, roundtrip = [], []
-        for step in range(steps):
-            frame = step % (total - 1) + 2
-            if frame == 2:
-                slider.focus()
-                page.keyboard.press("Home")
-                main.get_by_text(f"Frame 1 / {total}", exact=False).wait_for(timeout=60_000)
-                page.wait_for_timeout(300)
-            src = main.locator("[data-testid=stImage] img").nth(1).get_attribute("src")
-            slider.focus()
+        player = page.locator(PLAYER)
+        player.wait_for(timeout=300_000)
+        ready = time.perf_counter()
+        ws_bytes = sum(received)
+        page.wait_for_timeout(2500)  # the charts' follow-up run
+        player.focus()
+        key_ms, roundtrip = [], []
+        for _ in range(steps):
+            before = player.get_attribute("data-frame")
+            start = log_length(player)
             t0 = time.perf_counter()
             page.keyboard.press("ArrowRight")
-            main.get_by_text(f"Frame {frame} / {total}", exact=False).wait_for(timeout=60_000)
-            page.wait_for_function(
-                "src => document.querySelectorAll('[data-testid=stMain] [data-testid=stImage] img')[1].src !== src",
-                arg=src, timeout=60_000)
+            page.wait_for_function("([el, f]) => el.dataset.frame !== f", arg=[player.element_handle(), before])
             roundtrip.append((time.perf_counter() - t0) * 1000)
-            server.append(server_ms(main))
+            page.wait_for_function("([el, n]) => el.parentNode.__vsePlayer.log.length > n",
+                                   arg=[player.element_handle(), start])
+            key_ms.append(log_since(player, start)[-1][2])
+            page.wait_for_timeout(60)
+        fps = float(player.evaluate("el => el.parentNode.__vsePlayer.data.fps"))
+        start = log_length(player)
+        page.keyboard.press("Space")
+        page.wait_for_timeout(play_seconds * 1000)
+        played = log_since(player, start)
+        distinct = player.evaluate("""el => new Promise(done => { const seen = new Set(), t0 = performance.now();
+            const look = () => { seen.add(el.dataset.frame);
+              if (performance.now() - t0 < 1000) requestAnimationFrame(look); else done(seen.size); }; look(); })""")
+        page.keyboard.press("Space")
+        drawn = [entry[1] for entry in played]
+        span_s = (drawn[-1] - drawn[0]) / 1000 if len(drawn) > 1 else 0
+        opacity = page.locator(f"{PLAYER} input[aria-label=Opacity]")
+        opacity_ms = timed_changes(page, player, lambda k: opacity.fill(str(round(0.2 + 0.05 * (k % 12), 2))), 15)
+        cmap = page.locator(f"{PLAYER} select[aria-label='Colour map']")
+        names = ["jet", "viridis", "inferno", "magma", "hot", "turbo"]
+        cmap_ms = timed_changes(page, player, lambda k: cmap.select_option(names[k % len(names)]), 12)
+        payload_bytes = len(player.evaluate("el => JSON.stringify(el.parentNode.__vsePlayer.data)"))
         browser.close()
     return {
-        "cold_start_s": round(done - started, 2),
-        "first_result_after_page_open_s": round(done - opened, 2),
-        "charts_after_page_open_s": round(charts - opened, 2),
-        "scrub_server_ms": {"median": statistics.median(server), "max": max(server), "all": server},
-        "scrub_roundtrip_ms": {"median": round(statistics.median(roundtrip), 1), "max": round(max(roundtrip), 1)},
+        "first_result_s": {"from_server_launch": round(ready - launched, 2),
+                           "from_page_open": round(ready - opened, 2)},
+        "key_to_panels_ms": summary(key_ms),
+        "key_roundtrip_ms": summary(roundtrip),
+        "playback": {"clip_fps": fps, "frames_drawn_per_s": round((len(drawn) - 1) / span_s, 1) if span_s else 0.0,
+                     "distinct_frames_in_1s": distinct, "panels": 4},
+        "opacity_ms": summary(opacity_ms),
+        "colour_map_ms": summary(cmap_ms),
+        "bytes_per_result": {"payload_json": payload_bytes, "websocket_until_first_result": ws_bytes},
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=10, help="scrub steps to time (default 10)")
-    parser.add_argument("--open-delay", type=float, default=0.0,
-                        help="seconds between the server's first answer and opening the page (default 0)")
+    parser.add_argument("--steps", type=int, default=40, help="key presses to time (default 40)")
+    parser.add_argument("--play-seconds", type=float, default=3.0, help="seconds of Play to count (default 3)")
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     args = parser.parse_args()
     port = args.port or appserver.free_port()
     url = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
+    load_before = [round(v, 2) for v in os.getloadavg()]
+    launched = time.perf_counter()
     proc = appserver.start(port)
     try:
         appserver.wait_healthy(url, proc)
-        answers = time.perf_counter() - started
-        time.sleep(args.open_delay)
-        result = {"server_answers_s": round(answers, 2), "open_delay_s": args.open_delay,
-                  **measure(url, started, args.steps)}
+        result = measure(url, launched, args.steps, args.play_seconds)
     finally:
         appserver.stop(proc)
-    result.update(cpu_count=os.cpu_count(), load_average=[round(v, 2) for v in os.getloadavg()])
+    result.update(cpu_count=os.cpu_count(), load_average_before=load_before,
+                  load_average_after=[round(v, 2) for v in os.getloadavg()])
     print(json.dumps(result, indent=2))
     return 0
 

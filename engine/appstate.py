@@ -8,7 +8,8 @@ Folders (environment variables, read on every call so tests can point elsewhere)
 * ``VSE_MODELS_DIR``: an extra folder of checkpoints (searched recursively).
 * ``VSE_DATA_DIR``: a data folder (KTH, class folders or UCF101-style) for the
   clip picker, the evaluation and the browser.
-* ``VSE_MAX_UPLOAD_MB``: the upload limit in MB (default 200).
+* ``VSE_MAX_UPLOAD_MB``: the upload limit in MB (default 200). One number for the
+  browser and the server: a MB is 10^6 bytes, as Streamlit's uploader counts it.
 
 Nothing here imports Streamlit; the result images are computed once per result and
 the app only picks them while scrubbing.
@@ -38,6 +39,7 @@ CHECKPOINT_EXTENSIONS = (".pt", ".pth", ".ckpt")
 UPLOAD_VIDEO_TYPES = ("mp4", "avi", "mov", "mkv", "webm", "gif")
 DEFAULT_MAX_UPLOAD_MB = 200
 CHECKPOINT_UPLOAD_MB = 300  # a ResNet-152 reference cnn-lstm is about 240 MB; equal to server.maxUploadSize
+MB = 10**6  # bytes: Streamlit's uploader counts a MB this way, and so does check_upload
 PANELS = ("frame", "overlay", "flow", "saliency")
 PANEL_TITLES = {"frame": "Frame", "overlay": "Saliency over frame", "flow": "Optical flow", "saliency": "Raw saliency"}
 FLOW_VIEWS = {"wheel": "Colour wheel (direction)", "magnitude": "Magnitude (speed)"}
@@ -118,11 +120,11 @@ def check_upload(name: str, size: int, limit_mb: int | None = None) -> None:
     limit_mb = max_upload_mb() if limit_mb is None else limit_mb
     if size <= 0:
         raise UserError(f"{name} is empty (0 bytes).")
-    if size > limit_mb * 1024**2:
-        raise UserError(f"{name} is {size / 1024**2:.1f} MB; the upload limit is {limit_mb} MB.")
+    if size > limit_mb * MB:
+        raise UserError(f"{name} is {size / MB:.1f} MB; the upload limit is {limit_mb} MB.")
 
 
-def _safe_name(name: str, default_suffix: str) -> str:
+def safe_name(name: str, default_suffix: str) -> str:
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(name).name) or "upload"
     return stem if Path(stem).suffix else stem + default_suffix
 
@@ -142,7 +144,7 @@ def clip_from_bytes(name: str, data: bytes, num_frames: int, limit_mb: int | Non
     if suffix.lstrip(".") not in UPLOAD_VIDEO_TYPES:
         raise VideoError(f"{name}: unsupported file type; upload one of {', '.join(UPLOAD_VIDEO_TYPES)}.")
     with tempfile.TemporaryDirectory(prefix="vse-upload-") as folder:
-        path = Path(folder) / _safe_name(name, suffix)
+        path = Path(folder) / safe_name(name, suffix)
         path.write_bytes(data)
         clip = read_clip(path, num_frames, frame_step=frame_step)
     clip.path = Path(name).name
@@ -164,7 +166,7 @@ def checkpoint_from_bytes(name: str, data: bytes, device: str = "cpu", limit_mb:
     if Path(name).suffix.lower() not in CHECKPOINT_EXTENSIONS:
         raise CheckpointError(f"{name}: a checkpoint ends in {', '.join(CHECKPOINT_EXTENSIONS)}.")
     with tempfile.TemporaryDirectory(prefix="vse-upload-") as folder:
-        path = Path(folder) / _safe_name(name, ".pt")
+        path = Path(folder) / safe_name(name, ".pt")
         path.write_bytes(data)
         loaded = load_checkpoint(path, device=device, foreign=foreign)
     loaded.meta.path = Path(name).name
@@ -207,6 +209,23 @@ def _outline(frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
     out = np.ascontiguousarray(frame.copy())
     cv2.drawContours(out, contours, -1, (0, 255, 120), 1)
     return out
+
+
+def window_caption(clip: Clip, frame_count: int) -> str:
+    """Which source frames and times a clip holds: "Source frames 120–150 (every 2nd) · 4.80–6.00 s of 9.60 s"."""
+    first, last = int(clip.indices[0]), int(clip.indices[-1])
+    steps = np.diff(clip.indices)
+    every = (f"every {int(steps[0])}{'nd' if steps[0] == 2 else 'rd' if steps[0] == 3 else 'th'}"
+             if len(steps) and (steps == steps[0]).all() and steps[0] > 1 else "consecutive"
+             if len(steps) and (steps == 1).all() else "spread over the video")
+    fps = clip.fps if clip.fps > 0 else 25.0
+    return (f"Source frames {first}–{last} ({every}) · {first / fps:.2f}–{last / fps:.2f} s of "
+            f"{frame_count / fps:.2f} s")
+
+
+def outlined_frames(clip) -> np.ndarray:
+    """(T, H, W, 3) uint8: the clip's frames with the ground-truth mask outline drawn (the clip has masks)."""
+    return np.stack([_outline(frame, mask) for frame, mask in zip(clip.frames, clip.masks)])
 
 
 def render_panels(analysis, reduction: str = "abs", cmap: str = "inferno", opacity: float = 0.6,

@@ -115,6 +115,11 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
     return VideoInfo(str(path), count, fps, int(width), int(height))
 
 
+def frames_text(count: int) -> str:
+    """"1 frame", "16 frames"."""
+    return f"{count} frame" if count == 1 else f"{count} frames"
+
+
 def uniform_indices(frame_count: int, num_frames: int, start: int = 0, stop: int | None = None) -> np.ndarray:
     """T indices spread evenly over [start, stop), centre of each segment.
 
@@ -124,7 +129,7 @@ def uniform_indices(frame_count: int, num_frames: int, start: int = 0, stop: int
     stop = frame_count if stop is None else min(stop, frame_count)
     available = stop - start
     if available < num_frames:
-        raise VideoError(f"The clip has {available} frames; at least {num_frames} are needed.")
+        raise VideoError(f"The clip has {frames_text(available)}; at least {num_frames} are needed.")
     edges = np.linspace(start, stop, num_frames + 1)
     return np.floor((edges[:-1] + edges[1:]) / 2).astype(np.int64)
 
@@ -146,7 +151,7 @@ def clip_indices(frame_count: int, num_frames: int, frame_step: int = 0, start: 
         return uniform_indices(frame_count, num_frames, start, stop)
     available = stop - start
     if available < num_frames:
-        raise VideoError(f"The clip has {available} frames; at least {num_frames} are needed.")
+        raise VideoError(f"The clip has {frames_text(available)}; at least {num_frames} are needed.")
     step = min(frame_step, max(1, (available - 1) // max(num_frames - 1, 1)))
     slack = available - ((num_frames - 1) * step + 1)
     offset = slack // 2 if rng is None else int(rng.integers(0, slack + 1))
@@ -156,7 +161,7 @@ def clip_indices(frame_count: int, num_frames: int, frame_step: int = 0, start: 
 def window_indices(frame_count: int, num_frames: int, stride: int) -> list[np.ndarray]:
     """Contiguous windows of ``num_frames`` frames every ``stride`` frames."""
     if frame_count < num_frames:
-        raise VideoError(f"The clip has {frame_count} frames; at least {num_frames} are needed.")
+        raise VideoError(f"The clip has {frames_text(frame_count)}; at least {num_frames} are needed.")
     if stride < 1:
         raise ValueError("stride must be at least 1")
     starts = range(0, frame_count - num_frames + 1, stride)

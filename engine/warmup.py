@@ -1,7 +1,7 @@
 """Work done once when the app's server starts, so that the first page view does not pay for it.
 
 On two CPU cores, importing torch, OpenCV and Plotly takes about 3 s, and the first
-forward and backward pass, the first Plotly figure and the first panel rendering
+forward and backward pass, the first Plotly figure and the first player payload
 of a process each pay a one-off set-up cost. :func:`warm_up` does all of it once,
 on the first bundled checkpoint and sample clip; what it computes is thrown away
 (the pages compute their own results, through their caches).
@@ -25,7 +25,7 @@ def warm_up(device: str | None = None) -> dict[str, float]:
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     try:
-        from engine import appstate, plots
+        from engine import appstate, player, plots
         from engine.analysis import analyse_clip
         from engine.checkpoint import default_device, load_checkpoint
         from engine.video import read_clip
@@ -41,12 +41,9 @@ def warm_up(device: str | None = None) -> dict[str, float]:
         analysis = analyse_clip(loaded, clip)
         seconds["analysis"] = time.perf_counter() - started
         started = time.perf_counter()
-        panels = appstate.render_panels(analysis)
-        appstate.encode_png(panels["overlay"][0])
+        player.explore_payload(analysis)  # the browser player's data (JPEG and PNG encoders)
         result = analysis.result
-        for fig in (plots.probability_bars(result.classes, result.probabilities, result.target),
-                    plots.timestep_importance(result.timestep_importance("abs"), 0)):
-            fig.to_json()
+        plots.probability_bars(result.classes, result.probabilities, result.target).to_json()
         seconds["views"] = time.perf_counter() - started
     except Exception:  # a warm-up must never stop the server
         log.exception("warm-up failed; the first page view will be slower")

@@ -1,4 +1,4 @@
-"""Compare: one clip under several methods on one frame control; several checkpoints' time-step importance."""
+"""Compare: one clip under several methods in one player (panels in step); several checkpoints' time-step importance."""
 
 from pathlib import Path
 
@@ -8,8 +8,8 @@ import streamlit as st
 from engine import appstate, plots
 from engine.analysis import analyse_clip
 from engine.errors import UserError
-from engine.saliency import get_method, list_methods
-from ui import cache, foreign, routing, scrubber, widgets
+from engine.saliency import REDUCTIONS, get_method, list_methods
+from ui import cache, foreign, player, routing, widgets
 
 P = "compare"
 routing.require_app(P)
@@ -47,16 +47,16 @@ results = {m: r for m, r in results.items() if r[0] is not None}
 
 
 def grid():
-    opacity = st.slider("Opacity", 0.0, 1.0, 0.6, 0.05, key=f"{P}_opacity")
-    t = scrubber.frame_control(P, clip.num_frames)
-    st.markdown(f"**Frame {t + 1} / {clip.num_frames}** · source frame {int(clip.indices[t])}")
-    for col, (method, (analysis, key)) in zip(st.columns(len(results)), results.items()):
-        panels = cache.panel_images(key, "abs", "inferno", opacity, "wheel", False, False, _analysis=analysis)
-        col.image(panels.png("overlay", t), caption=get_method(method).label, width="stretch", output_format="PNG")
+    reduction = st.columns([1, 3])[0].selectbox("Saliency sign", REDUCTIONS, key=f"{P}_reduction")
+    labels = {get_method(m).label: analysis for m, (analysis, _) in results.items()}
+    keys = tuple(key for _, key in results.values())
+    shown = player.frame_player(f"{P}_player", cache.compare_payload(keys, reduction, _analyses=labels))
+    t = shown["frame"]
+    st.markdown(f"**Frame {t + 1} / {clip.num_frames}** (settled) · source frame {int(clip.indices[t])}")
 
 
 if results:
-    scrubber.fragment(grid, P)()
+    st.fragment(grid)()
     rows = []
     for method, (analysis, _) in results.items():
         res, values = analysis.result, analysis.clip_metrics()

@@ -1,4 +1,4 @@
-"""Data: a data folder's clips by class, with thumbnails and counts per subset."""
+"""Data: the bundled sample clips (the default), or a data folder's clips by class with counts per subset."""
 
 import streamlit as st
 
@@ -6,7 +6,10 @@ from engine import appstate
 from engine.data import ClipRecord, load_dataset, read_record
 from engine.data.loading import LAYOUTS
 from engine.errors import UserError
+from engine.video import load_sidecar, read_clip
 from ui import routing
+
+SOURCES = {"samples": "Bundled sample clips", "folder": "Data folder"}
 
 P = "data"
 routing.require_app(P)
@@ -28,6 +31,37 @@ def index_folder(folder: str, layout: str):
     return load_dataset(folder, layout=layout)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def sample_thumbnail(path: str) -> bytes:
+    """PNG of a sample clip's middle frame."""
+    return appstate.encode_png(read_clip(path, 1, max_side=160).frames[0])
+
+
+def show_samples() -> None:
+    """The bundled sample clips by class (from their sidecars), with thumbnails."""
+    samples = appstate.list_sample_clips()
+    if not samples:
+        st.info("No bundled sample clips found (assets/clips).")
+        return
+    by_class: dict[str, list[str]] = {}
+    for name, path in samples.items():
+        by_class.setdefault(load_sidecar(path)[1].get("label") or "unlabelled", []).append(name)
+    count = len(samples)
+    st.caption(f"{count} bundled sample clip{'s' if count != 1 else ''} (assets/clips) · classes "
+               f"{', '.join(by_class)} · choose one in Explore's sidebar")
+    for label, tab in zip(by_class, st.tabs(list(by_class))):
+        with tab:
+            for col, name in zip(st.columns(4), by_class[label]):
+                col.image(sample_thumbnail(str(samples[name])), caption=name, width="stretch", output_format="PNG")
+
+
+with st.sidebar:
+    configured = appstate.data_dir() is not None
+    source = st.radio("Show", list(SOURCES), format_func=SOURCES.get, index=1 if configured else 0,
+                      key=f"{P}_source", horizontal=True)
+if source == "samples":
+    show_samples()
+    st.stop()
 with st.sidebar:
     folder = st.text_input("Data folder", str(appstate.data_dir() or ""), key=f"{P}_folder",
                            help="KTH videos, class sub-folders of videos, or a UCF101-style folder")

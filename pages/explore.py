@@ -1,20 +1,21 @@
 """Explore: one clip, one method; prediction, scrubbable saliency beside optical flow, agreement, downloads."""
 
 import tempfile
-import time
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
-from engine import appstate, plots
+from engine import appstate, timeline
 from engine.analysis import analyse_clip, save_analysis
 from engine.flow import CAMERA_MODELS, FLOW_METHODS
-from engine.overlay import COLORMAPS
 from engine.saliency import REDUCTIONS, get_method
 from engine.saliency.baselines import BASELINES
-from ui import cache, deferred, routing, scrubber, widgets
+from ui import cache, player, routing, widgets
+from ui import timeline as timeline_ui
 
 P = "explore"
+TOP_CLASSES = 5
 routing.require_app(P)
 st.title("Explore")
 
@@ -37,6 +38,19 @@ if loaded is None or picked is None:
     st.info("Choose a checkpoint and a clip in the sidebar to see a result.")
     st.stop()
 clip, clip_digest = picked
+video = st.session_state.get(widgets.video_key(P))
+frame_count = cache.video_info(video, clip_digest).frame_count if video else clip.num_frames
+if video and timeline.needs_timeline(frame_count, loaded):
+    st.subheader("Whole video")
+    line = widgets.compute_or_stop(P, ("timeline", loaded.meta.sha256, str(loaded.device), clip_digest),
+                                   lambda p, c: timeline.predict_windows(loaded, video, on_progress=p, cancel=c),
+                                   "Prediction along the video")
+    if line is None:
+        st.stop()
+    start = timeline_ui.window_picker(P, line, clip_digest, loaded)
+    name = clip.path
+    clip = cache.read_window(video, clip_digest, loaded.meta.sha256, start, _loaded=loaded)
+    clip.path = name
 
 settings = dict(params=params, target=target, baseline=baseline, flow_method=flow_method, camera=camera, seed=seed)
 key = cache.analysis_key(loaded, clip, clip_digest, method, **settings)
@@ -52,62 +66,47 @@ if analysis is None:
     st.stop()
 result = analysis.result
 classes, probs = result.classes, result.probabilities
-charts = deferred.charts_now()
 
 left, right = st.columns([1, 2])
 left.metric("Prediction", classes[result.predicted], f"{probs[result.predicted]:.1%} confidence", delta_color="off")
-if charts:
-    right.plotly_chart(plots.probability_bars(classes, probs, result.target), key=f"{P}_probs")
-else:
-    right.markdown("  \n".join(f"{name}: **{p:.1%}**" for name, p in zip(classes, probs)))
+with right:  # plain bars: no Plotly bundle on this page, so the first view waits for nothing
+    for k in np.argsort(probs)[::-1][:TOP_CLASSES]:
+        st.progress(float(probs[k]), text=f"{classes[k]}: {probs[k]:.1%}" + (" · explained" if k == result.target
+                                                                            else ""))
+    if len(classes) > TOP_CLASSES:
+        st.caption(f"The {TOP_CLASSES} most likely of {len(classes)} classes.")
 st.caption(f"{label} of class **{result.target_name}** · ran on **{result.diagnostics.get('device')}** in "
            f"{result.diagnostics.get('seconds', 0):.2f} s · baseline {result.baseline or '—'} · flow "
            f"{FLOW_METHODS[flow_method]} · clip {Path(clip.path).name}")
+st.caption(appstate.window_caption(clip, frame_count))
 
 
 def view():
-    deferred.add_when_due()
-    started = time.perf_counter()
-    opts = st.columns([1, 1, 1.3, 1.4, 1.1, 1])
+    opts = st.columns([1, 1, 3])
     reduction = opts[0].selectbox("Saliency sign", REDUCTIONS, key=f"{P}_reduction")
-    cmap = opts[1].selectbox("Colour map", list(COLORMAPS), key=f"{P}_cmap")
-    opacity = opts[2].slider("Opacity", 0.0, 1.0, 0.6, 0.05, key=f"{P}_opacity")
-    flow_view = opts[3].selectbox("Flow view", list(appstate.FLOW_VIEWS), format_func=appstate.FLOW_VIEWS.get,
-                                  key=f"{P}_flow_view")
-    per_frame = opts[4].selectbox("Scale", [False, True], format_func=lambda v: "each frame" if v else "whole clip",
-                                  key=f"{P}_scale", help="Colour scale of the saliency: one for the clip, or per frame")
-    outline = opts[5].checkbox("Mask outline", key=f"{P}_outline", disabled=clip.masks is None)
-    t = scrubber.frame_control(P, clip.num_frames)
-    panels = cache.panel_images(key, reduction, cmap, opacity, flow_view, outline, per_frame, _analysis=analysis)
-    st.markdown(f"**Frame {t + 1} / {clip.num_frames}** · source frame {int(clip.indices[t])} · "
+    outline = opts[1].checkbox("Mask outline", key=f"{P}_outline", disabled=clip.masks is None)
+    opts[2].caption("Colour map, opacity, scale and flow view are set in the player; they redraw in the browser.")
+    payload = cache.explore_payload(key, reduction, outline and clip.masks is not None, _analysis=analysis)
+    shown = player.frame_player(f"{P}_player", payload)
+    t = shown["frame"]
+    st.markdown(f"**Frame {t + 1} / {clip.num_frames}** (settled) · source frame {int(clip.indices[t])} · "
                 f"{clip.timestamps[t]:.2f} s")
-    for col, name in zip(st.columns(4), appstate.PANELS):
-        caption = appstate.PANEL_TITLES[name]
-        if name == "flow" and not analysis.flow.valid[t]:
-            caption += " (no previous frame: copy of frame 2)"
-        col.image(panels.png(name, t), caption=caption, width="stretch", output_format="PNG")
-    if charts:
-        flow_mass = analysis.flow.magnitude.sum(axis=(1, 2)) * analysis.flow.valid
-        fig = plots.timestep_importance(result.timestep_importance(reduction), t,
-                                        flow_mass / max(flow_mass.sum(), 1e-9), result.temporal_occlusion)
-        st.plotly_chart(fig, key=f"{P}_timesteps", on_select=lambda: scrubber.jump_to_selected(f"{P}_timesteps",
-                        scrubber.frame_key(P)), selection_mode="points")
-    else:
-        st.caption("Drawing the time-step plot…")
     frame_rows = [{"metric": appstate.metric_label(k), "this frame": round(float(v[t]), 4)}
                   for k, v in analysis.frame_metrics().items()]
     with st.expander(f"Agreement on frame {t + 1}"):
         st.dataframe(frame_rows, hide_index=True)
+    settings = (reduction, shown["cmap"], float(shown["opacity"]), shown["flow_view"], outline,
+                shown["scale"] == "frame")
     stem = f"{Path(clip.path).stem}_{method}_frame{t + 1:02d}"
     dl = st.columns(2)
-    dl[0].download_button("PNG of this view", lambda: appstate.encode_png(appstate.view_image(panels.arrays, t)),
-                          f"{stem}.png", "image/png", key=f"{P}_dl_png")
-    dl[1].download_button("Overlay video (.webm)", lambda: appstate.overlay_video_bytes(panels.arrays),
-                          f"{stem[:-8]}_overlay.webm", "video/webm", key=f"{P}_dl_video")
-    st.caption(f"View drawn in {(time.perf_counter() - started) * 1000:.0f} ms on the server.")
+    dl[0].download_button("PNG of this view", lambda: appstate.encode_png(appstate.view_image(
+        appstate.render_panels(analysis, *settings), t)), f"{stem}.png", "image/png", key=f"{P}_dl_png")
+    dl[1].download_button("Overlay video (.webm)", lambda: appstate.overlay_video_bytes(
+        appstate.render_panels(analysis, *settings), fps=clip.fps), f"{stem[:-8]}_overlay.webm", "video/webm",
+        key=f"{P}_dl_video")
 
 
-scrubber.fragment(view, P, wake_after=deferred.timer())()
+st.fragment(view)()
 
 st.subheader("Agreement with motion, whole clip")
 st.dataframe(appstate.clip_metric_rows(analysis), hide_index=True)
@@ -125,5 +124,3 @@ dl = st.columns(2)
 dl[0].download_button("Result (.npz)", npz_bytes, f"{stem}.npz", "application/octet-stream", key=f"{P}_dl_npz")
 dl[1].download_button("Metrics (.csv)", lambda: appstate.metrics_csv(analysis), f"{stem}_metrics.csv", "text/csv",
                       key=f"{P}_dl_csv")
-if not charts:
-    deferred.left_out()

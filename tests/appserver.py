@@ -22,13 +22,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(port: int, log: Path | None = None) -> subprocess.Popen:
-    """``streamlit run app.py`` on 127.0.0.1:``port``; output to ``log`` (or discarded)."""
+def start(port: int, log: Path | None = None, env: dict | None = None) -> subprocess.Popen:
+    """``streamlit run app.py`` on 127.0.0.1:``port``; output to ``log`` (or discarded); ``env`` adds variables."""
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
            str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     out = log.open("w") if log is not None else subprocess.DEVNULL
     try:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, **(env or {})})
     finally:
         if log is not None:
             out.close()
@@ -47,6 +48,14 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> None
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"streamlit did not answer its health check within {timeout:.0f} s")
+
+
+def is_loopback(url: str) -> bool:
+    """True for a request that stays on this machine: 127.0.0.1 / localhost, or a data: or blob: URL."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    return parsed.scheme in ("data", "blob") or parsed.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -8,8 +8,12 @@ The app reads the bundled assets (``assets/models``, ``assets/clips``) unless
 from __future__ import annotations
 
 import ast
+import base64
 import csv
 import io
+import json
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -45,8 +49,17 @@ def _frame_line(at: AppTest) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("**Frame "))
 
 
-def _image_urls(at: AppTest) -> list[str]:
-    return [img.proto.imgs[0].url for img in at.get("image")]
+def _player(at: AppTest) -> dict:
+    """The frame player's data (the one components-v2 element of the page)."""
+    players = [e for e in at.get("bidi_component") if e.proto.component_name == "vse_frame_player"]
+    assert len(players) == 1
+    return json.loads(players[0].proto.json)
+
+
+def _go_to_frame(at: AppTest, key: str, frame: int) -> None:
+    """What the browser's player reports when it settles on a frame (0-based)."""
+    at.session_state[f"{key}_view"] = {"frame": frame}
+    at.run()
 
 
 def _result_caption(at: AppTest) -> str:
@@ -73,49 +86,42 @@ def test_explore_opens_with_a_result(explore):
     assert explore.metric[0].value in classes
     assert "ran on **cpu**" in _result_caption(explore) or "ran on **cuda" in _result_caption(explore)
     assert _frame_line(explore).startswith("**Frame 1 / ")
-    assert len(_image_urls(explore)) == 4
+    data = _player(explore)
+    assert [p["kind"] for p in data["panels"]] == ["frame", "overlay", "flow", "saliency"]
+    assert len(data["frames"]) == len(data["maps"][0]["grey"]) == len(data["flow"]["png"]) == 16
+    assert data["fps"] == 25.0 and data["series"][0]["style"] == "bar"
     labels = [b.proto.label for b in explore.get("download_button")]
     assert labels == ["PNG of this view", "Overlay video (.webm)", "Result (.npz)", "Metrics (.csv)"]
 
 
-def test_charts_follow_the_first_view():
+def test_explore_draws_without_plotly():
     at = _app().run()
     _no_problem(at)
-    assert len(at.get("plotly_chart")) == 0  # the first view of a session comes without Plotly
-    assert any(c.value.startswith("Drawing the time-step plot") for c in at.caption)
-    assert len(_image_urls(at)) == 4
-    at.run()  # the view's timer reruns the app (AppTest has no timers: a plain rerun stands in)
-    _no_problem(at)
-    specs = [chart.proto.spec for chart in at.get("plotly_chart")]
-    assert len(specs) == 2 and "Saliency mass per frame" in specs[1]
-    assert not any(c.value.startswith("Drawing the time-step plot") for c in at.caption)
+    assert len(at.get("plotly_chart")) == 0  # no 4.7 MB Plotly bundle for the first view to wait for
+    assert len(_player(at)["frames"]) == 16  # the player draws the time-step chart itself
+    bars = [p.proto.text for p in at.get("progress")]
+    assert len(bars) == 2 and any(b.startswith("walking: ") for b in bars) and any("explained" in b for b in bars)
 
 
-def test_scrubbing_changes_frame_and_images(explore):
-    before = _image_urls(explore)
-    explore.slider(key="explore_frame").set_value(6).run()
+def test_the_settled_frame_drives_the_table_and_downloads(explore):
+    payload = _player(explore)
+    _go_to_frame(explore, "explore_player", 5)
     _no_problem(explore)
     assert _frame_line(explore).startswith("**Frame 6 / ")
-    after = _image_urls(explore)
-    assert after[0] != before[0] and after[2] != before[2]
-    explore.button(key="explore_forward").click().run()
-    assert _frame_line(explore).startswith("**Frame 7 / ")
-    explore.slider(key="explore_frame").set_value(1).run()
-    explore.button(key="explore_back").click().run()  # wraps to the last frame
-    last = int(explore.slider(key="explore_frame").max)
-    assert _frame_line(explore).startswith(f"**Frame {last} / ")
+    assert any(e.label == "Agreement on frame 6" for e in explore.expander)
+    assert _player(explore)["id"] == payload["id"]  # the payload is unchanged: the browser keeps it
+    _go_to_frame(explore, "explore_player", 99)  # a frame beyond the clip is clamped
+    assert _frame_line(explore).startswith("**Frame 16 / ")
 
 
-def test_display_options_change_the_heatmap_only(explore):
-    explore.slider(key="explore_frame").set_value(last := int(explore.slider(key="explore_frame").max)).run()
-    before = _image_urls(explore)
-    explore.selectbox(key="explore_cmap").set_value("jet").run()
-    after = _image_urls(explore)
-    assert after[0] == before[0]  # the frame itself is unchanged
-    assert after[1] != before[1] and after[3] != before[3]
-    explore.selectbox(key="explore_flow_view").set_value("magnitude").run()
-    assert _image_urls(explore)[2] != after[2]
-    assert _frame_line(explore).startswith(f"**Frame {last} / ")
+def test_sign_changes_the_map_only(explore):
+    before = _player(explore)
+    explore.selectbox(key="explore_reduction").set_value("positive").run()
+    _no_problem(explore)
+    after = _player(explore)
+    assert after["frames"] == before["frames"] and after["flow"] == before["flow"]
+    assert after["maps"][0]["grey"] != before["maps"][0]["grey"]
+    explore.selectbox(key="explore_reduction").set_value("abs").run()
 
 
 def test_changing_the_method_recomputes(explore):
@@ -148,14 +154,15 @@ def test_compare_page(tmp_path):
     at.switch_page("pages/compare.py").run()
     _no_problem(at)
     methods = at.multiselect(key="compare_methods").value
-    assert len(methods) == 3 and len(_image_urls(at)) == 3
+    data = _player(at)
+    assert len(methods) == 3 and [p["kind"] for p in data["panels"]] == ["overlay"] * 3
+    assert len({json.dumps(m["grey"]) for m in data["maps"]}) == 3  # one map per method, all in one player
     assert len(at.dataframe[0].value) == 3  # one metrics row per method
-    before = _image_urls(at)
-    at.slider(key="compare_frame").set_value(5).run()
-    assert _frame_line(at).startswith("**Frame 5 / ") and _image_urls(at) != before
+    _go_to_frame(at, "compare_player", 4)
+    assert _frame_line(at).startswith("**Frame 5 / ")
     at.multiselect(key="compare_methods").set_value(["gradient", "smoothgrad"]).run()
     _no_problem(at)
-    assert len(_image_urls(at)) == 2
+    assert len(_player(at)["panels"]) == 2
     bundled = list((ROOT / "assets" / "models").glob("*.pt"))
     assert at.multiselect(key="compare_b_checkpoints").value == [f"{p.stem} (bundled)" for p in
                                                                  sorted(bundled, key=lambda p: (p.stem != "cnnlstm", p.name))]
@@ -226,6 +233,35 @@ def test_model_page_card_curves_and_evaluation(models_dir, tmp_path, monkeypatch
     assert '"type":"heatmap"' in at.get("plotly_chart")[-1].proto.spec
 
 
+def test_data_page_shows_the_samples_by_default(monkeypatch):
+    monkeypatch.delenv("VSE_DATA_DIR", raising=False)
+    at = _app().run()
+    at.switch_page("pages/data.py").run()
+    _no_problem(at)
+    assert at.radio(key="data_source").value == "samples"
+    assert len(at.get("image")) == len(appstate.list_sample_clips()) == 6
+    assert [t.label for t in at.tabs] == ["walking", "running"] or sorted(t.label for t in at.tabs) == [
+        "running", "walking"]
+
+
+def test_the_upload_limit_is_in_the_uploader_text(explore):
+    explore.radio(key="explore_clip_source").set_value("upload").run()
+    label = explore.get("file_uploader")[0].proto.label
+    assert f"up to {appstate.max_upload_mb()} MB" in label
+    explore.radio(key="explore_clip_source").set_value("sample").run()
+    _no_problem(explore)
+
+
+def test_an_apptest_run_exits_cleanly():
+    """No thread is left inside native code when the interpreter ends (it used to abort with signal 6)."""
+    script = ("from streamlit.testing.v1 import AppTest\n"
+              f"at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=300).run()\n"
+              "assert not at.exception\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "terminate called" not in done.stderr
+
+
 def test_data_page_thumbnails(tmp_path, monkeypatch):
     from engine.synth import generate_kth_like
 
@@ -261,7 +297,9 @@ def test_uploads_are_checked_and_leave_no_file(tmp_path, monkeypatch):
     with pytest.raises(VideoError, match="unsupported file type"):
         appstate.clip_from_bytes("notes.txt", b"hello", 16)
     with pytest.raises(UserError, match="upload limit is 1 MB"):
-        appstate.clip_from_bytes("big.mp4", b"\0" * (1024**2 + 1), 16, limit_mb=1)
+        appstate.clip_from_bytes("big.mp4", b"\0" * (10**6 + 1), 16, limit_mb=1)  # a MB as the browser counts it
+    with pytest.raises(VideoError, match="The clip has 1 frame; at least 16"):
+        appstate.clip_from_bytes("one.avi", write_video(tmp_path / "one.avi", moving_blob_frames(1)).read_bytes(), 16)
     with pytest.raises(CheckpointError, match="could run code"):
         appstate.checkpoint_from_bytes("evil.pt", _evil_bytes())
     with pytest.raises(CheckpointError, match="not a readable"):
@@ -297,6 +335,34 @@ def test_panels_and_exports(first_analysis, tmp_path):
     assert abs(sum(float(r[2]) for r in rows[1:t_frames + 1]) - 1) < 1e-3
     result, arrays, meta = load_result(save_analysis(tmp_path / "r.npz", analysis))
     assert np.allclose(result.attributions, analysis.result.attributions) and "frames" in arrays
+
+
+def test_player_payload_reads_back_as_the_server_draws(first_analysis):
+    from engine import player
+    from engine.overlay import clip_scale, colorize
+
+    data = player.explore_payload(first_analysis)
+    entry, display = data["maps"][0], first_analysis.result.display("abs")
+    t = int(np.argmax(display.reshape(len(display), -1).max(axis=1)))
+    grey = cv2_decode(entry["grey"][t])
+    back = grey / 255 * entry["frame_max"][t]  # what the browser's hover read-out shows
+    assert np.abs(back - display[t]).max() <= entry["frame_max"][t] / 255 / 2 + 1e-9
+    assert entry["clip_vmax"] == pytest.approx(clip_scale(display))
+    for name, table in data["colormaps"].items():  # the browser colours as engine.overlay.colorize does
+        levels = colorize(np.arange(256, dtype=np.float32)[None] / 255, name, 1.0)[0]
+        assert np.array_equal(np.array(table).reshape(256, 3), levels), name
+    fields, valid = first_analysis.flow.fields, first_analysis.flow.valid
+    step = data["flow"]["scale"] / 127
+    assert np.abs(player.decode_flow(data["flow"], 3) - fields[3]).max() <= step / 2 + 1e-6
+    assert data["flow"]["valid"] == [bool(v) for v in valid]
+    assert sum(data["series"][0]["values"]) == pytest.approx(1.0, abs=1e-4)
+    assert player.payload_bytes(data) < 2_000_000
+
+
+def cv2_decode(b64: str) -> np.ndarray:
+    import cv2
+
+    return cv2.imdecode(np.frombuffer(base64.b64decode(b64), np.uint8), cv2.IMREAD_GRAYSCALE).astype(np.float64)
 
 
 def test_frozen_results_are_read_only(first_analysis):

@@ -1,13 +1,16 @@
 """End to end in a real browser: ``streamlit run app.py`` driven by Playwright and Debian's Chromium.
 
 The server uses the bundled assets (or ``VSE_ASSETS`` when set in the environment).
+Every request a page makes is recorded; none may leave the loopback address.
 Screenshots go to pytest's tmp folder, and also to ``VSE_SCREENSHOTS`` when set.
+No assertion is about time: speed is ``benchmarks/app_bench.py``'s business.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -15,10 +18,18 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from engine.appstate import list_sample_clips
+from engine.video import probe_video, read_frames
 from tests import appserver
 from tests.media import write_video
 
 WAIT_MS = 120_000  # a loaded 2-core machine can take a while for the first result
+PLAYER = ".vse-player[data-ready='1']"
+COUNT_FRAMES_FOR_1S = """el => new Promise(done => {
+  const seen = new Set(), start = performance.now();
+  const look = () => { seen.add(el.dataset.frame);
+    if (performance.now() - start < 1000) requestAnimationFrame(look); else done(seen.size); };
+  look(); })"""
 
 
 @pytest.fixture(scope="module")
@@ -30,26 +41,38 @@ def server_log(tmp_path_factory) -> Path:
 def server(server_log):
     """A Streamlit server on a free port, stopped at the end."""
     port = appserver.free_port()
-    log = server_log
-    proc = appserver.start(port, log)
+    proc = appserver.start(port, server_log)
     url = f"http://127.0.0.1:{port}"
     try:
         appserver.wait_healthy(url, proc, timeout=60)
     except (RuntimeError, TimeoutError) as exc:
         appserver.stop(proc)
-        pytest.fail(f"{exc}:\n{log.read_text()}")
+        pytest.fail(f"{exc}:\n{server_log.read_text()}")
     yield url
     appserver.stop(proc)
 
 
 @pytest.fixture(scope="module")
-def browser():
+def requests_seen():
+    """Every URL any page of this module asked for."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def browser(requests_seen):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=appserver.CHROMIUM, args=appserver.CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def open_page(browser, requests_seen, url: str):
+    page = browser.new_page(viewport={"width": 1500, "height": 1300})
+    page.on("request", lambda request: requests_seen.append(request.url))
+    page.goto(url)
+    return page
 
 
 @pytest.fixture
@@ -59,8 +82,6 @@ def shots(tmp_path):
 
     def save(page, name: str) -> Path:
         path = tmp_path / f"{name}.png"
-        page.mouse.move(1, 1)  # no tooltip in the picture
-        page.wait_for_timeout(300)
         page.screenshot(path=str(path), full_page=True, timeout=WAIT_MS)
         if extra:
             Path(extra).mkdir(parents=True, exist_ok=True)
@@ -74,101 +95,150 @@ def _main(page):
     return page.locator("[data-testid=stMain]")
 
 
+def _pictures(page) -> list[str]:
+    """Every panel canvas of the player as a data URL."""
+    return page.locator(f"{PLAYER} canvas[data-panel]").evaluate_all("els => els.map(e => e.toDataURL())")
+
+
 def _frame_text(page) -> str:
-    return _main(page).get_by_text("Frame ", exact=False).filter(has_text=" / ").first.inner_text()
+    return page.locator(f"{PLAYER} .frame-text").inner_text()
 
 
-def _overlay_src(page) -> str:
-    return _main(page).locator("[data-testid=stImage] img").nth(1).get_attribute("src")
+def _wait_for_player(page, panels: int) -> None:
+    page.locator(PLAYER).wait_for(timeout=WAIT_MS)
+    expect(page.locator(f"{PLAYER} canvas[data-panel]")).to_have_count(panels, timeout=WAIT_MS)
 
 
-def _wait_for_result(page, frame: int = 1) -> None:
-    _main(page).get_by_text(f"Frame {frame} / ", exact=False).wait_for(timeout=WAIT_MS)
-    _main(page).locator("[data-testid=stImage] img").nth(3).wait_for(timeout=WAIT_MS)
+def _settled(page, frame: int) -> None:
+    """Python was told the frame: the page's own line and the table follow it."""
+    lines = _main(page).locator("[data-testid=stMarkdownContainer]").filter(has_text="(settled)")
+    lines.filter(has_text=f"Frame {frame} / ").wait_for(timeout=WAIT_MS)
 
 
-def _sidebar_upload(page, path: Path) -> None:
-    page.locator("[data-testid=stSidebar] input[type=file]").set_input_files(str(path))
+def _long_video(path: Path) -> Path:
+    """The six bundled sample clips one after another (walking and running in turn): 9.6 s at 25 fps."""
+    clips = list(list_sample_clips().values())
+    frames = [read_frames(p, np.arange(probe_video(p).frame_count)) for p in clips]
+    return write_video(path, np.concatenate(frames))
 
 
-def test_explore_scrub_and_uploads(server, browser, shots, tmp_path):
-    page = browser.new_page(viewport={"width": 1500, "height": 1250})
-    page.goto(server)
-    _wait_for_result(page)
-    main = _main(page)
+def test_explore_player_in_the_browser(server, browser, requests_seen, shots, tmp_path):
+    page = open_page(browser, requests_seen, server)
+    _wait_for_player(page, 4)
+    main, player = _main(page), page.locator(PLAYER)
     assert main.get_by_text("Prediction").count() >= 1
-    ran_on = main.get_by_text("ran on", exact=False).first.inner_text()
-    assert "ran on cpu" in ran_on or "ran on cuda" in ran_on, ran_on
-    before_src = _overlay_src(page)
-    first = _frame_text(page)
-    assert first.startswith("Frame 1 / ")
-    # the first view leaves its charts out; they come by themselves, without a click
-    chart = main.locator("[data-testid=stPlotlyChart]").filter(has_text="Saliency mass per frame")
-    chart.wait_for(timeout=WAIT_MS)
-    assert main.locator("[data-testid=stPlotlyChart]").count() == 2  # probabilities and time steps
-    assert main.get_by_text("Drawing the time-step plot", exact=False).count() == 0
-    assert _frame_text(page).startswith("Frame 1 / ")
-    shots(page, "explore_frame01")
+    assert _frame_text(page).startswith("Frame 1 / 16")
 
-    slider = main.locator('[data-testid=stSlider] input[type=range][aria-label="Frame"]')
-    slider.focus()
-    for _ in range(7):
-        page.keyboard.press("ArrowRight")
-    main.get_by_text("Frame 8 / ", exact=False).wait_for(timeout=WAIT_MS)
-    page.wait_for_function(
-        "src => document.querySelectorAll('[data-testid=stMain] [data-testid=stImage] img')[1].src !== src",
-        arg=before_src, timeout=WAIT_MS)
-    assert _overlay_src(page) != before_src
-    main.get_by_role("button", name="▶").first.click()
-    main.get_by_text("Frame 9 / ", exact=False).wait_for(timeout=WAIT_MS)
-    page.wait_for_timeout(1000)
-    shots(page, "explore_frame09")
+    # the arrow keys move every panel
+    before = _pictures(page)
+    player.focus()
+    page.keyboard.press("ArrowRight")
+    assert _frame_text(page).startswith("Frame 2 / 16")
+    after = _pictures(page)
+    assert all(a != b for a, b in zip(after, before)), "a panel did not change"
+    page.keyboard.press("End")
+    assert _frame_text(page).startswith("Frame 16 / 16")
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowLeft")  # wraps to the last frame
+    assert _frame_text(page).startswith("Frame 16 / 16")
+    _settled(page, 16)
+    assert main.get_by_text("Agreement on frame 16").count() == 1
 
-    # clicking a bar of the time-step plot jumps to that frame
-    bars = chart.locator(".barlayer .point")
-    bars.last.click(force=True)
-    last = bars.count()
-    main.get_by_text(f"Frame {last} / {last}", exact=False).wait_for(timeout=WAIT_MS)
+    # one second of Play shows at least 15 distinct frames
+    page.keyboard.press("Space")
+    assert player.get_attribute("data-playing") == "1"
+    assert player.evaluate(COUNT_FRAMES_FOR_1S) >= 15
+    page.wait_for_timeout(200)
+    shots(page, "explore_playing")
+    page.keyboard.press("Space")
+    assert player.get_attribute("data-playing") == "0"
+
+    # a click on the time-step chart jumps to that frame
+    chart = page.locator(f"{PLAYER} canvas.chart")
+    box = chart.bounding_box()
+    slot = (box["width"] - 80) / 16
+    chart.click(position={"x": 40 + slot * 11.5, "y": box["height"] / 2})
+    assert _frame_text(page).startswith("Frame 12 / 16")
+    _settled(page, 12)
+
+    # hover shows the saliency value and the flow vector under the pointer
+    overlay = page.locator(f"{PLAYER} canvas[data-panel='1']")
+    overlay.hover(position={"x": 100, "y": 60})
+    readout = page.locator(f"{PLAYER} .readout").inner_text()
+    assert "saliency" in readout and "% of scale" in readout and "flow (" in readout, readout
+
+    # opacity and colour map redraw in the browser: the frame panel stays, the heatmaps change
+    before = _pictures(page)
+    page.locator(f"{PLAYER} input[aria-label=Opacity]").fill("1")
+    after = _pictures(page)
+    assert after[0] == before[0] and after[1] != before[1]
+    page.locator(f"{PLAYER} select[aria-label='Colour map']").select_option("jet")
+    assert _pictures(page)[3] != after[3]
+    shots(page, "explore_frame12")
 
     # a second browser session starts at frame 1 and leaves the first one where it was
-    other = browser.new_context().new_page()
-    other.goto(server)
-    _wait_for_result(other)
+    other = open_page(browser, requests_seen, server)
+    _wait_for_player(other, 4)
     assert _frame_text(other).startswith("Frame 1 / ")
-    assert _frame_text(page).startswith(f"Frame {last} / ")
-    other.context.close()
-    shots(page, "explore_last_frame")
+    assert _frame_text(page).startswith("Frame 12 / ")
+    other.close()
 
-    # an uploaded clip gets its own prediction
-    frames = np.zeros((40, 120, 160, 3), np.uint8)
-    for k in range(40):
-        frames[k, 40:100, 10 + 3 * k: 30 + 3 * k] = 200
-    clip = write_video(tmp_path / "my_upload.avi", frames)
-    page.locator("[data-testid=stSidebar]").get_by_text("Upload", exact=True).click()
-    _sidebar_upload(page, clip)
-    main.get_by_text("clip my_upload.avi", exact=False).wait_for(timeout=WAIT_MS)
-    _wait_for_result(page, frame=last)  # the frame control keeps its place
-    assert main.locator("[data-testid=stMetricValue]").first.inner_text().strip() in ("walking", "running")
-    assert slider.get_attribute("value") == str(last)  # the control shows the frame the views show
-    shots(page, "explore_upload")
+    # a long upload: its timeline, and a later window changes the analysed source frames
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.get_by_text("Upload", exact=True).click()
+    sidebar.get_by_text("up to 200 MB", exact=False).first.wait_for(timeout=WAIT_MS)
+    sidebar.locator("input[type=file]").set_input_files(str(_long_video(tmp_path / "long_walk_run.avi")))
+    main.get_by_text("Whole video").wait_for(timeout=WAIT_MS)
+    caption = main.get_by_text("Source frames", exact=False)
+    caption.wait_for(timeout=WAIT_MS)
+    first = caption.inner_text()
+    assert "of 9.60 s" in first, first
+    _wait_for_player(page, 4)
+    label_before = _frame_text(page)
+    shots(page, "explore_timeline")
+    timeline = page.locator(".vse-timeline canvas")
+    box = timeline.bounding_box()
+    timeline.click(position={"x": box["width"] - 20, "y": box["height"] / 2})
+    expect(caption).not_to_have_text(first, timeout=WAIT_MS)
+    later = caption.inner_text()
+    start, stop = (int(v) for v in later.split()[2].split("–"))
+    assert start > int(first.split()[2].split("–")[0]), (first, later)
+    # the player keeps its frame and now shows the later window's source frame for it
+    frame = int(label_before.split()[1])
+    shown = f"Frame {frame} / 16 · source frame {start + (frame - 1) * (stop - start) // 15} "
+    page.locator(f"{PLAYER} .frame-text").filter(has_text=shown).first.wait_for(timeout=WAIT_MS)
+    assert shown not in label_before
+    shots(page, "explore_timeline_later")
 
     # a broken file gives a clear error and the app keeps working
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"this is not a video" * 100)
-    _sidebar_upload(page, broken)
+    sidebar.locator("input[type=file]").set_input_files(str(broken))
     alert = page.locator("[data-testid=stAlert]").filter(has_text="broken.mp4")
     alert.first.wait_for(timeout=WAIT_MS)
     assert "video" in alert.first.inner_text().lower()
     assert page.get_by_text("Traceback").count() == 0
-    assert main.get_by_text("Choose a checkpoint and a clip", exact=False).count() == 1
-    shots(page, "explore_broken_upload")
     page.close()
 
 
-def test_a_long_computation_can_be_stopped(server, browser, shots):
-    page = browser.new_page(viewport={"width": 1500, "height": 1250})
-    page.goto(server)
-    _wait_for_result(page)
+def test_compare_panels_move_together(server, browser, requests_seen, shots):
+    page = open_page(browser, requests_seen, f"{server}/compare")
+    _wait_for_player(page, 3)
+    before = _pictures(page)
+    page.locator(PLAYER).focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    after = _pictures(page)
+    assert _frame_text(page).startswith("Frame 3 / ")
+    assert all(a != b for a, b in zip(after, before)), "a method's panel did not move"
+    _settled(page, 3)
+    shots(page, "compare")
+    page.close()
+
+
+def test_a_long_computation_can_be_stopped(server, browser, requests_seen, shots):
+    page = open_page(browser, requests_seen, server)
+    _wait_for_player(page, 4)
     method = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(has_text="Saliency method")
     method.click()
     page.keyboard.type("Temporal Saliency Rescaling")
@@ -182,13 +252,14 @@ def test_a_long_computation_can_be_stopped(server, browser, shots):
     assert page.locator(".st-key-explore_tsr_base input").input_value() == "integrated_gradients"
     stop = _main(page).get_by_role("button", name="Stop")
     stop.wait_for(timeout=WAIT_MS)
-    assert "Temporal Saliency Rescaling" in _main(page).locator("[data-testid=stProgress]").inner_text()
+    bars = _main(page).locator("[data-testid=stProgress]")  # the class probabilities are bars too
+    bars.filter(has_text="Temporal Saliency Rescaling").first.wait_for(timeout=WAIT_MS)
     stop.click()
     _main(page).get_by_text("was stopped", exact=False).first.wait_for(timeout=WAIT_MS)
     _main(page).get_by_role("button", name="Run").wait_for(timeout=WAIT_MS)  # rendered just after the message
     assert _main(page).get_by_role("button", name="Run").count() == 1
     # the previous result's views are stale while the stopped run ends; then they are gone
-    expect(_main(page).locator("[data-testid=stImage]")).to_have_count(0, timeout=WAIT_MS)
+    expect(page.locator(".vse-player")).to_have_count(0, timeout=WAIT_MS)
     shots(page, "explore_stopped")
     page.close()
 
@@ -201,3 +272,30 @@ def test_the_server_warms_up_when_it_starts(server, server_log):
     for stage in ("imports", "analysis", "views", "tables"):
         assert f"{stage} " in line, server_log.read_text()
     assert "warm-up failed" not in server_log.read_text()
+
+
+def test_the_server_exits_cleanly_on_sigint(browser, requests_seen, tmp_path):
+    log = tmp_path / "sigint.log"
+    port = appserver.free_port()
+    proc = appserver.start(port, log)
+    try:
+        appserver.wait_healthy(f"http://127.0.0.1:{port}", proc, timeout=60)
+        page = open_page(browser, requests_seen, f"http://127.0.0.1:{port}")
+        _wait_for_player(page, 4)  # a session has run an analysis and built a player payload
+        page.close()
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            appserver.stop(proc)
+    text = log.read_text()
+    assert code == 0, text[-3000:]  # not -6 (SIGABRT), not 1 ("Aborted!")
+    assert "Stopped: background work finished." in text
+    assert "terminate called" not in text and "Traceback" not in text, text[-3000:]
+
+
+def test_no_request_left_loopback(requests_seen):
+    """Runs last: every request of every page above stayed on this machine (no font server, no CDN)."""
+    assert len(requests_seen) > 20
+    outside = [url for url in requests_seen if not appserver.is_loopback(url)]
+    assert not outside, outside

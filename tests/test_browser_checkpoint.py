@@ -22,7 +22,7 @@ def test_upload_reference_checkpoint_fill_form_explore_and_save(app_url, chromiu
     page.goto(app_url)
     sidebar = page.locator("[data-testid=stSidebar]")
     main = page.locator("[data-testid=stMain]")
-    main.get_by_text("Frame 1 / ", exact=False).wait_for(timeout=WAIT_MS)  # the bundled model's first result
+    main.get_by_text("Frame 1 / ", exact=False).first.wait_for(timeout=WAIT_MS)  # the bundled model's first result
     sidebar.locator("[data-testid=stSelectbox]").filter(has_text="Checkpoint").first.click()
     page.get_by_role("option", name="Upload a checkpoint…").click()
     sidebar.get_by_text("up to 300 MB", exact=False).first.wait_for(timeout=WAIT_MS)
@@ -33,7 +33,7 @@ def test_upload_reference_checkpoint_fill_form_explore_and_save(app_url, chromiu
     sidebar.get_by_label("Input size (px)").fill("64")
     _screenshot(page, tmp_path, "reference_checkpoint_form")
     sidebar.get_by_role("button", name="Use this checkpoint").click()
-    main.get_by_text("Frame 1 / 4", exact=False).wait_for(timeout=WAIT_MS)
+    main.get_by_text("Frame 1 / 4", exact=False).first.wait_for(timeout=WAIT_MS)
     assert main.get_by_text("Prediction").count() >= 1
     page.wait_for_timeout(3000)  # let the panels arrive for the picture
     _screenshot(page, tmp_path, "explore_reference_checkpoint")

@@ -9,13 +9,17 @@
   element replay breaks on elements created outside the function), so results are
   looked up first and computed under a progress bar with a cancel Event on a miss;
   every page keys them with :func:`analysis_key`.
-* Panels: the per-frame images of a result, computed once per display setting, and
-  each frame's PNGs encoded once, when first shown; a scrub step only picks images.
+* Player payloads: a result's frames, grey saliency and flow, encoded once per
+  result and sign (:mod:`engine.player`); the browser draws every frame from it.
+
+Nothing here starts a thread: all work runs in the session's script thread, so
+nothing is left running when the server stops.
 """
 
 from __future__ import annotations
 
 import inspect
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,12 +27,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine import appstate
+from engine import appstate, player
 from engine.analysis import analyse_clip
 from engine.checkpoint import ForeignSettings, LoadedModel, file_sha256, load_checkpoint
 from engine.saliency import get_method
 from engine.saliency.context import Cancelled
-from engine.video import Clip, read_clip
+from engine.timeline import window_clip
+from engine.video import Clip, VideoInfo, probe_video, read_clip
 
 ANALYSIS_SETTINGS = {name: param for name, param in inspect.signature(analyse_clip).parameters.items()
                      if param.kind is param.KEYWORD_ONLY and name not in ("on_progress", "cancel")}
@@ -87,6 +92,36 @@ def read_clip_file(path: str, digest: str, num_frames: int, frame_step: int = 0)
 @st.cache_data(show_spinner="Reading the uploaded clip…", max_entries=8)
 def read_uploaded_clip(file_id: str, name: str, num_frames: int, frame_step: int, _data: bytes) -> tuple[Clip, str]:
     return appstate.clip_from_bytes(name, _data, num_frames, frame_step=frame_step)
+
+
+class _UploadCopy:
+    """An upload's bytes in a temporary folder, removed when the cache drops it or the process ends."""
+
+    def __init__(self, name: str, data: bytes):
+        self.folder = tempfile.TemporaryDirectory(prefix="vse-upload-")
+        self.path = Path(self.folder.name) / appstate.safe_name(name, ".mp4")
+        self.path.write_bytes(data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _upload_copy(file_id: str, name: str, _data: bytes) -> _UploadCopy:
+    return _UploadCopy(name, _data)
+
+
+def upload_file(file_id: str, name: str, data: bytes) -> Path:
+    """A local copy of an upload (for streamed reading: the timeline and its windows)."""
+    return _upload_copy(file_id, name, data).path
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def video_info(path: str, digest: str) -> VideoInfo:
+    return probe_video(path)
+
+
+@st.cache_data(show_spinner="Reading the window…", max_entries=64)
+def read_window(path: str, digest: str, model_sha: str, start: int, _loaded: LoadedModel) -> Clip:
+    """The window of the model's frames starting at source frame ``start``."""
+    return window_clip(path, _loaded, start)
 
 
 class ResultStore:
@@ -155,58 +190,13 @@ def cached_result(key: tuple, compute: Callable, label: str):
     return result
 
 
-class Panels:
-    """The per-frame panel images of one result and display setting, shared read-only.
-
-    ``arrays``: panel name -> (T, H, W, 3) uint8. :meth:`png` gives a frame's PNG
-    bytes, encoded on first use; one background thread then encodes the other frames
-    of every panel asked for so far, so the first view encodes one image per panel
-    shown (not T) and later scrub steps find theirs ready.
-    """
-
-    def __init__(self, arrays: dict):
-        self.arrays = appstate.freeze(arrays)
-        self._png: dict[tuple[str, int], bytes] = {}
-        self._wanted: list[str] = []  # panels shown so far, in order: what the prefetch thread encodes
-        self._prefetch: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def png(self, name: str, t: int) -> bytes:
-        with self._lock:
-            cached = self._png.get((name, t))
-            if name not in self._wanted:
-                self._wanted.append(name)
-            start = self._prefetch is None
-            if start:
-                self._prefetch = threading.Thread(target=self._encode_wanted, name="vse-png-prefetch", daemon=True)
-        if start:
-            self._prefetch.start()
-        return cached if cached is not None else self._encode(name, t)
-
-    def _encode(self, name: str, t: int) -> bytes:
-        data = appstate.encode_png(self.arrays[name][t])  # two threads may both encode one image: same bytes
-        with self._lock:
-            self._png[name, t] = data
-        return data
-
-    def _encode_wanted(self) -> None:
-        done = 0
-        while True:
-            with self._lock:
-                if done == len(self._wanted):
-                    self._prefetch = None  # a later request starts a new thread
-                    return
-                name = self._wanted[done]
-            for t in range(len(self.arrays[name])):
-                with self._lock:
-                    missing = (name, t) not in self._png
-                if missing:
-                    self._encode(name, t)
-            done += 1
-
-
 @st.cache_resource(show_spinner=False, max_entries=24)
-def panel_images(key: tuple, reduction: str, cmap: str, opacity: float, flow_view: str, outline: bool,
-                 per_frame: bool, _analysis) -> Panels:
-    """The panels of one result and display setting (see :class:`Panels`)."""
-    return Panels(appstate.render_panels(_analysis, reduction, cmap, opacity, flow_view, outline, per_frame))
+def explore_payload(key: tuple, reduction: str, outline: bool, _analysis) -> dict:
+    """The frame player's payload of one result (:func:`engine.player.explore_payload`), shared read-only."""
+    return player.explore_payload(_analysis, reduction, outline)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def compare_payload(keys: tuple, reduction: str, _analyses: dict) -> dict:
+    """The player's payload of several results of one clip (:func:`engine.player.compare_payload`)."""
+    return player.compare_payload(_analyses, reduction)

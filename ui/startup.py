@@ -10,6 +10,7 @@ threads importing one module at once can see it half initialised.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -39,8 +40,30 @@ def wait_until_warm() -> None:
         _done.wait(WAIT_S)
 
 
+def _stop_quietly_after_ctrl_c() -> None:
+    """Lets Ctrl-C end ``streamlit run`` with exit code 0 once the graceful shutdown is done.
+
+    uvicorn (which serves an ``st.App``) handles SIGINT by shutting down gracefully,
+    then raises the signal again; the CLI turns that into "Aborted!" and exit code 1.
+    The handler uvicorn installed is its server's bound method: dropping SIGINT from
+    the signals it re-raises ends the process normally. With another server (or a
+    uvicorn without that list) nothing changes.
+    """
+    server = getattr(signal.getsignal(signal.SIGINT), "__self__", None)
+    captured = getattr(server, "_captured_signals", None)
+    if isinstance(captured, list):
+        captured[:] = [sig for sig in captured if sig != signal.SIGINT]
+
+
 @asynccontextmanager
 async def lifespan(app):
+    """Starts the warm-up with the server; when the server stops, waits for it to end (no thread left behind)."""
     _started.set()
-    threading.Thread(target=_warm, name="vse-warm-up", daemon=True).start()
-    yield
+    worker = threading.Thread(target=_warm, name="vse-warm-up")
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.join(WAIT_S)
+        print("  Stopped: background work finished.", flush=True)
+        _stop_quietly_after_ctrl_c()

@@ -70,6 +70,11 @@ def checkpoint_card(loaded: LoadedModel) -> None:
     st.table({"field": list(card), "value": [str(v) for v in card.values()]})
 
 
+def video_key(prefix: str) -> str:
+    """Session-state key of the picked video's local path (an upload's is a temporary copy)."""
+    return f"{prefix}_video_path"
+
+
 def clip_picker(prefix: str, num_frames: int, frame_step: int = 0) -> tuple[Clip, str] | None:
     """A bundled sample, an uploaded video or a video from the data folder, sampled as the model expects."""
     samples = appstate.list_sample_clips()
@@ -78,16 +83,21 @@ def clip_picker(prefix: str, num_frames: int, frame_step: int = 0) -> tuple[Clip
     source = st.radio("Clip", sources, format_func=SOURCES.get, horizontal=True, key=f"{prefix}_clip_source")
     try:
         if source == "upload":
-            upload = st.file_uploader("Video file", type=list(appstate.UPLOAD_VIDEO_TYPES),
-                                      key=f"{prefix}_clip_upload", max_upload_size=appstate.max_upload_mb())
+            limit = appstate.max_upload_mb()
+            upload = st.file_uploader(f"Video file ({', '.join(appstate.UPLOAD_VIDEO_TYPES)}; up to {limit} MB)",
+                                      type=list(appstate.UPLOAD_VIDEO_TYPES), key=f"{prefix}_clip_upload",
+                                      max_upload_size=limit)
             if upload is None:
-                st.info("Upload a video (mp4, avi, mov, mkv, webm or gif).")
+                st.info(f"Upload a video of at most {limit} MB (1 MB = 10^6 bytes).")
                 return None
-            return cache.read_uploaded_clip(upload.file_id, upload.name, num_frames, frame_step,
-                                            upload.getvalue())
+            data = upload.getvalue()
+            picked = cache.read_uploaded_clip(upload.file_id, upload.name, num_frames, frame_step, data)
+            st.session_state[video_key(prefix)] = str(cache.upload_file(upload.file_id, upload.name, data))
+            return picked
         videos = samples if source == "sample" else data_videos
         name = st.selectbox("Sample" if source == "sample" else "Video", list(videos), key=f"{prefix}_clip_{source}")
         digest = cache.digest_of(videos[name])
+        st.session_state[video_key(prefix)] = str(videos[name])
         return cache.read_clip_file(str(videos[name]), digest, num_frames, frame_step), digest
     except UserError as exc:
         st.error(str(exc))

@@ -4,6 +4,11 @@ One clip::
 
     python -m engine saliency clip.avi --method integrated_gradients --param n_steps=32 --out result.npz
 
+A moment of a long video, or every window of it (one result per window and ``summary.csv``)::
+
+    python -m engine saliency long.mp4 --start 42.5
+    python -m engine saliency long.mp4 --all-windows --out long_windows/
+
 A data set (resumable: finished result files are read back, not recomputed)::
 
     python -m engine saliency --data DIR --methods gradient,gradcam --out results/ --workers 2
@@ -46,7 +51,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--camera", default="none", choices=list(CAMERA_MODELS), help="camera-motion compensation")
     p.add_argument("--seed", type=int, default=0, help="seed of stochastic methods")
     p.add_argument("--out", help="result .npz (one clip; default <clip>.<method>.npz) or folder (--data; "
-                                 "default results/)")
+                                 "default results/; --all-windows: default <clip>.<method>.windows/)")
+    p.add_argument("--start", type=float, metavar="SECONDS",
+                   help="explain the window of the model's frames starting at this time (default: the middle)")
+    p.add_argument("--all-windows", action="store_true",
+                   help="explain every window of the video (streamed), one result each, and write summary.csv")
+    p.add_argument("--stride", type=float, metavar="SECONDS",
+                   help="--all-windows: time between window starts (default: one window, no overlap)")
     add_checkpoint_argument(p)
     add_device_argument(p)
     add_data_arguments(p)
@@ -64,10 +75,16 @@ def main(args: argparse.Namespace) -> int:
     check_baseline(args.baseline)
     if args.clip and args.data:
         raise UserError("Give either one CLIP or --data DIR, not both.")
+    if args.data and (args.start is not None or args.all_windows):
+        raise UserError("--start and --all-windows take one video, not --data.")
     if args.data:
         return run_dataset(args)
     if not args.clip:
         raise UserError("Give a video file (python -m engine saliency CLIP ...) or a data set with --data DIR.")
+    if args.all_windows:
+        from engine.commands.windows import run_all_windows
+
+        return run_all_windows(args)
     return run_clip(args)
 
 
@@ -152,8 +169,16 @@ def run_clip(args: argparse.Namespace) -> int:
     if out.suffix != ".npz":
         raise UserError(f"--out must name a .npz file, got {out}.")
     loaded = load_model(args)
-    clip = read_clip(args.clip, loaded.meta.input_spec.num_frames,
-                     frame_step=loaded.meta.input_spec.frame_step)
+    if args.start is not None:
+        from engine.timeline import window_clip, window_start
+        from engine.video import probe_video
+
+        info = probe_video(args.clip)
+        clip = window_clip(args.clip, loaded, window_start(info.frame_count, loaded, args.start, info.fps))
+        print(f"window: source frames {int(clip.indices[0])}-{int(clip.indices[-1])}, "
+              f"{clip.timestamps[0]:.2f}-{clip.timestamps[-1]:.2f} s")
+    else:
+        clip = read_clip(args.clip, loaded.meta.input_spec.num_frames, frame_step=loaded.meta.input_spec.frame_step)
     bar = StageBar()
     start = time.perf_counter()
     try:
