@@ -3,6 +3,7 @@
 // display settings are reported to Python (state "view") only once they settle.
 
 const SETTLE_MS = 350;
+const CATCH_UP_MS = 500;  // playback catches up a delay shorter than this (one frame per display frame), else restarts its clock
 const SPEEDS = [0.25, 0.5, 1, 1.5, 2];
 const MEMORY = new Map();  // payload id -> {start, settings}: a remounted player keeps its place
 
@@ -218,7 +219,7 @@ class Player {
     const period = 1000 / (this.data.fps * this.speed);
     if (this.due === null) this.due = now + period;
     if (now >= this.due - 2) {
-      this.due = now - this.due > 2 * period ? now + period : this.due + period;
+      this.due = now - this.due > CATCH_UP_MS ? now + period : this.due + period;  // a short hitch is caught up
       if (this.t === this.count - 1 && !this.loop) {
         this.toggle();
         return;
