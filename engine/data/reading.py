@@ -10,7 +10,7 @@ import numpy as np
 from engine.data.records import ClipRecord
 from engine.data.ucf import count_frames, read_frame_folder
 from engine.errors import UserError
-from engine.video import Clip, VideoError, clip_indices, probe_video, read_clip, uniform_indices
+from engine.video import Clip, VideoError, clip_indices, frames_text, probe_video, read_clip, uniform_indices
 
 
 def record_frame_range(record: ClipRecord) -> tuple[int, int]:
@@ -46,7 +46,7 @@ def random_window_indices(
     """
     available = stop - start
     if available < num_frames:
-        raise VideoError(f"The clip has {available} frames; at least {num_frames} are needed.")
+        raise VideoError(f"The clip has {frames_text(available)}; at least {num_frames} are needed.")
     shortest = min(available, max(num_frames, math.ceil(available * min_fraction)))
     length = int(rng.integers(shortest, available + 1))
     offset = int(rng.integers(0, available - length + 1))
