@@ -48,10 +48,10 @@ def bench_input(spec) -> torch.Tensor:
     return frames_to_tensor(frames, spec)
 
 
-def _status(field: str) -> int:
-    """A /proc/self/status size field in bytes (0 where unknown)."""
+def _status(field: str, path: str = "/proc/self/status") -> int:
+    """A /proc/<pid>/status size field in bytes (0 where unknown)."""
     try:
-        with open("/proc/self/status") as status:
+        with open(path) as status:
             for line in status:
                 if line.startswith(field + ":"):
                     return int(line.split()[1]) * 1024
@@ -120,17 +120,28 @@ def run_methods(*, model: str = "cnnlstm", backbone: str = "resnet18", size: int
                    backbone, "--size", str(size), "--frames", str(frames)]
         if memory_budget:
             command += ["--memory-budget", str(memory_budget)]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-            lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
-            row = json.loads(lines[-1]) if done.returncode == 0 and lines else \
-                {"name": name, "error": (done.stderr.strip().splitlines() or ["failed"])[-1][:200]}
-        except subprocess.TimeoutExpired:
-            row = {"name": name, "error": f"over {timeout:.0f} s (stopped)"}
+        row = _run_child(command, name, timeout)
         rows.append(row)
         if on_row is not None:
             on_row(row)
     return rows
+
+
+def _run_child(command: list[str], name: str, timeout: float) -> dict:
+    """One child's JSON row; past ``timeout`` it is stopped, and its peak RSS so far (VmHWM) is kept."""
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        peak = _status("VmHWM", f"/proc/{child.pid}/status")
+        child.kill()
+        child.communicate()
+        return {"name": name, "error": f"stopped after {timeout:.0f} s; peak RSS so far {peak / 2**30:.2f} GB",
+                "peak_rss_gb": peak / 2**30}
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
+    if child.returncode == 0 and lines:
+        return json.loads(lines[-1])
+    return {"name": name, "error": (stderr.strip().splitlines() or ["failed"])[-1][:200]}
 
 
 def format_rows(rows: list[dict], markdown: bool = False) -> str:

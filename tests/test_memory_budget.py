@@ -26,6 +26,7 @@ BATCHED = {
     "temporal_occlusion": ({}, "variants_per_pass", None),
     "tsr": ({"patch": 8}, None, None),
     "scorecam": ({"batch_size": 16}, None, None),
+    "deeplift": ({}, "frames_per_pass", 4),
 }
 
 
@@ -104,3 +105,39 @@ def test_budget_sources(monkeypatch):
         assert resolve_budget(None, cpu) == (1 << 30, "setting")
         assert resolve_budget("2M", cpu) == (2 << 20, "given")
     assert resolve_budget(None, cpu) == (3 << 30, "environment")
+
+
+def test_app_budget_setting_reaches_the_engine():
+    """ui.widgets wraps the page's computation in the session's budget (a context variable, no global switch)."""
+    from ui.widgets import _within_budget
+
+    cpu = torch.device("cpu")
+    seen = _within_budget(lambda _progress, _cancel: resolve_budget(None, cpu), 3 << 30, None, None)
+    assert seen == (3 << 30, "setting")
+    assert resolve_budget(None, cpu)[1] != "setting"  # gone after the computation
+
+
+@pytest.mark.parametrize("name, config, shape", [
+    ("cnnlstm", dict(backbone="resnet18", in_channels=3, proj_dim=300, proj_activation="none", hidden_size=16,
+                     num_layers=2, head_hidden=8), (1, 4, 3, 32, 32)),  # max-pool and reused ReLUs
+    ("cnn_ica_lstm", dict(proj_dim=8, hidden_size=8, hops=2, width=8), (1, 4, 1, 32, 32)),
+])
+def test_framewise_deeplift_equals_captum_on_the_whole_model(name, config, shape):
+    import warnings
+
+    from captum.attr import DeepLift
+
+    from engine.saliency.captum_utils import leaf_input, unshare_nonlinearities
+    from engine.saliency.methods.deeplift import framewise_deeplift
+
+    torch.manual_seed(0)  # test-only: fixes the weights
+    model = get_model(name, **config).eval()
+    x, baseline = torch.randn(shape), 0.1 * torch.randn(shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Captum's notice about its hooks
+        whole = DeepLift(unshare_nonlinearities(model, x)).attribute(leaf_input(x), baselines=baseline, target=1)
+        one_frame = framewise_deeplift(unshare_nonlinearities(model, x), x, baseline, 1, frames_per_pass=1)
+        three = framewise_deeplift(unshare_nonlinearities(model, x), x, baseline, 1, frames_per_pass=3)
+    assert whole.abs().max() > 0
+    torch.testing.assert_close(one_frame, whole.detach(), atol=1e-8, rtol=1e-5)
+    torch.testing.assert_close(three, whole.detach(), atol=1e-8, rtol=1e-5)
