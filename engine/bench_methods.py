@@ -19,8 +19,8 @@ import time
 
 import torch
 
-REFERENCE_HEAD = dict(in_channels=3, proj_dim=300, proj_activation="none", hidden_size=256, num_layers=3,
-                      head_hidden=128)
+REFERENCE_HEAD = {"in_channels": 3, "proj_dim": 300, "proj_activation": "none", "hidden_size": 256,
+                  "num_layers": 3, "head_hidden": 128}
 IG_MATCH_STEPS = 32
 IG_MAX_STEPS = 256
 

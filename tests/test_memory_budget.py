@@ -118,9 +118,9 @@ def test_app_budget_setting_reaches_the_engine():
 
 
 @pytest.mark.parametrize("name, config, shape", [
-    ("cnnlstm", dict(backbone="resnet18", in_channels=3, proj_dim=300, proj_activation="none", hidden_size=16,
-                     num_layers=2, head_hidden=8), (1, 4, 3, 32, 32)),  # max-pool and reused ReLUs
-    ("cnn_ica_lstm", dict(proj_dim=8, hidden_size=8, hops=2, width=8), (1, 4, 1, 32, 32)),
+    ("cnnlstm", {"backbone": "resnet18", "in_channels": 3, "proj_dim": 300, "proj_activation": "none",
+                 "hidden_size": 16, "num_layers": 2, "head_hidden": 8}, (1, 4, 3, 32, 32)),  # max-pool, reused ReLUs
+    ("cnn_ica_lstm", {"proj_dim": 8, "hidden_size": 8, "hops": 2, "width": 8}, (1, 4, 1, 32, 32)),
 ])
 def test_framewise_deeplift_equals_captum_on_the_whole_model(name, config, shape):
     import warnings

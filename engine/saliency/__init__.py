@@ -21,7 +21,6 @@ for _info in pkgutil.iter_modules(_methods.__path__):
     importlib.import_module(f"{_methods.__name__}.{_info.name}")
 
 __all__ = [
-    "METHODS", "Param", "REDUCTIONS", "SaliencyResult", "explain", "get_method", "list_methods", "load_result",
-    "memory_budget", "parse_budget",
-    "reduce_channels", "register_method", "resolve_target", "save_result",
+    "METHODS", "REDUCTIONS", "Param", "SaliencyResult", "explain", "get_method", "list_methods", "load_result",
+    "memory_budget", "parse_budget", "reduce_channels", "register_method", "resolve_target", "save_result",
 ]

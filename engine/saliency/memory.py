@@ -44,7 +44,7 @@ _BUDGET: ContextVar[int | None] = ContextVar("vse_memory_budget", default=None)
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
 
-def parse_budget(text: str | int | float | None) -> int | None:
+def parse_budget(text: str | float | None) -> int | None:
     """"4G", "512M", "2.5GB", "1e9" or a number of bytes -> bytes; None, "", "auto" or 0 -> None (automatic)."""
     if text is None:
         return None

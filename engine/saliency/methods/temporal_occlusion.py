@@ -111,7 +111,9 @@ def temporal_occlusion(ctx: SaliencyContext, fill: str) -> MethodOutput:
     """
     fill_x = fill_clip(ctx.x, fill, ctx.spec, ctx.baseline)
     structured = per_frame(ctx.model)
-    on_batch = lambda f: ctx.progress("Temporal occlusion", f)  # noqa: E731
+    def on_batch(fraction: float) -> None:
+        ctx.progress("Temporal occlusion", fraction)
+
     if structured:
         size = None  # sequences per pass: from the budget once the feature width is known
         full, variants = occlusion_logits_structured(ctx.model, ctx.x, fill_x, budget=ctx.budget(), on_batch=on_batch)
