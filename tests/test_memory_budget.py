@@ -141,3 +141,20 @@ def test_framewise_deeplift_equals_captum_on_the_whole_model(name, config, shape
     assert whole.abs().max() > 0
     torch.testing.assert_close(one_frame, whole.detach(), atol=1e-8, rtol=1e-5)
     torch.testing.assert_close(three, whole.detach(), atol=1e-8, rtol=1e-5)
+
+
+def test_cli_memory_budget_reaches_workers_through_the_environment(monkeypatch):
+    import argparse
+    import os
+
+    from engine.commands.common import add_memory_budget_argument, apply_memory_budget
+
+    monkeypatch.setenv(ENV_VAR, "placeholder")  # restored (unset) after the test
+    monkeypatch.delenv(ENV_VAR)
+    parser = argparse.ArgumentParser()
+    add_memory_budget_argument(parser)
+    apply_memory_budget(parser.parse_args(["--memory-budget", "3G"]))
+    assert os.environ[ENV_VAR] == str(3 << 30)
+    assert resolve_budget(None, torch.device("cpu")) == (3 << 30, "environment")
+    with pytest.raises(UserError):
+        apply_memory_budget(parser.parse_args(["--memory-budget", "plenty"]))
