@@ -177,7 +177,7 @@ def run_checks(table: Table, device: torch.device, dry_run: bool = False) -> Non
     small = bundled["cnnlstm"]
     x_small = random_clip(small.meta.input_spec, device)
     for method in list_methods():
-        table.run(f"{method} on CUDA, bundled cnnlstm", lambda m=method: method_check(
+        table.run(f"{method} on {device.type}, bundled cnnlstm", lambda m=method: method_check(
             small.model, small.meta.input_spec, x_small, m, classes=small.meta.classes))
     x18 = random_clip(r18_spec, device)
     for label, method, params in (("gradient", "gradient", None), ("IG-50", "integrated_gradients", {"n_steps": 50}),
