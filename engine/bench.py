@@ -178,7 +178,24 @@ def ig_row(bench: BenchModel, x: torch.Tensor, repeats: int) -> list[dict]:
     unit_s, _ = best_time(forward_backward, repeats, device)
     ideal = steps * unit_s / min(steps, batch_size)
     return [{"kind": "ig", "name": f"integrated gradients, {steps} steps", "seconds": ig_s,
-             "ideal_s": ideal, "ratio": ig_s / ideal}]
+             "ideal_s": ideal, "ratio": ig_s / ideal}, *quadrature_rows(bench, x, repeats)]
+
+
+def quadrature_rows(bench: BenchModel, x: torch.Tensor, repeats: int, steps: int = 32) -> list[dict]:
+    """The |delta| that ``steps`` Riemann (trapezoid) steps reach, and the Gauss-Legendre steps and seconds
+    (tolerance = that delta, steps doubled from 4) that reach it."""
+    def run(params: dict):
+        return explain(bench.model, x, "integrated_gradients", spec=bench.spec, classes=bench.classes, params=params)
+
+    riemann_s, riemann = best_time(lambda: run({"n_steps": steps, "quadrature": "riemann_trapezoid"}), repeats,
+                                   x.device)
+    delta = abs(riemann.diagnostics["convergence_delta"])
+    gl_s, gl = best_time(lambda: run({"n_steps": 8 * steps, "tolerance": max(delta, 1e-12)}), repeats, x.device)
+    return [{"kind": "quadrature", "name": f"Riemann trapezoid, {steps} steps", "steps": steps, "abs_delta": delta,
+             "seconds": riemann_s},
+            {"kind": "quadrature", "name": "Gauss-Legendre, tolerance = that delta", "steps": gl.diagnostics["steps"],
+             "abs_delta": abs(gl.diagnostics["convergence_delta"]), "seconds": gl_s,
+             "tried": "+".join(map(str, gl.diagnostics["steps_tried"]))}]
 
 
 def method_rows(bench: BenchModel, x: torch.Tensor, frames: np.ndarray) -> list[dict]:
@@ -220,6 +237,7 @@ def format_report(report: dict, markdown: bool = False) -> str:
         ("structure", ("name", "batched_s", "loop_s", "ratio", "max_abs_diff"),
          ("structure-aware vs loop", "batched s", "loop s", "speed-up", "max abs diff")),
         ("ig", ("name", "seconds", "ideal_s", "ratio"), ("IG efficiency", "IG s", "n x fwd+bwd s", "ratio")),
+        ("quadrature", ("name", "steps", "abs_delta", "seconds"), ("IG completeness", "steps", "|delta|", "seconds")),
         ("method", ("name", "seconds"), ("method (explain, defaults)", "seconds")),
     ]
     lines = [", ".join(f"{k}: {v}" for k, v in report["machine"].items()), *report["notes"], ""]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from functools import partial
 
 import streamlit as st
 import torch
@@ -16,7 +17,7 @@ import torch
 from engine import appstate
 from engine.checkpoint import LoadedModel, default_device
 from engine.errors import UserError
-from engine.saliency import Param, get_method, list_methods
+from engine.saliency import Param, get_method, list_methods, memory_budget
 from engine.video import Clip
 from ui import cache, foreign
 
@@ -131,6 +132,9 @@ def method_picker(prefix: str, default: str = "gradient") -> tuple[str, dict]:
                           help="The reference is shown below the parameters.")
     entry = get_method(method)
     params = {p.name: param_widget(p, f"{prefix}_{method}_{p.name}") for p in entry.params}
+    st.number_input("Memory budget (GB, 0 = automatic)", 0.0, 4096.0, 0.0, step=0.5, key=f"{prefix}_memory_budget",
+                    help="Memory that batched methods may use (automatic: a quarter of the free memory, on a CPU "
+                         "at most 2 GB). Results do not depend on it; compute_or_stop applies it.")
     st.caption(entry.paper)
     return method, params
 
@@ -145,12 +149,20 @@ def _mark_stopped(stopped_key: str, key: tuple) -> None:
     st.session_state.setdefault(stopped_key, set()).add(key)
 
 
+def _within_budget(compute, budget: int, on_progress, cancel):
+    with memory_budget(budget):
+        return compute(on_progress, cancel)
+
+
 def compute_or_stop(prefix: str, key: tuple, compute, label: str):
     """Runs ``compute(on_progress, cancel)`` under a progress bar with a Stop button, cached by ``key``.
 
     Returns the result, or None (and a message with a Run button) when the user stopped it.
     """
     stopped_key = f"{prefix}_stopped"
+    budget_gb = float(st.session_state.get(f"{prefix}_memory_budget") or 0)
+    if budget_gb > 0:  # a context variable: this session's computation only
+        compute = partial(_within_budget, compute, int(budget_gb * 2**30))
     tag = hashlib.md5(repr(key).encode()).hexdigest()[:10]
     if key in st.session_state.get(stopped_key, ()) and cache.result_store().get(key) is None:
         st.warning(f"{label} was stopped. Change a setting or press Run to compute it.")

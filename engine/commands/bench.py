@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from engine.bench import format_report, run_bench
+from engine.commands.common import add_memory_budget_argument
 
 HELP = "Time the structure-aware methods against their one-at-a-time loops, IG, and every method end to end."
 
@@ -25,11 +26,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=0,
                         help="torch CPU threads for this run (default: torch's own choice)")
     parser.add_argument("--no-methods", action="store_true", help="skip the per-method end-to-end times")
+    realistic = parser.add_argument_group(
+        "realistic models", "With --backbone or --model: every method's seconds and peak memory on a random-init "
+        "model of that size, each method in its own process (the structure and IG rows are not run).")
+    realistic.add_argument("--backbone", help="CNN-LSTM of the reference shape with this ResNet (resnet18 ... "
+                                              "resnet152): 2048->300 projection, LSTM 3x256, fc 256->128->2")
+    realistic.add_argument("--model", dest="model_name", help="a registered model instead (e.g. r3d_18), random init")
+    realistic.add_argument("--size", type=int, default=112, help="input height and width (default 112)")
+    realistic.add_argument("--frames", type=int, default=16, help="frames per clip (default 16)")
+    realistic.add_argument("--methods", help="comma-separated methods (default: every registered one)")
+    realistic.add_argument("--ig-quadrature", action="store_true",
+                           help="also the IG row: Gauss-Legendre steps to the delta of 32 Riemann steps")
+    realistic.add_argument("--timeout", type=float, default=900, help="seconds a method may take (default 900)")
+    add_memory_budget_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     if args.threads > 0:
         torch.set_num_threads(args.threads)  # this command's own process: a benchmark setting
+    if args.backbone or args.model_name:
+        return realistic_rows(args)
     report = run_bench(checkpoint=args.checkpoint, clip=args.clip, device=args.device, repeats=args.repeats,
                        quick=args.quick, methods=not args.no_methods)
     print(format_report(report, markdown=args.markdown))
@@ -37,5 +53,30 @@ def main(args: argparse.Namespace) -> int:
         path = Path(args.json_out)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2, default=str))
+        print(f"wrote {path}")
+    return 0
+
+
+def realistic_rows(args: argparse.Namespace) -> int:
+    """Per-method rows on a random-init model (see :mod:`engine.bench_methods`), printed as they come."""
+    from engine.bench import machine_info
+    from engine.bench_methods import format_rows, run_methods
+
+    model = args.model_name or "cnnlstm"
+    described = f"{model} ({args.backbone})" if model == "cnnlstm" else model
+    print(", ".join(f"{k}: {v}" for k, v in machine_info(torch.device("cpu")).items()))
+    print(f"{described}, random init, {args.frames}x3x{args.size}x{args.size}, memory budget "
+          f"{args.memory_budget or 'automatic'}; each method in its own process")
+    methods = [m.strip() for m in args.methods.split(",")] if args.methods else None
+    rows = run_methods(model=model, backbone=args.backbone or "resnet18", size=args.size, frames=args.frames,
+                       memory_budget=args.memory_budget, methods=methods, timeout=args.timeout,
+                       ig_quadrature=args.ig_quadrature,
+                       on_row=lambda row: print(format_rows([row]), flush=True))
+    print()
+    print(format_rows(rows, markdown=args.markdown))
+    if args.json_out:
+        path = Path(args.json_out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(rows, indent=2, default=str))
         print(f"wrote {path}")
     return 0

@@ -57,6 +57,23 @@ def foreign_settings(args: argparse.Namespace):
                            model=args.foreign_model)
 
 
+def add_memory_budget_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--memory-budget", default=None, metavar="SIZE",
+                        help="memory that batched saliency methods may use, e.g. 2G or 512M (default: a quarter of "
+                             "the free memory, on a CPU at most 2 GB); results do not depend on it")
+
+
+def apply_memory_budget(args: argparse.Namespace) -> None:
+    """--memory-budget for this command: checked, then set as VSE_MEMORY_BUDGET (this process and its workers)."""
+    import os
+
+    from engine.saliency.memory import ENV_VAR, parse_budget
+
+    budget = parse_budget(getattr(args, "memory_budget", None))
+    if budget is not None:
+        os.environ[ENV_VAR] = str(budget)  # the CLI's own process; batch workers inherit it
+
+
 def add_device_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (GPU when present)")
 

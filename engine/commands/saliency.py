@@ -24,8 +24,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from engine.commands.common import (add_checkpoint_argument, add_data_arguments, add_device_argument, load_index,
-                                    load_model, project_checkpoint, resolve_device)
+from engine.commands.common import (add_checkpoint_argument, add_data_arguments, add_device_argument,
+                                    add_memory_budget_argument, apply_memory_budget, load_index, load_model,
+                                    project_checkpoint, resolve_device)
 from engine.errors import UserError
 
 HELP = "Saliency of a clip (or of a data set with --data) under a registered method; writes .npz results."
@@ -60,6 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="--all-windows: time between window starts (default: one window, no overlap)")
     add_checkpoint_argument(p)
     add_device_argument(p)
+    add_memory_budget_argument(p)
     add_data_arguments(p)
     p.add_argument("--subset", default="test", choices=["train", "val", "test", "all"], help="data-set subset")
     p.add_argument("--limit", type=int, help="at most this many clips (data-set mode)")
@@ -73,6 +75,7 @@ def main(args: argparse.Namespace) -> int:
         print(describe_methods())
         return 0
     check_baseline(args.baseline)
+    apply_memory_budget(args)
     if args.clip and args.data:
         raise UserError("Give either one CLIP or --data DIR, not both.")
     if args.data and (args.start is not None or args.all_windows):

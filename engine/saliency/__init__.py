@@ -13,6 +13,7 @@ import pkgutil
 
 from engine.saliency import methods as _methods
 from engine.saliency.core import explain, resolve_target
+from engine.saliency.memory import memory_budget, parse_budget
 from engine.saliency.registry import METHODS, Param, get_method, list_methods, register_method
 from engine.saliency.result import REDUCTIONS, SaliencyResult, load_result, reduce_channels, save_result
 
@@ -20,6 +21,6 @@ for _info in pkgutil.iter_modules(_methods.__path__):
     importlib.import_module(f"{_methods.__name__}.{_info.name}")
 
 __all__ = [
-    "METHODS", "Param", "REDUCTIONS", "SaliencyResult", "explain", "get_method", "list_methods", "load_result",
-    "reduce_channels", "register_method", "resolve_target", "save_result",
+    "METHODS", "REDUCTIONS", "Param", "SaliencyResult", "explain", "get_method", "list_methods", "load_result",
+    "memory_budget", "parse_budget", "reduce_channels", "register_method", "resolve_target", "save_result",
 ]

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from engine.errors import UserError
+from engine.saliency.memory import ClipCost, items_within, probe_clip, resolve_budget
 from engine.tensors import InputSpec
 
 
@@ -30,6 +31,8 @@ class SaliencyContext:
         baseline: "blur", "median" (static background: temporal median), "zero" or "black".
         on_progress: callback(stage: str, fraction: float) or None.
         cancel: set by the caller to stop; methods call :meth:`check`.
+        memory_budget: bytes the method's batches may use (see :mod:`engine.saliency.memory`);
+            None: resolved on first use (a ``memory_budget`` block, the environment, else free memory).
     """
 
     model: nn.Module
@@ -40,6 +43,8 @@ class SaliencyContext:
     baseline: str = "blur"
     on_progress: Callable[[str, float], None] | None = None
     cancel: threading.Event | None = None
+    memory_budget: int | None = None
+    _cost: ClipCost | None = field(default=None, repr=False, compare=False)
 
     def progress(self, stage: str, fraction: float) -> None:
         """Reports progress and raises :class:`Cancelled` when the caller asked to stop."""
@@ -54,6 +59,27 @@ class SaliencyContext:
     def generator(self) -> torch.Generator:
         """A fresh generator seeded with ``seed`` (on the input's device)."""
         return torch.Generator(device=self.x.device).manual_seed(self.seed)
+
+    def budget(self) -> int:
+        """The memory budget in bytes (resolved once, then kept)."""
+        if self.memory_budget is None:
+            self.memory_budget, _source = resolve_budget(None, self.x.device)
+        return int(self.memory_budget)
+
+    def clip_cost(self) -> ClipCost:
+        """Bytes of one clip through the model (one probe pass, on first use)."""
+        if self._cost is None:
+            self._cost = probe_clip(self.model, self.x)
+        return self._cost
+
+    def clips_per_pass(self, *, backward: bool, cap: int) -> int:
+        """How many clips of ``x``'s size one pass may take within the budget, in [1, cap]."""
+        cost = self.clip_cost()
+        return items_within(self.budget(), cost.backward if backward else cost.forward, cap)
+
+    def items_within(self, bytes_per_item: int, cap: int) -> int:
+        """How many items of ``bytes_per_item`` fit in the budget, in [1, cap]."""
+        return items_within(self.budget(), bytes_per_item, cap)
 
     def score(self, batch: torch.Tensor) -> torch.Tensor:
         """(B, T, C, H, W) -> (B,) the target logit."""

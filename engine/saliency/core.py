@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from engine.saliency.context import SaliencyContext
+from engine.saliency.memory import resolve_budget
 from engine.saliency.registry import get_method
 from engine.saliency.result import SaliencyResult
 from engine.tensors import InputSpec
@@ -29,6 +30,7 @@ def explain(
     seed: int = 0,
     on_progress: Callable[[str, float], None] | None = None,
     cancel: threading.Event | None = None,
+    memory_budget: int | str | None = None,
 ) -> SaliencyResult:
     """Saliency of one clip under one method, in eval mode, deterministic for a seed.
 
@@ -44,6 +46,9 @@ def explain(
         seed: seed of stochastic methods.
         on_progress: callback(stage, fraction).
         cancel: an Event; setting it stops the computation with ``Cancelled``.
+        memory_budget: bytes (or "4G") batched methods may use; None: a ``memory_budget`` block,
+            ``VSE_MEMORY_BUDGET``, else a share of free memory (:mod:`engine.saliency.memory`).
+            The attributions do not depend on it.
 
     Returns:
         the SaliencyResult (attributions on CPU, float32).
@@ -56,7 +61,8 @@ def explain(
     with torch.no_grad():
         probabilities = torch.softmax(model(batch), dim=1)[0].cpu().numpy()
     target_index = resolve_target(target, classes, probabilities)
-    ctx = SaliencyContext(model, batch, target_index, spec, seed, baseline, on_progress, cancel)
+    budget, budget_source = resolve_budget(memory_budget, device)
+    ctx = SaliencyContext(model, batch, target_index, spec, seed, baseline, on_progress, cancel, budget)
     start = time.perf_counter()
     ctx.progress(entry.label, 0.0)
     output = entry.fn(ctx, **values)
@@ -67,7 +73,11 @@ def explain(
     attributions = output.attributions.detach().float().cpu().numpy()
     occlusion = None if output.temporal_occlusion is None else output.temporal_occlusion.detach().float().cpu().numpy()
     # "path": which computation ran; methods with a per-frame fast path say "per-frame" when they took it.
-    diagnostics = {"seconds": round(seconds, 4), "device": str(device), "path": "generic", **output.diagnostics}
+    diagnostics = {"seconds": round(seconds, 4), "device": str(device), "path": "generic",
+                   "memory_budget_mb": round(budget / 2**20), "memory_budget_source": budget_source}
+    if ctx._cost is not None:  # a batched method probed the model: say what one clip costs
+        diagnostics["clip_backward_mb"] = round(ctx._cost.backward / 2**20, 1)
+    diagnostics.update(output.diagnostics)
     return SaliencyResult(entry.name, values, attributions.astype(np.float32), target_index, list(classes),
                           probabilities, occlusion, diagnostics, baseline)
 

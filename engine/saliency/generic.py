@@ -64,10 +64,13 @@ class ClipGradientVariants:
         x: (1, T, C, H, W) the clip.
         target: class index.
         times_input: input x gradient instead of gradient.
+        batch_size: variant clips per backward pass; from free memory when None.
     """
 
-    def __init__(self, model: nn.Module, x: torch.Tensor, target: int, *, times_input: bool = False) -> None:
+    def __init__(self, model: nn.Module, x: torch.Tensor, target: int, *, times_input: bool = False,
+                 batch_size: int | None = None) -> None:
         self.model, self.x, self.target, self.times_input = model, x.detach(), target, times_input
+        self.batch_size = batch_size
         self.saliency = self._saliency(self.x)[0]  # (T, C, H, W)
 
     def _saliency(self, clips: torch.Tensor) -> torch.Tensor:
@@ -78,7 +81,7 @@ class ClipGradientVariants:
 
     def distances(self, variant_frames: torch.Tensor, positions: torch.Tensor, on_batch=None) -> torch.Tensor:
         """(V, C, H, W) variant frames, (V,) long frame positions -> (V,) sum |S(X) - S(variant)|."""
-        size, out = clips_per_pass(self.x, backward=True), []
+        size, out = self.batch_size or clips_per_pass(self.x, backward=True), []
         for start in range(0, len(positions), size):
             stop = min(len(positions), start + size)
             clips = frame_swapped(self.x, variant_frames[start:stop], positions[start:stop])

@@ -22,26 +22,12 @@ import torch
 from torch import nn
 
 from engine.saliency.baselines import BASELINES, make_baseline
+from engine.saliency.memory import ClipCost, free_memory_bytes, items_within
 from engine.tensors import InputSpec
 
 FILL_CHOICES = ("baseline", *BASELINES)
 DEFAULT_BATCH_CAP = 256
 JACOBIAN_CPU_BATCH = 16
-
-
-def free_memory_bytes(device: torch.device) -> int:
-    """Free memory on ``device``: CUDA's free memory, else the system's MemAvailable (1 GiB if unknown)."""
-    if device.type == "cuda":
-        free, _total = torch.cuda.mem_get_info(device)
-        return int(free)
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 1 << 30
 
 
 def variant_batch_size(bytes_per_variant: int, device: torch.device, *, cap: int = DEFAULT_BATCH_CAP,
@@ -194,11 +180,14 @@ class GradientVariants:
         target: class index.
         times_input: input x gradient instead of gradient.
         expected_variants: how many variants will be asked for (chooses Jacobians or VJPs).
+        budget: bytes the batches may use (with ``cost``); from free memory when None.
+        cost: the clip's measured cost (:func:`engine.saliency.memory.probe_clip`).
     """
 
     def __init__(self, model: nn.Module, x: torch.Tensor, target: int, *, times_input: bool = False,
-                 expected_variants: int = 0) -> None:
+                 expected_variants: int = 0, budget: int | None = None, cost: ClipCost | None = None) -> None:
         self.model, self.target, self.times_input = model, target, times_input
+        self.budget, self.cost = budget, cost
         self.frames = x[0].detach()
         leaf = self.frames.clone().requires_grad_(True)
         with torch.enable_grad():
@@ -208,18 +197,44 @@ class GradientVariants:
             (grad,) = torch.autograd.grad(feats, leaf, feat_grad[0], retain_graph=True)
         self.feats, self.feat_grad = feats.detach(), feat_grad[0]
         self.saliency = self._times_input(self.frames, grad)  # (T, C, H, W): S(X)
-        self.jacobians = None
-        self._graph = (leaf, feats)
+        self.jacobians, self._graph = None, (leaf, feats)
         if expected_variants > feats.shape[1]:
-            self.jacobians = frame_jacobians(model, self.frames)  # (T, F, P)
             self._graph = None
+            del leaf, feats  # the graph goes before the Jacobians' own: never two at once
+            self.jacobians = frame_jacobians(model, self.frames, batch_size=self._jacobian_batch())  # (T, F, P)
 
     def _times_input(self, frames: torch.Tensor, grads: torch.Tensor) -> torch.Tensor:
         return grads * frames if self.times_input else grads
 
+    def _jacobian_bytes(self) -> int:
+        frames, width = self.feats.shape
+        return frames * width * self.frames[0].numel() * self.frames.element_size()
+
+    def _jacobian_batch(self) -> int | None:
+        """Cotangents per backward pass of :func:`frame_jacobians` within the budget (None: its own choice).
+
+        Held throughout: the Jacobians and the clip's graph; each cotangent adds one batched backward
+        through the T frames (about one forward pass of the clip) and its (T, P) gradient.
+        """
+        if self.budget is None or self.cost is None:
+            return None
+        cap = self.feats.shape[1] if self.frames.device.type == "cuda" else JACOBIAN_CPU_BATCH
+        spare = max(self.budget - self._jacobian_bytes() - self.cost.backward, self.budget // 8)
+        return items_within(spare, self.cost.forward + self.frames.numel() * self.frames.element_size(), cap)
+
     def batch_size(self) -> int:
+        """Variants per chunk: within the budget when one was given, else from free memory.
+
+        A variant costs one frame's forward and backward pass, and, without Jacobians, one batched
+        backward through the clip's T frames (kept as a graph)."""
         pixels = self.frames[0].numel()
-        return variant_batch_size(4 * pixels * (32 + self.frames.shape[0]), self.frames.device)
+        if self.budget is None or self.cost is None:
+            return variant_batch_size(4 * pixels * (32 + self.frames.shape[0]), self.frames.device)
+        per_variant = self.cost.per_frame(backward=True) + 4 * pixels * 8
+        held = self._jacobian_bytes() if self.jacobians is not None else self.cost.backward
+        if self.jacobians is None:
+            per_variant += self.cost.forward + self.frames.numel() * self.frames.element_size()
+        return items_within(max(self.budget - held, self.budget // 8), per_variant, DEFAULT_BATCH_CAP)
 
     def distances(self, variant_frames: torch.Tensor, positions: torch.Tensor, on_batch=None) -> torch.Tensor:
         """(V, C, H, W) variant frames, (V,) long frame positions -> (V,) sum |S(X) - S(variant)|."""

@@ -45,7 +45,8 @@ def layercam(ctx: SaliencyContext, layer: str) -> MethodOutput:
                  paper="Wang et al., 'Score-CAM: Score-Weighted Visual Explanations for Convolutional Neural "
                        "Networks', CVPR workshops 2020",
                  params=(STAGE_PARAM, Param("batch_size", "int", 16, low=1, high=512,
-                                            help="masked clips per forward pass (at most)")), order=94)
+                                            help="masked clips per forward pass, at most (fewer when the "
+                                                 "memory budget is smaller)")), order=94)
 def scorecam(ctx: SaliencyContext, layer: str, batch_size: int) -> MethodOutput:
     """ReLU(sum_k alpha_k A_k), alpha = softmax_k p_target(x * M_k), M_k = A_k upsampled, min-max scaled.
 
@@ -57,7 +58,7 @@ def scorecam(ctx: SaliencyContext, layer: str, batch_size: int) -> MethodOutput:
     activations, _ = capture(model, ctx.x, model.cnn_stages[stage], ctx.target)
     frames, _channels, height, width = ctx.x.shape[1:]
     masks = channel_masks(activations, frames, height, width)  # (K, T, H, W)
-    per_pass = ctx.clips_per_pass("Score-CAM", batch_size) if hasattr(ctx, "clips_per_pass") else batch_size
+    per_pass = ctx.clips_per_pass(backward=False, cap=batch_size)
     alpha = score_weights(model, ctx.x, masks, ctx.target, per_pass,
                           on_batch=lambda f: ctx.progress("Score-CAM", f))
     weights = alpha.view((1, -1) + (1,) * (activations.dim() - 2))

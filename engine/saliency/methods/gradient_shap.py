@@ -24,7 +24,8 @@ from engine.saliency.registry import Param, register_method
         Param("n_samples", "int", 20, low=1, high=512, help="Random (baseline, alpha) samples averaged."),
         Param("baseline_noise", "float", 0.1, low=0.0, high=1.0,
               help="Noise added to the baseline, as a fraction of the input's value range."),
-        Param("batch_size", "int", 10, low=1, high=512, help="Samples per forward/backward pass."),
+        Param("batch_size", "int", 10, low=1, high=512,
+              help="Samples per forward/backward pass, at most (fewer when the memory budget is smaller)."),
     ),
     gradient_based=True,
     order=70,
@@ -43,6 +44,7 @@ def gradient_shap(ctx: SaliencyContext, n_samples: int, baseline_noise: float, b
     baselines = make_baseline(ctx.x, ctx.baseline, ctx.spec) + baseline_noise * input_range(ctx.x) * noise
     alphas = alphas.view(-1, *([1] * (ctx.x.dim() - 1)))
     points = baselines + alphas * (ctx.x - baselines)
+    batch_size = ctx.clips_per_pass(backward=True, cap=batch_size)
     grads = sampled_gradients(ctx, points, batch_size, "GradientSHAP")
     attributions = ((ctx.x - baselines) * grads).mean(dim=0)
     with torch.no_grad():

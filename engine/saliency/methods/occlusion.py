@@ -43,6 +43,15 @@ class OccludedScorer:
         self.structured = per_frame(model)
         self.clean_features = model.frame_features(ctx.x) if self.structured else None  # (1, T, F)
 
+    def bytes_per_perturbation(self, n: int) -> int:
+        """Memory one occluded clip takes in a pass: n frames through the CNN (per-frame models) or a whole
+        clip (others), plus its input copies."""
+        cost, x = self.ctx.clip_cost(), self.ctx.x
+        frame_bytes = x[0, 0].numel() * x.element_size()
+        if self.structured:
+            return n * (cost.per_frame(backward=False) + 3 * frame_bytes)
+        return cost.forward + 2 * x.shape[1] * frame_bytes
+
     def __call__(self, t0: int, frames: torch.Tensor) -> torch.Tensor:
         """frames: (P, n, C, H, W) replacing frames t0..t0+n of x -> (P,) target logits."""
         p, n = frames.shape[:2]
@@ -76,7 +85,8 @@ def occluded_frames(frames: torch.Tensor, fill: torch.Tensor, boxes: list[tuple[
         Param("stride_frames", "int", 2, low=1, high=512, help="Frames between window starts."),
         Param("window_px", "int", 8, low=1, high=1024, help="Side of the square window in pixels."),
         Param("stride_px", "int", 8, low=1, high=1024, help="Pixels between window starts."),
-        Param("perturbations_per_eval", "int", 32, low=1, high=4096, help="Occluded clips scored per pass."),
+        Param("perturbations_per_eval", "int", 32, low=1, high=4096,
+              help="Occluded clips scored per pass, at most (fewer when the memory budget is smaller)."),
     ),
     order=80,
 )
@@ -96,6 +106,7 @@ def occlusion(ctx: SaliencyContext, window_frames: int, stride_frames: int, wind
         scorer = OccludedScorer(ctx)
         clean = ctx.score(ctx.x)[0]
         starts = window_starts(t, n, stride_frames)
+        perturbations_per_eval = ctx.items_within(scorer.bytes_per_perturbation(n), perturbations_per_eval)
         for step, t0 in enumerate(starts):
             for first in range(0, len(boxes), perturbations_per_eval):
                 ctx.progress("Occlusion", (step + first / len(boxes)) / len(starts))
@@ -105,5 +116,6 @@ def occlusion(ctx: SaliencyContext, window_frames: int, stride_frames: int, wind
                     total[t0:t0 + n, :, y0:y0 + size, x0:x0 + size] += drop
                     counts[t0:t0 + n, :, y0:y0 + size, x0:x0 + size] += 1
     diagnostics = {"baseline": ctx.baseline, "windows": len(starts) * len(boxes),
+                   "perturbations_per_eval": perturbations_per_eval,
                    "path": "per-frame" if scorer.structured else "generic"}
     return MethodOutput(total / counts, diagnostics=diagnostics)

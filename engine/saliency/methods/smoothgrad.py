@@ -22,7 +22,8 @@ from engine.saliency.registry import Param, register_method
         Param("nt_samples", "int", 16, low=1, high=512, help="Noisy copies averaged."),
         Param("noise_level", "float", 0.15, low=0.0, high=1.0,
               help="Noise standard deviation as a fraction of the input's value range."),
-        Param("batch_size", "int", 8, low=1, high=512, help="Noisy copies per forward/backward pass."),
+        Param("batch_size", "int", 8, low=1, high=512,
+              help="Noisy copies per forward/backward pass, at most (fewer when the memory budget is smaller)."),
     ),
     gradient_based=True,
     order=40,
@@ -37,5 +38,5 @@ def smoothgrad(ctx: SaliencyContext, nt_samples: int, noise_level: float, batch_
     noise = torch.randn((nt_samples, *ctx.x.shape[1:]), generator=ctx.generator(), device=ctx.x.device,
                         dtype=ctx.x.dtype)
     noisy = ctx.x + stdev * noise  # (N, T, C, H, W)
-    grads = sampled_gradients(ctx, noisy, batch_size, "SmoothGrad")
+    grads = sampled_gradients(ctx, noisy, ctx.clips_per_pass(backward=True, cap=batch_size), "SmoothGrad")
     return MethodOutput(grads.mean(dim=0), diagnostics={"noise_stdev": stdev})

@@ -26,20 +26,22 @@ from torch import nn
 
 from engine.models.base import per_frame
 from engine.saliency.context import MethodOutput, SaliencyContext
-from engine.saliency.generic import swapped_logits
+from engine.saliency.generic import MAX_CLIPS_PER_PASS, swapped_logits
+from engine.saliency.memory import items_within
 from engine.saliency.registry import Param, register_method
 from engine.saliency.structure import FILL_CHOICES, classify_sequences, fill_clip, resolve_fill
 
 
 def occlusion_logits_structured(model: nn.Module, x: torch.Tensor, fill_x: torch.Tensor, *,
-                                batch_size: int | None = None, on_batch=None) -> tuple[torch.Tensor, torch.Tensor]:
+                                batch_size: int | None = None, budget: int | None = None,
+                                on_batch=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Logits of the clip and of its T one-frame-removed variants, from cached CNN features.
 
     Args:
         model: the classifier, in eval mode.
         x: (1, T, C, H, W) clip.
         fill_x: (1, T, C, H, W) fill clip.
-        batch_size: sequences per temporal pass; from free memory when None.
+        batch_size: sequences per temporal pass; from ``budget`` (bytes), else free memory, when None.
         on_batch: optional callback(fraction done).
 
     Returns:
@@ -50,17 +52,20 @@ def occlusion_logits_structured(model: nn.Module, x: torch.Tensor, fill_x: torch
         fill_feats = model.frame_features(fill_x)[0]
         full = model.classify_features(feats.unsqueeze(0))[0]
     removed = torch.eye(feats.shape[0], dtype=torch.bool, device=feats.device)
+    if batch_size is None and budget is not None:  # a sequence: (T, F) floats and the temporal part's activations
+        batch_size = items_within(budget, 64 * feats.numel() * feats.element_size(), 256)
     variants = classify_sequences(model, feats, fill_feats, removed, batch_size=batch_size, on_batch=on_batch)
     return full, variants
 
 
-def occlusion_logits_generic(model: nn.Module, x: torch.Tensor, fill_x: torch.Tensor,
-                             on_batch=None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The same as :func:`occlusion_logits_structured` for any model: the T variants as batched full passes."""
+def occlusion_logits_generic(model: nn.Module, x: torch.Tensor, fill_x: torch.Tensor, *,
+                             batch_size: int | None = None, on_batch=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same as :func:`occlusion_logits_structured` for any model: the T variants as batched full passes
+    (``batch_size`` clips a pass; from free memory when None)."""
     with torch.no_grad():
         full = model(x)[0]
     positions = torch.arange(x.shape[1], device=x.device)
-    return full, swapped_logits(model, x, fill_x[0], positions, on_batch=on_batch)
+    return full, swapped_logits(model, x, fill_x[0], positions, batch_size=batch_size, on_batch=on_batch)
 
 
 def occlusion_logits_loop(model: nn.Module, x: torch.Tensor, fill_x: torch.Tensor,
@@ -106,8 +111,15 @@ def temporal_occlusion(ctx: SaliencyContext, fill: str) -> MethodOutput:
     """
     fill_x = fill_clip(ctx.x, fill, ctx.spec, ctx.baseline)
     structured = per_frame(ctx.model)
-    logits = occlusion_logits_structured if structured else occlusion_logits_generic
-    full, variants = logits(ctx.model, ctx.x, fill_x, on_batch=lambda f: ctx.progress("Temporal occlusion", f))
+    def on_batch(fraction: float) -> None:
+        ctx.progress("Temporal occlusion", fraction)
+
+    if structured:
+        size = None  # sequences per pass: from the budget once the feature width is known
+        full, variants = occlusion_logits_structured(ctx.model, ctx.x, fill_x, budget=ctx.budget(), on_batch=on_batch)
+    else:
+        size = ctx.clips_per_pass(backward=False, cap=MAX_CLIPS_PER_PASS)
+        full, variants = occlusion_logits_generic(ctx.model, ctx.x, fill_x, batch_size=size, on_batch=on_batch)
     probability_drop, logit_drop = drops(full, variants, ctx.target)
     attributions = probability_drop.view(-1, 1, 1, 1).expand_as(ctx.x[0]).contiguous()
     diagnostics = {
@@ -116,4 +128,6 @@ def temporal_occlusion(ctx: SaliencyContext, fill: str) -> MethodOutput:
         "fill": resolve_fill(fill, ctx.baseline),
         "path": "per-frame" if structured else "generic",
     }
+    if size is not None:
+        diagnostics["variants_per_pass"] = size
     return MethodOutput(attributions, temporal_occlusion=probability_drop, diagnostics=diagnostics)

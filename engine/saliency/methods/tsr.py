@@ -37,7 +37,7 @@ import torch
 from engine.errors import UserError
 from engine.models.base import per_frame
 from engine.saliency.context import MethodOutput, SaliencyContext
-from engine.saliency.generic import ClipGradientVariants
+from engine.saliency.generic import MAX_CLIPS_PER_PASS, ClipGradientVariants
 from engine.saliency.registry import METHODS, Param, get_method, register_method
 from engine.saliency.structure import (
     FILL_CHOICES,
@@ -136,10 +136,12 @@ def run_tsr(ctx: SaliencyContext, *, base: str, time_threshold: float, patch: in
         frames = ctx.x.shape[1]
         expected = frames + (frames // 2) * len(patch_boxes(ctx.x.shape[-2], ctx.x.shape[-1], patch))
         variants = GradientVariants(ctx.model, ctx.x, ctx.target, times_input=STRUCTURED_BASES[base],
-                                    expected_variants=expected)
+                                    expected_variants=expected, budget=ctx.budget(), cost=ctx.clip_cost())
         distances, path = variants.distances, "per-frame"
     elif structured and base in STRUCTURED_BASES:
-        distances = ClipGradientVariants(ctx.model, ctx.x, ctx.target, times_input=STRUCTURED_BASES[base]).distances
+        size = ctx.clips_per_pass(backward=True, cap=MAX_CLIPS_PER_PASS)
+        distances = ClipGradientVariants(ctx.model, ctx.x, ctx.target, times_input=STRUCTURED_BASES[base],
+                                         batch_size=size).distances
     else:
         distances = loop_distances(ctx, base)
     output = rescale(ctx, distances, fill_frames, patch=patch, time_threshold=time_threshold)
