@@ -59,7 +59,7 @@ def test_single_clip_result_has_documented_arrays_and_metadata(files):
     assert not arrays["flow_valid"][0] and arrays["flow_valid"][1:].all()
     assert meta["checkpoint_sha256"] == file_sha256(files["checkpoint"])
     assert meta["method"] == "integrated_gradients"
-    assert meta["params"] == {"n_steps": 4, "internal_batch_size": 16}
+    assert meta["params"] == {"n_steps": 4, "internal_batch_size": 16, "quadrature": "gausslegendre", "tolerance": 0.0}
     assert {"torch", "numpy", "captum", "opencv", "engine"} <= set(meta["versions"])
     assert meta["flow_method"] == "farneback" and meta["baseline"] == "blur"
     assert "flow.spearman" in meta["metrics"]
