@@ -49,12 +49,17 @@ def main(args: argparse.Namespace) -> int:
     report = run_bench(checkpoint=args.checkpoint, clip=args.clip, device=args.device, repeats=args.repeats,
                        quick=args.quick, methods=not args.no_methods)
     print(format_report(report, markdown=args.markdown))
-    if args.json_out:
-        path = Path(args.json_out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(report, indent=2, default=str))
-        print(f"wrote {path}")
+    write_json(args.json_out, report)
     return 0
+
+
+def write_json(out: str | None, data) -> None:
+    """Writes ``data`` as JSON to ``out`` (parents created) when given."""
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2, default=str))
+        print(f"wrote {path}")
 
 
 def realistic_rows(args: argparse.Namespace) -> int:
@@ -74,9 +79,5 @@ def realistic_rows(args: argparse.Namespace) -> int:
                        on_row=lambda row: print(format_rows([row]), flush=True))
     print()
     print(format_rows(rows, markdown=args.markdown))
-    if args.json_out:
-        path = Path(args.json_out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(rows, indent=2, default=str))
-        print(f"wrote {path}")
+    write_json(args.json_out, rows)
     return 0
