@@ -2,10 +2,10 @@
 
 A model without per-frame separable features (a 3D CNN, a video transformer)
 gives nothing to cache, so every variant of the clip is a full forward (and,
-for gradients, backward) pass. The variants are batched, ``clips_per_pass`` at
-a time, the count sized to the memory at hand (:func:`clips_per_pass`). In eval
-mode the clips of a batch do not interact, so a batched pass equals one pass
-per clip.
+for gradients, backward) pass. The variants are batched; the caller gives the
+clips per pass from its memory budget (``SaliencyContext.clips_per_pass``). In
+eval mode the clips of a batch do not interact, so a batched pass equals one
+pass per clip.
 """
 
 from __future__ import annotations
@@ -13,19 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from engine.saliency.structure import variant_batch_size
-
-# Bytes a clip costs in one pass, as a multiple of its input bytes: activations of the
-# whole network (a ResNet-style 3D CNN keeps ~30-60 input-sized maps for backward).
-FORWARD_FACTOR = 16
-BACKWARD_FACTOR = 64
 MAX_CLIPS_PER_PASS = 16
-
-
-def clips_per_pass(x: torch.Tensor, *, backward: bool) -> int:
-    """How many (1, T, C, H, W)-sized clips one pass may take: a quarter of free memory, at most 16."""
-    factor = BACKWARD_FACTOR if backward else FORWARD_FACTOR
-    return variant_batch_size(factor * x.numel() * x.element_size(), x.device, cap=MAX_CLIPS_PER_PASS)
 
 
 def frame_swapped(x: torch.Tensor, frames: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
@@ -36,14 +24,13 @@ def frame_swapped(x: torch.Tensor, frames: torch.Tensor, positions: torch.Tensor
 
 
 def swapped_logits(model: nn.Module, x: torch.Tensor, frames: torch.Tensor, positions: torch.Tensor,
-                   *, batch_size: int | None = None, on_batch=None) -> torch.Tensor:
+                   *, batch_size: int, on_batch=None) -> torch.Tensor:
     """Logits of the V single-frame variants of ``x`` (see :func:`frame_swapped`), in batches, without gradients.
 
     Returns:
         (V, K) logits.
     """
-    size = batch_size or clips_per_pass(x, backward=False)
-    out = []
+    size, out = batch_size, []
     with torch.no_grad():
         for start in range(0, len(positions), size):
             stop = min(len(positions), start + size)
@@ -64,11 +51,11 @@ class ClipGradientVariants:
         x: (1, T, C, H, W) the clip.
         target: class index.
         times_input: input x gradient instead of gradient.
-        batch_size: variant clips per backward pass; from free memory when None.
+        batch_size: variant clips per backward pass (from the caller's memory budget).
     """
 
     def __init__(self, model: nn.Module, x: torch.Tensor, target: int, *, times_input: bool = False,
-                 batch_size: int | None = None) -> None:
+                 batch_size: int) -> None:
         self.model, self.x, self.target, self.times_input = model, x.detach(), target, times_input
         self.batch_size = batch_size
         self.saliency = self._saliency(self.x)[0]  # (T, C, H, W)
@@ -81,7 +68,7 @@ class ClipGradientVariants:
 
     def distances(self, variant_frames: torch.Tensor, positions: torch.Tensor, on_batch=None) -> torch.Tensor:
         """(V, C, H, W) variant frames, (V,) long frame positions -> (V,) sum |S(X) - S(variant)|."""
-        size, out = self.batch_size or clips_per_pass(self.x, backward=True), []
+        size, out = self.batch_size, []
         for start in range(0, len(positions), size):
             stop = min(len(positions), start + size)
             clips = frame_swapped(self.x, variant_frames[start:stop], positions[start:stop])

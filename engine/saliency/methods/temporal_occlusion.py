@@ -59,9 +59,9 @@ def occlusion_logits_structured(model: nn.Module, x: torch.Tensor, fill_x: torch
 
 
 def occlusion_logits_generic(model: nn.Module, x: torch.Tensor, fill_x: torch.Tensor, *,
-                             batch_size: int | None = None, on_batch=None) -> tuple[torch.Tensor, torch.Tensor]:
+                             batch_size: int, on_batch=None) -> tuple[torch.Tensor, torch.Tensor]:
     """The same as :func:`occlusion_logits_structured` for any model: the T variants as batched full passes
-    (``batch_size`` clips a pass; from free memory when None)."""
+    (``batch_size`` clips a pass, from the caller's memory budget)."""
     with torch.no_grad():
         full = model(x)[0]
     positions = torch.arange(x.shape[1], device=x.device)
