@@ -3,6 +3,7 @@
 import streamlit as st
 
 from engine import appstate
+from engine.viz.export import encode_png
 from engine.data import ClipRecord, load_dataset, read_record
 from engine.data.loading import LAYOUTS
 from engine.errors import UserError
@@ -23,7 +24,7 @@ def thumbnail(source: str, start: int, stop: int | None, key: str) -> bytes | No
         clip = read_record(ClipRecord(source, "", "train", key, start, stop), 1, max_side=160)
     except UserError:
         return None
-    return appstate.encode_png(clip.frames[0])
+    return encode_png(clip.frames[0])
 
 
 @st.cache_data(show_spinner="Indexing the folder…", ttl=60)
@@ -34,7 +35,7 @@ def index_folder(folder: str, layout: str):
 @st.cache_data(show_spinner=False, max_entries=64)
 def sample_thumbnail(path: str) -> bytes:
     """PNG of a sample clip's middle frame."""
-    return appstate.encode_png(read_clip(path, 1, max_side=160).frames[0])
+    return encode_png(read_clip(path, 1, max_side=160).frames[0])
 
 
 def show_samples() -> None:

@@ -11,6 +11,8 @@ from engine.analysis import analyse_clip, save_analysis
 from engine.flow import CAMERA_MODELS, FLOW_METHODS
 from engine.saliency import REDUCTIONS, get_method
 from engine.saliency.baselines import BASELINES
+from engine.viz.export import encode_png, metrics_csv, overlay_video_bytes
+from engine.viz.panels import PANEL_SIDE, PanelSettings, render_panels, view_image
 from ui import cache, player, routing, widgets
 from ui import timeline as timeline_ui
 
@@ -95,15 +97,14 @@ def view():
                   for k, v in analysis.frame_metrics().items()]
     with st.expander(f"Agreement on frame {t + 1}"):
         st.dataframe(frame_rows, hide_index=True)
-    settings = (reduction, shown["cmap"], float(shown["opacity"]), shown["flow_view"], outline,
-                shown["scale"] == "frame")
+    look = PanelSettings(reduction, shown["cmap"], float(shown["opacity"]), shown["flow_view"], outline,
+                         shown["scale"] == "frame", PANEL_SIDE)
     stem = f"{Path(clip.path).stem}_{method}_frame{t + 1:02d}"
     dl = st.columns(2)
-    dl[0].download_button("PNG of this view", lambda: appstate.encode_png(appstate.view_image(
-        appstate.render_panels(analysis, *settings), t)), f"{stem}.png", "image/png", key=f"{P}_dl_png")
-    dl[1].download_button("Overlay video (.webm)", lambda: appstate.overlay_video_bytes(
-        appstate.render_panels(analysis, *settings), fps=clip.fps), f"{stem[:-8]}_overlay.webm", "video/webm",
-        key=f"{P}_dl_video")
+    dl[0].download_button("PNG of this view", lambda: encode_png(view_image(render_panels(analysis, look), t)),
+                          f"{stem}.png", "image/png", key=f"{P}_dl_png")
+    dl[1].download_button("Overlay video (.webm)", lambda: overlay_video_bytes(render_panels(analysis, look),
+                          fps=clip.fps), f"{stem[:-8]}_overlay.webm", "video/webm", key=f"{P}_dl_video")
 
 
 st.fragment(view)()
@@ -122,5 +123,5 @@ def npz_bytes() -> bytes:
 stem = f"{Path(clip.path).stem}_{method}"
 dl = st.columns(2)
 dl[0].download_button("Result (.npz)", npz_bytes, f"{stem}.npz", "application/octet-stream", key=f"{P}_dl_npz")
-dl[1].download_button("Metrics (.csv)", lambda: appstate.metrics_csv(analysis), f"{stem}_metrics.csv", "text/csv",
+dl[1].download_button("Metrics (.csv)", lambda: metrics_csv(analysis), f"{stem}_metrics.csv", "text/csv",
                       key=f"{P}_dl_csv")

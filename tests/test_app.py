@@ -30,6 +30,8 @@ from engine.models import get_model
 from engine.saliency import get_method, load_result
 from engine.tensors import InputSpec
 from engine.video import VideoError, read_clip
+from engine.viz.export import encode_png, metrics_csv, overlay_video_bytes
+from engine.viz.panels import PANELS, PanelSettings, render_panels, view_image
 from tests.media import moving_blob_frames, write_video
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -318,28 +320,28 @@ def _evil_bytes() -> bytes:
 def test_panels_and_exports(first_analysis, tmp_path):
     analysis = first_analysis
     t_frames = analysis.clip.num_frames
-    panels = appstate.render_panels(analysis, "abs", "inferno", 0.6, "wheel", outline=True)
-    assert set(panels) == set(appstate.PANELS)
+    panels = render_panels(analysis, PanelSettings(outline=True))
+    assert set(panels) == set(PANELS)
     assert all(p.shape[0] == t_frames and p.dtype == np.uint8 for p in panels.values())
     assert not np.array_equal(panels["frame"][-1], panels["overlay"][-1])  # the heatmap shows
-    per_frame = appstate.render_panels(analysis, "abs", "inferno", 0.6, "wheel", per_frame=True)
+    per_frame = render_panels(analysis, PanelSettings(per_frame=True))
     assert not np.array_equal(per_frame["saliency"][0], panels["saliency"][0])
-    view = appstate.view_image(panels, 3)
+    view = view_image(panels, 3)
     assert view.shape[1] > 4 * panels["frame"].shape[2]
-    assert appstate.encode_png(view)[:8] == b"\x89PNG\r\n\x1a\n"
-    video = appstate.overlay_video_bytes(panels)
+    assert encode_png(view)[:8] == b"\x89PNG\r\n\x1a\n"
+    video = overlay_video_bytes(panels)
     (tmp_path / "o.webm").write_bytes(video)
     assert read_clip(tmp_path / "o.webm", t_frames).frames.shape[0] == t_frames
-    rows = list(csv.reader(io.StringIO(appstate.metrics_csv(analysis))))
-    assert rows[0][:3] == ["frame", "source_index", "timestep_importance"] and rows[t_frames + 1][0] == "clip"
-    assert abs(sum(float(r[2]) for r in rows[1:t_frames + 1]) - 1) < 1e-3
+    rows = list(csv.reader(io.StringIO(metrics_csv(analysis))))
+    assert rows[0][:4] == ["t", "frame_index", "time_s", "mass_share"] and rows[t_frames + 1][0] == "clip"
+    assert abs(sum(float(r[3]) for r in rows[1:t_frames + 1]) - 1) < 1e-3
     result, arrays, meta = load_result(save_analysis(tmp_path / "r.npz", analysis))
     assert np.allclose(result.attributions, analysis.result.attributions) and "frames" in arrays
 
 
 def test_player_payload_reads_back_as_the_server_draws(first_analysis):
     from engine import player
-    from engine.overlay import clip_scale, colorize
+    from engine.viz.colour import clip_scale, colorize
 
     data = player.explore_payload(first_analysis)
     entry, display = data["maps"][0], first_analysis.result.display("abs")
@@ -348,7 +350,7 @@ def test_player_payload_reads_back_as_the_server_draws(first_analysis):
     back = grey / 255 * entry["frame_max"][t]  # what the browser's hover read-out shows
     assert np.abs(back - display[t]).max() <= entry["frame_max"][t] / 255 / 2 + 1e-9
     assert entry["clip_vmax"] == pytest.approx(clip_scale(display))
-    for name, table in data["colormaps"].items():  # the browser colours as engine.overlay.colorize does
+    for name, table in data["colormaps"].items():  # the browser colours as engine.viz.colour.colorize does
         levels = colorize(np.arange(256, dtype=np.float32)[None] / 255, name, 1.0)[0]
         assert np.array_equal(np.array(table).reshape(256, 3), levels), name
     fields, valid = first_analysis.flow.fields, first_analysis.flow.valid

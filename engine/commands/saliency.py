@@ -214,7 +214,7 @@ def run_dataset(args: argparse.Namespace) -> int:
     """Every clip of a subset under every method, resumable; writes summary.csv."""
     from engine.batch import run_tasks
     from engine.checkpoint import load_checkpoint
-    from engine.render import write_rows_csv
+    from engine.viz.export import write_rows_csv
 
     methods = [m.strip() for m in (args.methods or args.method).split(",") if m.strip()]
     given = parse_params(args.param)

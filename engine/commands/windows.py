@@ -31,7 +31,7 @@ def run_all_windows(args: argparse.Namespace) -> int:
     from engine.analysis import analyse_clip, save_analysis
     from engine.commands.common import load_model
     from engine.commands.saliency import SUMMARY_METRICS, params_for, parse_params
-    from engine.render import write_rows_csv
+    from engine.viz.export import write_rows_csv
     from engine.timeline import window_span, window_step
     from engine.video import Clip, iter_windows, load_sidecar, probe_video, resize_masks
 

@@ -107,7 +107,7 @@ def run_study(cfg: StudyConfig) -> dict:
 def run_methods_section(cfg: StudyConfig, out: Path) -> dict:
     """Saliency over the clip set (parallel via ``run_tasks``), then faithfulness and sanity checks."""
     from engine.batch import run_tasks
-    from engine.render import write_rows_csv
+    from engine.viz.export import write_rows_csv
     from engine.study.clips import build_tasks, study_clips, write_clips_json
     from engine.study.faithful import add_checks
     from engine.study.summary import summarise
@@ -141,7 +141,7 @@ def label_row(row: dict) -> dict:
 
 def run_event_section(cfg: StudyConfig, out: Path) -> list[dict]:
     """The vanishing-saliency experiment: trains missing (or all, with retrain) event models, evaluates them."""
-    from engine.render import write_rows_csv
+    from engine.viz.export import write_rows_csv
     from engine.study.event import run_event_experiment, save_event_rows
     from engine.study.report_event import event_table
 
@@ -165,7 +165,7 @@ def run_box_section(cfg: StudyConfig, out: Path) -> list[dict]:
 
     import torch
 
-    from engine.render import write_rows_csv
+    from engine.viz.export import write_rows_csv
     from engine.study.box import run_box_experiment
     from engine.study.report_box import box_summary, comparison_text, verdict
 
