@@ -16,7 +16,7 @@ import torch
 
 from engine.checkpoint import LoadedModel
 from engine.flow import Flow, compute_flow
-from engine.metrics import agreement_table
+from engine.evaluation.agreement import agreement_table
 from engine.saliency import SaliencyResult, explain, load_result, save_result
 from engine.tensors import clip_to_tensor
 from engine.video import Clip, resize_masks
@@ -31,7 +31,7 @@ class Analysis:
         result: the saliency result (attributions at model resolution).
         flow: optical flow of the same frames at model resolution.
         masks: (T, h, w) ground-truth masks at model resolution, or None.
-        metrics: agreement table (see :func:`engine.metrics.agreement_table`) of the abs display map.
+        metrics: agreement table (see :func:`engine.evaluation.agreement.agreement_table`) of the abs display map.
         info: checkpoint and clip provenance.
     """
 

@@ -1,5 +1,5 @@
 """What the app's pages share that is not Streamlit: where files are, upload limits,
-reading uploads through a temporary folder, captions and metric labels.
+reading uploads through a temporary folder, captions.
 
 Folders (environment variables, read on every call so tests can point elsewhere):
 
@@ -27,7 +27,6 @@ import numpy as np
 
 from engine.checkpoint import CheckpointError, ForeignSettings, LoadedModel, load_checkpoint, save_checkpoint
 from engine.errors import UserError
-from engine.metrics import AGREEMENT_METRICS, REFERENCES
 from engine.video import VIDEO_EXTENSIONS, Clip, VideoError, read_clip
 
 CHECKPOINT_EXTENSIONS = (".pt", ".pth", ".ckpt")
@@ -196,23 +195,3 @@ def window_caption(clip: Clip, frame_count: int) -> str:
     fps = clip.fps if clip.fps > 0 else 25.0
     return (f"Source frames {first}–{last} ({every}) · {first / fps:.2f}–{last / fps:.2f} s of "
             f"{frame_count / fps:.2f} s")
-
-
-def metric_label(key: str) -> str:
-    """"flow.pearson" -> "Pearson r vs optical flow"."""
-    reference, _, name = key.partition(".")
-    info = AGREEMENT_METRICS.get(name)
-    label = info.label if info else name.replace("_", " ")
-    return f"{label} vs {REFERENCES.get(reference, reference).lower()}"
-
-
-def clip_metric_rows(analysis) -> list[dict]:
-    """Per-clip agreement as rows {metric, optical flow, ground-truth mask}."""
-    values = analysis.clip_metrics()
-    rows: dict[str, dict] = {}
-    for key, value in values.items():
-        reference, _, name = key.partition(".")
-        info = AGREEMENT_METRICS.get(name)
-        row = rows.setdefault(name, {"metric": info.label if info else name.replace("_", " ")})
-        row[REFERENCES.get(reference, reference)] = round(float(value), 4)
-    return list(rows.values())

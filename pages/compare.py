@@ -8,13 +8,13 @@ import streamlit as st
 from engine import appstate, plots
 from engine.analysis import analyse_clip
 from engine.errors import UserError
+from engine.evaluation.catalog import metric_label, shown_metrics
 from engine.saliency import REDUCTIONS, get_method, list_methods
 from ui import cache, foreign, player, routing, widgets
 
 P = "compare"
 routing.require_app(P)
 DEFAULT_METHODS = ["gradient", "input_x_gradient", "gradcam"]
-SUMMARY = ("flow.pearson", "flow.sim", "mask.pointing_mass", "mask.auc")
 st.title("Compare")
 
 with st.sidebar:
@@ -62,7 +62,7 @@ if results:
         res, values = analysis.result, analysis.clip_metrics()
         row = {"method": get_method(method).label, "prediction": res.classes[res.predicted],
                "p(target)": round(float(res.probabilities[res.target]), 3), "seconds": res.diagnostics.get("seconds")}
-        row |= {appstate.metric_label(k): round(values[k], 3) for k in SUMMARY if k in values}
+        row |= {metric_label(k): round(values[k], 3) for k in shown_metrics("compare") if k in values}
         rows.append(row)
     st.dataframe(rows, hide_index=True)
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from engine import appstate, timeline
 from engine.analysis import analyse_clip, save_analysis
+from engine.evaluation.catalog import clip_metric_rows, metric_label
 from engine.flow import CAMERA_MODELS, FLOW_METHODS
 from engine.saliency import REDUCTIONS, get_method
 from engine.saliency.baselines import BASELINES
@@ -93,7 +94,7 @@ def view():
     t = shown["frame"]
     st.markdown(f"**Frame {t + 1} / {clip.num_frames}** (settled) · source frame {int(clip.indices[t])} · "
                 f"{clip.timestamps[t]:.2f} s")
-    frame_rows = [{"metric": appstate.metric_label(k), "this frame": round(float(v[t]), 4)}
+    frame_rows = [{"metric": metric_label(k), "this frame": round(float(v[t]), 4)}
                   for k, v in analysis.frame_metrics().items()]
     with st.expander(f"Agreement on frame {t + 1}"):
         st.dataframe(frame_rows, hide_index=True)
@@ -110,7 +111,7 @@ def view():
 st.fragment(view)()
 
 st.subheader("Agreement with motion, whole clip")
-st.dataframe(appstate.clip_metric_rows(analysis), hide_index=True)
+st.dataframe(clip_metric_rows(analysis.clip_metrics()), hide_index=True)
 if clip.masks is None:
     st.caption("This clip has no ground-truth masks; agreement is with optical flow only.")
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from engine.faithfulness import deletion_insertion, randomisation_check, reinitialise
+from engine.evaluation.faithfulness import deletion_insertion, randomisation_check, reinitialise
 from engine.models import get_model
 from engine.tensors import InputSpec
 

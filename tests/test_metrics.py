@@ -5,14 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from engine.faithfulness import curve_auc, deletion_order, patch_ranking, patches_to_mask
-from engine.metrics import (
-    AGREEMENT_METRICS,
-    REFERENCES,
+from engine.evaluation.faithfulness import curve_auc, deletion_order, patch_ranking, patches_to_mask
+from engine.evaluation.catalog import REFERENCES, agreement_metrics, metric_key
+from engine.evaluation.agreement import (
     agreement_table,
     auc,
     mass_jaccard,
-    metric_key,
     nss,
     pearson,
     pointing_game,
@@ -129,7 +127,7 @@ def test_agreement_table_per_frame_and_clip_values():
     np.testing.assert_allclose(table["flow.mass_jaccard"], [1.0, 1.0, 1.0])
     np.testing.assert_allclose(table["flow.auc"], [1.0, 1.0, 1.0])  # Otsu motion mask = the square
     assert math.isnan(table["flow.temporal_correlation.clip"])  # saliency mass is constant
-    for name, info in AGREEMENT_METRICS.items():
+    for name, info in agreement_metrics().items():
         assert table[metric_key("flow", name)].shape == (3,)
         assert isinstance(table[metric_key("flow", name, clip=True)], float)
         assert (metric_key("mask", name) in table) == (info.reference == "mask")

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from engine.checkpoint import load_checkpoint
-from engine.faithfulness import parameterised_modules, randomisation_check, reinitialise
-from engine.metrics import pointing_game
+from engine.evaluation.faithfulness import parameterised_modules, randomisation_check, reinitialise
+from engine.evaluation.agreement import pointing_game
 from engine.saliency import explain
 from engine.synth import render_clip
 from engine.tensors import clip_to_tensor

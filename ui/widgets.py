@@ -111,7 +111,7 @@ def param_widget(param: Param, key: str):
     if param.kind == "bool":
         return st.checkbox(label, value=bool(param.default), help=help_text, key=key)
     if param.kind == "choice":
-        choices = list(param.choices)
+        choices = list(param.options())
         return st.selectbox(label, choices, index=choices.index(param.default), help=help_text, key=key)
     cast = int if param.kind == "int" else float
     low = None if param.low is None else cast(param.low)

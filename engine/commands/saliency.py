@@ -30,8 +30,6 @@ from engine.commands.common import (add_checkpoint_argument, add_data_arguments,
 from engine.errors import UserError
 
 HELP = "Saliency of a clip (or of a data set with --data) under a registered method; writes .npz results."
-SUMMARY_METRICS = ("flow.spearman", "flow.sim", "flow.auc", "flow.temporal_correlation", "mask.auc",
-                   "mask.pointing_ratio")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -108,7 +106,7 @@ def describe_methods() -> str:
         method = get_method(name)
         lines.append(f"{name}: {method.label}\n    paper: {method.paper}")
         for p in method.params:
-            allowed = (f"one of {', '.join(map(str, p.choices))}" if p.kind == "choice"
+            allowed = (f"one of {', '.join(map(str, p.options()))}" if p.kind == "choice"
                        else f"range [{_bound(p.low)}, {_bound(p.high)}]")
             lines.append(f"    --param {p.name}=<{p.kind}>  default {p.default}, {allowed}. {p.help}")
         if not method.params:
@@ -203,8 +201,10 @@ def print_summary(analysis, seconds: float, out: Path) -> None:
     print(f"target:     {result.target_name}   method: {result.method} {result.params}")
     print(f"time:       {seconds:.2f} s total, {result.diagnostics.get('seconds', float('nan')):.2f} s saliency "
           f"on {result.diagnostics.get('device', '?')}")
+    from engine.evaluation.catalog import shown_metrics
+
     metrics = analysis.clip_metrics()
-    shown = [f"{name} {metrics[name]:.3f}" for name in SUMMARY_METRICS if name in metrics]
+    shown = [f"{name} {metrics[name]:.3f}" for name in shown_metrics("cli") if name in metrics]
     if shown:
         print(f"metrics:    {', '.join(shown)}")
     print(f"wrote {out}")

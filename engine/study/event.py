@@ -23,7 +23,7 @@ import torch
 from torch.utils.data import Dataset, TensorDataset
 
 from engine.checkpoint import LoadedModel, load_checkpoint
-from engine.paper_metrics import PAPER_METRICS, paper_scores
+from engine.evaluation.paper import PAPER_METRICS, paper_scores
 from engine.synth import EVENT_CLASSES, POSITIONS, event_window, render_event_clip
 from engine.tensors import InputSpec, frames_to_tensor
 
@@ -203,7 +203,7 @@ def saliency_scores(maps: np.ndarray, masks: np.ndarray, window: tuple[int, int]
     Returns:
         dict with "timestep_mass" (T,) mean share of saliency per frame,
         "window_mass" (mean share inside the window), and per-clip lists of the
-        scores of Ismail et al. (:func:`engine.paper_metrics.paper_scores`: "jac", "wjac",
+        scores of Ismail et al. (:func:`engine.evaluation.paper.paper_scores`: "jac", "wjac",
         "euc", "auc", "es"), each map min-max scaled over its whole clip volume.
     """
     mass = maps.reshape(len(maps), maps.shape[1], -1).sum(axis=2)

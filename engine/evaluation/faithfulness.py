@@ -13,7 +13,7 @@
   depend on what the model learned.
 
 The patch helpers (:func:`patch_ranking`, :func:`patches_to_mask`) give the
-spatial deletion order; :func:`engine.stats.curve_auc` the area under a curve.
+spatial deletion order; :func:`engine.evaluation.stats.curve_auc` the area under a curve.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.metrics import rank_correlation
+from engine.evaluation.agreement import rank_correlation
 from engine.models.base import per_frame
 from engine.saliency.core import explain
 from engine.saliency.structure import classify_sequences, fill_clip, variant_batch_size
-from engine.stats import curve_auc
+from engine.evaluation.stats import curve_auc
 from engine.tensors import InputSpec
 
 RANDOM_ORDERS = 10
