@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 import torch
 
+from engine.paths import bundled_model, sample_clips_dir  # noqa: E402  (after the sys.path line)
+
 NO_CUDA = "gpu_check: no CUDA device here (torch.cuda.is_available() is False); nothing to check. Exit 0."
 CLASSES = ["walking", "running"]
 
@@ -125,7 +127,7 @@ def app_calls_check(loaded):
     from engine.inference import classify_clip
     from engine.video import read_clip
 
-    clip_path = next((ROOT / "assets" / "clips").glob("*.webm"))
+    clip_path = next(sample_clips_dir().glob("*.webm"))
     spec = loaded.meta.input_spec
     clip = read_clip(str(clip_path), spec.num_frames, frame_step=spec.frame_step)
     prediction = classify_clip(loaded, clip)
@@ -163,7 +165,7 @@ def run_checks(table: Table, device: torch.device, dry_run: bool = False) -> Non
     from engine.checkpoint import load_checkpoint
     from engine.saliency import list_methods
 
-    bundled = {name: load_checkpoint(ROOT / "assets" / "models" / f"{name}.pt", device=device)
+    bundled = {name: load_checkpoint(bundled_model(name), device=device)
                for name in ("cnnlstm", "cnn_ica_lstm")}
     for name, loaded in bundled.items():
         table.run(f"train {name} (bundled architecture)",

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.appstate import assets_dir
 from engine.flow import compute_flow
+from engine.paths import default_checkpoint
 from engine.saliency import explain, get_method, list_methods
 from engine.saliency.context import SaliencyContext
 from engine.saliency.methods.temporal_occlusion import occlusion_logits_loop, occlusion_logits_structured
@@ -26,7 +26,6 @@ from engine.saliency.structure import classify_sequences, fill_clip
 from engine.synth import render_clip
 from engine.tensors import InputSpec, frames_to_tensor
 
-DEFAULT_CHECKPOINT = assets_dir() / "models" / "cnnlstm.pt"
 QUICK_SPEC = InputSpec(num_frames=4, height=16, width=16)
 QUICK_CONFIG = {"proj_dim": 8, "hidden_size": 8}
 
@@ -61,7 +60,7 @@ def load_bench_model(checkpoint: str | None, device: torch.device, quick: bool) 
     if quick:
         model = _seeded(lambda: get_model("cnnlstm", **QUICK_CONFIG))
         return BenchModel(model.to(device).eval(), QUICK_SPEC, ["walking", "running"], "quick: tiny untrained cnnlstm")
-    path = Path(checkpoint) if checkpoint else DEFAULT_CHECKPOINT
+    path = Path(checkpoint) if checkpoint else default_checkpoint()
     if path.is_file():
         from engine.checkpoint import load_checkpoint
 
@@ -73,7 +72,7 @@ def load_bench_model(checkpoint: str | None, device: torch.device, quick: bool) 
         raise UserError(f"Checkpoint not found: {checkpoint}")
     model = _seeded(lambda: get_model("cnnlstm"))
     return BenchModel(model.to(device).eval(), InputSpec(), ["walking", "running"],
-                      f"{DEFAULT_CHECKPOINT} not found: untrained cnnlstm (seed 0), InputSpec()")
+                      f"{default_checkpoint()} not found: untrained cnnlstm (seed 0), InputSpec()")
 
 
 def _seeded(build):

@@ -5,7 +5,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from engine import appstate, plots
+from engine import plots
+from ui import state
 from engine.analysis import analyse_clip
 from engine.errors import UserError
 from engine.evaluation.catalog import metric_label, shown_metrics
@@ -69,7 +70,7 @@ if results:
 st.subheader("Checkpoints on one clip")
 st.caption("Where does each model's saliency sit in time? A last-step LSTM piles it onto the last frames; "
            "the input-cell attention model spreads it over the clip; a 3D CNN has no recurrence at all.")
-checkpoints = appstate.list_checkpoints()
+checkpoints = state.list_checkpoints()
 with st.sidebar:
     bundled = [name for name in checkpoints if name.endswith("(bundled)")]
     chosen = st.multiselect("Checkpoints to compare", list(checkpoints), bundled[:4], key=f"{P}_b_checkpoints",

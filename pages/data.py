@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from engine import appstate
+from ui import state
 from engine.viz.export import encode_png
 from engine.data import ClipRecord, load_dataset, read_record
 from engine.data.loading import LAYOUTS
@@ -40,7 +40,7 @@ def sample_thumbnail(path: str) -> bytes:
 
 def show_samples() -> None:
     """The bundled sample clips by class (from their sidecars), with thumbnails."""
-    samples = appstate.list_sample_clips()
+    samples = state.list_sample_clips()
     if not samples:
         st.info("No bundled sample clips found (assets/clips).")
         return
@@ -57,14 +57,14 @@ def show_samples() -> None:
 
 
 with st.sidebar:
-    configured = appstate.data_dir() is not None
+    configured = state.data_dir() is not None
     source = st.radio("Show", list(SOURCES), format_func=SOURCES.get, index=1 if configured else 0,
                       key=f"{P}_source", horizontal=True)
 if source == "samples":
     show_samples()
     st.stop()
 with st.sidebar:
-    folder = st.text_input("Data folder", str(appstate.data_dir() or ""), key=f"{P}_folder",
+    folder = st.text_input("Data folder", str(state.data_dir() or ""), key=f"{P}_folder",
                            help="KTH videos, class sub-folders of videos, or a UCF101-style folder")
     layout = st.selectbox("Layout", LAYOUTS, key=f"{P}_layout")
     per_class = st.slider("Clips shown per class", 4, 48, 12, 4, key=f"{P}_per_class")

@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from engine import appstate, timeline
+from engine import timeline
+from ui import state
 from engine.analysis import analyse_clip, save_analysis
 from engine.evaluation.catalog import clip_metric_rows, metric_label
 from engine.flow import CAMERA_MODELS, FLOW_METHODS
@@ -81,7 +82,7 @@ with right:  # plain bars: no Plotly bundle on this page, so the first view wait
 st.caption(f"{label} of class **{result.target_name}** · ran on **{result.diagnostics.get('device')}** in "
            f"{result.diagnostics.get('seconds', 0):.2f} s · baseline {result.baseline or '—'} · flow "
            f"{FLOW_METHODS[flow_method]} · clip {Path(clip.path).name}")
-st.caption(appstate.window_caption(clip, frame_count))
+st.caption(state.window_caption(clip, frame_count))
 
 
 def view():

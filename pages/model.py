@@ -4,7 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine import appstate, plots
+from engine import plots
+from ui import state
 from engine.data import SUBSETS, load_dataset
 from engine.data.loading import LAYOUTS
 from engine.errors import UserError
@@ -37,7 +38,7 @@ else:
     st.info("This checkpoint has no training log (training['history'], or metrics.csv or <name>.metrics.csv beside it).")
 
 st.subheader("Evaluate on a data folder")
-default_folder = str(appstate.data_dir() or "")
+default_folder = str(state.data_dir() or "")
 cols = st.columns([3, 1, 1])
 folder = cols[0].text_input("Data folder", default_folder, key=f"{P}_folder",
                             help="KTH videos, class sub-folders of videos, or a UCF101-style folder")

@@ -22,7 +22,8 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from engine import appstate, plots
+from engine import plots
+from ui import state
 from engine.analysis import analyse_clip, save_analysis
 from engine.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, save_checkpoint
 from engine.errors import UserError
@@ -77,9 +78,9 @@ def explore() -> AppTest:
 
 @pytest.fixture(scope="module")
 def first_analysis():
-    checkpoint = next(iter(appstate.list_checkpoints().values()))
+    checkpoint = next(iter(state.list_checkpoints().values()))
     loaded = load_checkpoint(checkpoint)
-    clip = read_clip(next(iter(appstate.list_sample_clips().values())), loaded.meta.input_spec.num_frames)
+    clip = read_clip(next(iter(state.list_sample_clips().values())), loaded.meta.input_spec.num_frames)
     return analyse_clip(loaded, clip, "gradient")
 
 
@@ -241,7 +242,7 @@ def test_data_page_shows_the_samples_by_default(monkeypatch):
     at.switch_page("pages/data.py").run()
     _no_problem(at)
     assert at.radio(key="data_source").value == "samples"
-    assert len(at.get("image")) == len(appstate.list_sample_clips()) == 6
+    assert len(at.get("image")) == len(state.list_sample_clips()) == 6
     assert [t.label for t in at.tabs] == ["walking", "running"] or sorted(t.label for t in at.tabs) == [
         "running", "walking"]
 
@@ -249,7 +250,7 @@ def test_data_page_shows_the_samples_by_default(monkeypatch):
 def test_the_upload_limit_is_in_the_uploader_text(explore):
     explore.radio(key="explore_clip_source").set_value("upload").run()
     label = explore.get("file_uploader")[0].proto.label
-    assert f"up to {appstate.max_upload_mb()} MB" in label
+    assert f"up to {state.max_upload_mb()} MB" in label
     explore.radio(key="explore_clip_source").set_value("sample").run()
     _no_problem(explore)
 
@@ -289,24 +290,24 @@ def test_uploads_are_checked_and_leave_no_file(tmp_path, monkeypatch):
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     good = write_video(tmp_path / "ok.avi", moving_blob_frames(24))
-    clip, digest = appstate.clip_from_bytes("ok.avi", good.read_bytes(), 16)
+    clip, digest = state.clip_from_bytes("ok.avi", good.read_bytes(), 16)
     assert clip.frames.shape[0] == 16 and clip.path == "ok.avi" and len(digest) == 64
     short = write_video(tmp_path / "short.avi", moving_blob_frames(8))
     with pytest.raises(VideoError, match="at least 16"):
-        appstate.clip_from_bytes("short.avi", short.read_bytes(), 16)
+        state.clip_from_bytes("short.avi", short.read_bytes(), 16)
     with pytest.raises(VideoError, match="not a video"):
-        appstate.clip_from_bytes("broken.mp4", b"not a video" * 100, 16)
+        state.clip_from_bytes("broken.mp4", b"not a video" * 100, 16)
     with pytest.raises(VideoError, match="unsupported file type"):
-        appstate.clip_from_bytes("notes.txt", b"hello", 16)
+        state.clip_from_bytes("notes.txt", b"hello", 16)
     with pytest.raises(UserError, match="upload limit is 1 MB"):
-        appstate.clip_from_bytes("big.mp4", b"\0" * (10**6 + 1), 16, limit_mb=1)  # a MB as the browser counts it
+        state.clip_from_bytes("big.mp4", b"\0" * (10**6 + 1), 16, limit_mb=1)  # a MB as the browser counts it
     with pytest.raises(VideoError, match="The clip has 1 frame; at least 16"):
-        appstate.clip_from_bytes("one.avi", write_video(tmp_path / "one.avi", moving_blob_frames(1)).read_bytes(), 16)
+        state.clip_from_bytes("one.avi", write_video(tmp_path / "one.avi", moving_blob_frames(1)).read_bytes(), 16)
     with pytest.raises(CheckpointError, match="could run code"):
-        appstate.checkpoint_from_bytes("evil.pt", _evil_bytes())
+        state.checkpoint_from_bytes("evil.pt", _evil_bytes())
     with pytest.raises(CheckpointError, match="not a readable"):
-        appstate.checkpoint_from_bytes("junk.pt", b"junk" * 100)
-    loaded = appstate.checkpoint_from_bytes("mine.pt", _checkpoint(tmp_path / "m.pt").read_bytes())
+        state.checkpoint_from_bytes("junk.pt", b"junk" * 100)
+    loaded = state.checkpoint_from_bytes("mine.pt", _checkpoint(tmp_path / "m.pt").read_bytes())
     assert loaded.meta.path == "mine.pt" and loaded.meta.classes == ["walking", "running"]
     assert list(scratch.iterdir()) == []  # every temporary folder was removed
 
@@ -370,7 +371,7 @@ def cv2_decode(b64: str) -> np.ndarray:
 def test_frozen_results_are_read_only(first_analysis):
     import copy
 
-    frozen = appstate.freeze(copy.deepcopy(first_analysis))
+    frozen = state.freeze(copy.deepcopy(first_analysis))
     with pytest.raises(ValueError):
         frozen.result.attributions[0, 0, 0, 0] = 1.0
     with pytest.raises(ValueError):

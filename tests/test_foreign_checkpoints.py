@@ -107,7 +107,7 @@ def test_unknown_layout_lists_what_was_found_and_what_is_known(tmp_path):
 
 def test_saved_as_project_checkpoint_loads_alone_and_computes_the_same(tmp_path):
     """The app's "Save as project checkpoint" bytes: full metadata, no settings needed, same logits."""
-    from engine.appstate import checkpoint_bytes
+    from ui.state import checkpoint_bytes
 
     torch.manual_seed(3)
     save_as_repository(SeedCNNLSTM(num_classes=2, arch="resnet18"), tmp_path / "seed.pth")

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine import appstate, player
+from engine import player
+from ui import state
 from engine.analysis import analyse_clip
 from engine.checkpoint import ForeignSettings, LoadedModel, file_sha256, load_checkpoint
 from engine.saliency import get_method
@@ -68,7 +69,7 @@ def load_code_model(path: str, digest: str, device: str, *, code: str, classes: 
 @st.cache_resource(show_spinner="Loading the uploaded checkpoint…", max_entries=4)
 def load_uploaded_model(file_id: str, name: str, device: str, _data: bytes, foreign: tuple = ()) -> LoadedModel:
     """An uploaded checkpoint; ``foreign`` is ``ForeignSettings`` as a tuple of its fields (hashable)."""
-    return appstate.checkpoint_from_bytes(name, _data, device, foreign=ForeignSettings(*foreign) if foreign else None)
+    return state.checkpoint_from_bytes(name, _data, device, foreign=ForeignSettings(*foreign) if foreign else None)
 
 
 def analysis_key(loaded: LoadedModel, clip: Clip, clip_digest: str, method: str, **settings) -> tuple:
@@ -91,7 +92,7 @@ def read_clip_file(path: str, digest: str, num_frames: int, frame_step: int = 0)
 
 @st.cache_data(show_spinner="Reading the uploaded clip…", max_entries=8)
 def read_uploaded_clip(file_id: str, name: str, num_frames: int, frame_step: int, _data: bytes) -> tuple[Clip, str]:
-    return appstate.clip_from_bytes(name, _data, num_frames, frame_step=frame_step)
+    return state.clip_from_bytes(name, _data, num_frames, frame_step=frame_step)
 
 
 class _UploadCopy:
@@ -99,7 +100,7 @@ class _UploadCopy:
 
     def __init__(self, name: str, data: bytes):
         self.folder = tempfile.TemporaryDirectory(prefix="vse-upload-")
-        self.path = Path(self.folder.name) / appstate.safe_name(name, ".mp4")
+        self.path = Path(self.folder.name) / state.safe_name(name, ".mp4")
         self.path.write_bytes(data)
 
 
@@ -186,7 +187,7 @@ def cached_result(key: tuple, compute: Callable, label: str):
         return None
     finally:
         bar.empty()
-    store.put(key, appstate.freeze(result))
+    store.put(key, state.freeze(result))
     return result
 
 

@@ -14,7 +14,7 @@ from functools import partial
 import streamlit as st
 import torch
 
-from engine import appstate
+from ui import state
 from engine.checkpoint import LoadedModel, default_device
 from engine.errors import UserError
 from engine.saliency import Param, get_method, list_methods, memory_budget
@@ -37,7 +37,7 @@ def device_picker(prefix: str) -> str:
 def checkpoint_picker(prefix: str, device: str, label: str = "Checkpoint", index: int = 0,
                       allow_upload: bool = True) -> LoadedModel | None:
     """A bundled checkpoint, one from the models folder, or an upload (loaded with weights only)."""
-    options = appstate.list_checkpoints()
+    options = state.list_checkpoints()
     names = list(options) + ([UPLOAD] if allow_upload else [])
     if not names:
         st.error("No checkpoint found: add one to assets/models or set VSE_MODELS_DIR.")
@@ -49,9 +49,9 @@ def checkpoint_picker(prefix: str, device: str, label: str = "Checkpoint", index
             return foreign.load_with_form(prefix, digest, path.name,
                                           lambda fields: cache.load_model(str(path), digest, device, fields),
                                           path=path, device=device)
-        limit = appstate.CHECKPOINT_UPLOAD_MB
+        limit = state.CHECKPOINT_UPLOAD_MB
         upload = st.file_uploader(f"Checkpoint file (.pt, .pth, .ckpt; up to {limit} MB)",
-                                  type=[e.lstrip(".") for e in appstate.CHECKPOINT_EXTENSIONS],
+                                  type=[e.lstrip(".") for e in state.CHECKPOINT_EXTENSIONS],
                                   key=f"{prefix}_checkpoint_upload", max_upload_size=limit)
         if upload is None:
             st.info("Upload a checkpoint saved by this tool, or a reference cnn-lstm or seed-project file "
@@ -78,15 +78,15 @@ def video_key(prefix: str) -> str:
 
 def clip_picker(prefix: str, num_frames: int, frame_step: int = 0) -> tuple[Clip, str] | None:
     """A bundled sample, an uploaded video or a video from the data folder, sampled as the model expects."""
-    samples = appstate.list_sample_clips()
-    data_videos = appstate.list_data_videos(appstate.data_dir())
+    samples = state.list_sample_clips()
+    data_videos = state.list_data_videos(state.data_dir())
     sources = [s for s in SOURCES if (s != "sample" or samples) and (s != "data" or data_videos)]
     source = st.radio("Clip", sources, format_func=SOURCES.get, horizontal=True, key=f"{prefix}_clip_source")
     try:
         if source == "upload":
-            limit = appstate.max_upload_mb()
-            upload = st.file_uploader(f"Video file ({', '.join(appstate.UPLOAD_VIDEO_TYPES)}; up to {limit} MB)",
-                                      type=list(appstate.UPLOAD_VIDEO_TYPES), key=f"{prefix}_clip_upload",
+            limit = state.max_upload_mb()
+            upload = st.file_uploader(f"Video file ({', '.join(state.UPLOAD_VIDEO_TYPES)}; up to {limit} MB)",
+                                      type=list(state.UPLOAD_VIDEO_TYPES), key=f"{prefix}_clip_upload",
                                       max_upload_size=limit)
             if upload is None:
                 st.info(f"Upload a video of at most {limit} MB (1 MB = 10^6 bytes).")

@@ -9,13 +9,11 @@ import torch
 
 from engine.checkpoint import default_device
 from engine.errors import UserError
-
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
-DEFAULT_CHECKPOINT = ASSETS / "models" / "cnnlstm.pt"
+from engine.paths import default_checkpoint
 
 
 def add_checkpoint_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT),
+    parser.add_argument("--checkpoint", default=str(default_checkpoint()),
                         help="model checkpoint (default: the bundled cnnlstm); also a reference cnn-lstm file, "
                              "with --classes")
     add_foreign_arguments(parser)

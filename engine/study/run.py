@@ -20,15 +20,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import UserError
+from engine.paths import assets_dir, bundled_model
 from engine.study.box import BoxConfig
 from engine.study.event import EventConfig
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
-DEFAULT_CHECKPOINTS = (str(ASSETS / "cnnlstm.pt"), str(ASSETS / "cnn_ica_lstm.pt"), str(ASSETS / "c3d.pt"))
-DEFAULT_EVENT_DIR = str(ASSETS / "event")
+STUDY_MODELS = ("cnnlstm", "cnn_ica_lstm", "c3d")  # bundled checkpoints compared by default
 DEFAULT_METHODS = ("gradient", "integrated_gradients", "gradcam", "occlusion")
 SECTIONS = ("methods", "event", "ica-box")
 TEST_SEED = 1234  # never used for training (training used seeds 1 and 2)
+
+
+def default_checkpoints() -> tuple[str, ...]:
+    """The bundled checkpoints the study compares by default."""
+    return tuple(str(bundled_model(name)) for name in STUDY_MODELS)
+
+
+def default_event_dir() -> str:
+    """The bundled event-experiment checkpoints."""
+    return str(assets_dir() / "models" / "event")
 
 
 @dataclass
@@ -57,7 +66,7 @@ class StudyConfig:
     data: str | None = None
     layout: str = "auto"
     subset: str = "test"
-    checkpoints: tuple[str, ...] = DEFAULT_CHECKPOINTS
+    checkpoints: tuple[str, ...] = field(default_factory=lambda: default_checkpoints())
     methods: tuple[str, ...] = DEFAULT_METHODS
     per_class: int = 10
     seed: int = TEST_SEED
@@ -68,7 +77,7 @@ class StudyConfig:
     device: str = "cpu"
     sections: tuple[str, ...] = SECTIONS
     sanity_clips: int = 2
-    event_dir: str = DEFAULT_EVENT_DIR
+    event_dir: str = field(default_factory=lambda: default_event_dir())
     event_retrain: bool = False
     event: EventConfig = field(default_factory=EventConfig)
     box: BoxConfig = field(default_factory=BoxConfig)

@@ -1,10 +1,10 @@
-"""What the app's pages share that is not Streamlit: where files are, upload limits,
+"""The app's own state that is not Streamlit: where files are, upload limits,
 reading uploads through a temporary folder, captions.
 
 Folders (environment variables, read on every call so tests can point elsewhere):
 
 * ``VSE_ASSETS``: the bundled assets root (``models/*.pt``, ``clips/*.webm``);
-  default the repository's ``assets/``.
+  default the repository's ``assets/`` (:mod:`engine.paths`, shared with the CLI).
 * ``VSE_MODELS_DIR``: an extra folder of checkpoints (searched recursively).
 * ``VSE_DATA_DIR``: a data folder (KTH, class folders or UCF101-style) for the
   clip picker, the evaluation and the browser.
@@ -27,6 +27,7 @@ import numpy as np
 
 from engine.checkpoint import CheckpointError, ForeignSettings, LoadedModel, load_checkpoint, save_checkpoint
 from engine.errors import UserError
+from engine.paths import assets_dir
 from engine.video import VIDEO_EXTENSIONS, Clip, VideoError, read_clip
 
 CHECKPOINT_EXTENSIONS = (".pt", ".pth", ".ckpt")
@@ -34,12 +35,6 @@ UPLOAD_VIDEO_TYPES = ("mp4", "avi", "mov", "mkv", "webm", "gif")
 DEFAULT_MAX_UPLOAD_MB = 200
 CHECKPOINT_UPLOAD_MB = 300  # a ResNet-152 reference cnn-lstm is about 240 MB; equal to server.maxUploadSize
 MB = 10**6  # bytes: Streamlit's uploader counts a MB this way, and so does check_upload
-
-
-def assets_dir() -> Path:
-    """The bundled assets root (``VSE_ASSETS`` or the repository's ``assets/``)."""
-    env = os.environ.get("VSE_ASSETS")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "assets"
 
 
 def _env_dir(name: str) -> Path | None:
