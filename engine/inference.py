@@ -26,10 +26,6 @@ class Prediction:
     def label(self) -> str:
         return self.classes[int(np.argmax(self.probabilities))]
 
-    @property
-    def confidence(self) -> float:
-        return float(np.max(self.probabilities))
-
     def as_dict(self) -> dict:
         return {
             "label": self.label,

@@ -90,13 +90,6 @@ def clip_to_tensor(clip: Clip, spec: InputSpec) -> torch.Tensor:
     return frames_to_tensor(clip.frames, spec)
 
 
-def tensor_to_unit(x: torch.Tensor, spec: InputSpec) -> torch.Tensor:
-    """Undoes normalisation: (..., C, H, W) model input -> [0, 1] pixels."""
-    mean = torch.tensor(spec.mean, dtype=x.dtype, device=x.device).view(-1, 1, 1)
-    std = torch.tensor(spec.std, dtype=x.dtype, device=x.device).view(-1, 1, 1)
-    return (x * std + mean) / spec.pixel_scale
-
-
 ACTIVITYNET_MEAN = (114.7748, 107.7354, 99.4750)  # the reference cnn-lstm's mean.py, in 0-255 units
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 

@@ -158,16 +158,6 @@ def clip_indices(frame_count: int, num_frames: int, frame_step: int = 0, start: 
     return start + offset + step * np.arange(num_frames, dtype=np.int64)
 
 
-def window_indices(frame_count: int, num_frames: int, stride: int) -> list[np.ndarray]:
-    """Contiguous windows of ``num_frames`` frames every ``stride`` frames."""
-    if frame_count < num_frames:
-        raise VideoError(f"The clip has {frames_text(frame_count)}; at least {num_frames} are needed.")
-    if stride < 1:
-        raise ValueError("stride must be at least 1")
-    starts = range(0, frame_count - num_frames + 1, stride)
-    return [np.arange(s, s + num_frames, dtype=np.int64) for s in starts]
-
-
 def _display_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
     if not max_side or max(width, height) <= max_side:
         return width, height

@@ -34,7 +34,7 @@ HELP = "Saliency of a clip (or of a data set with --data) under a registered met
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     # engine.saliency (captum) is imported only when the command runs, so building the parser stays fast.
-    from engine.batch import EXECUTORS
+    from engine.runs import EXECUTORS
     from engine.flow import CAMERA_MODELS, FLOW_METHODS
 
     p.add_argument("clip", nargs="?", help="a video file (or use --data for a data set)")
@@ -212,7 +212,7 @@ def print_summary(analysis, seconds: float, out: Path) -> None:
 
 def run_dataset(args: argparse.Namespace) -> int:
     """Every clip of a subset under every method, resumable; writes summary.csv."""
-    from engine.batch import run_tasks
+    from engine.runs import run_tasks
     from engine.checkpoint import load_checkpoint
     from engine.viz.export import write_rows_csv
 
@@ -243,7 +243,7 @@ def run_dataset(args: argparse.Namespace) -> int:
 
 def build_tasks(records, methods: list[str], params: dict[str, dict], args: argparse.Namespace, out: Path) -> list:
     """One SaliencyTask per (record, method); output ``out/<method>/<record key>.npz``."""
-    from engine.batch import SaliencyTask
+    from engine.runs import SaliencyTask
 
     checkpoint = str(Path(args.checkpoint).resolve())
     return [

@@ -22,7 +22,7 @@ HELP = ("Research study: saliency methods vs optical flow and masks, vanishing s
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from engine.batch import EXECUTORS
+    from engine.runs import EXECUTORS
     from engine.study.run import DEFAULT_METHODS, SECTIONS, TEST_SEED, default_event_dir
 
     p.add_argument("--out", default="report", help="report folder (default report/)")

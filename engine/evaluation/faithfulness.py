@@ -58,11 +58,6 @@ def patch_ranking(sal: np.ndarray, patch: int) -> np.ndarray:
     return np.stack(np.unravel_index(order, means.shape), axis=1).astype(np.int64)
 
 
-def deletion_order(sal_frame: np.ndarray, patch: int) -> np.ndarray:
-    """Patches of one (H, W) frame by descending mean saliency: (N, 2) rows (i, j)."""
-    return patch_ranking(np.asarray(sal_frame)[None], patch)[:, 1:]
-
-
 def patches_to_mask(patches: np.ndarray, shape: tuple[int, int, int], patch: int) -> np.ndarray:
     """(K, 3) (t, i, j) patch indices -> (T, H, W) bool mask of the pixels they cover."""
     mask = np.zeros(shape, dtype=bool)

@@ -25,6 +25,7 @@ from torch.utils.data import Dataset, TensorDataset
 from engine.checkpoint import LoadedModel, load_checkpoint
 from engine.evaluation.paper import PAPER_METRICS, paper_scores
 from engine.synth import EVENT_CLASSES, POSITIONS, event_window, render_event_clip
+from engine.synth.event import event_clip_seed
 from engine.tensors import InputSpec, frames_to_tensor
 
 EVENT_MODELS = ("cnnlstm", "cnn_ica_lstm")
@@ -71,11 +72,6 @@ class EventConfig:
 
     def spec(self) -> InputSpec:
         return InputSpec(num_frames=self.num_frames, height=self.size, width=self.size, channels=1)
-
-
-def event_clip_seed(seed: int, label: str, index: int) -> int:
-    """The int seed of clip ``index`` of a class (same rule as ``generate_event_clips``)."""
-    return int(np.random.SeedSequence([seed, EVENT_CLASSES.index(label), index]).generate_state(1)[0])
 
 
 def event_tensors(position: str, per_class: int, seed: int, cfg: EventConfig) -> tuple[torch.Tensor, torch.Tensor,

@@ -115,7 +115,7 @@ def run_study(cfg: StudyConfig) -> dict:
 
 def run_methods_section(cfg: StudyConfig, out: Path) -> dict:
     """Saliency over the clip set (parallel via ``run_tasks``), then faithfulness and sanity checks."""
-    from engine.batch import run_tasks
+    from engine.runs import run_tasks
     from engine.viz.export import write_rows_csv
     from engine.study.clips import build_tasks, study_clips, write_clips_json
     from engine.study.faithful import add_checks
