@@ -51,11 +51,11 @@ def load_npz(path):
 
 def test_single_clip_result_has_documented_arrays_and_metadata(files):
     arrays, meta = load_npz(files["result"])
-    shapes = {"attributions": (T, 1, SIZE, SIZE), "display_abs": (T, SIZE, SIZE), "display_positive": (T, SIZE, SIZE),
-              "display_negative": (T, SIZE, SIZE), "timestep_importance": (T,), "probabilities": (2,),
+    shapes = {"attributions": (T, 1, SIZE, SIZE), "timestep_importance": (T,), "probabilities": (2,),
               "frames": (T, HEIGHT, WIDTH, 3), "frame_indices": (T,), "flow": (T, SIZE, SIZE, 2), "flow_valid": (T,),
               "metric.flow.pearson": (T,)}
     assert {name: arrays[name].shape for name in shapes} == shapes
+    assert not any(name.startswith("display_") for name in arrays)  # derived from the attributions on load
     np.testing.assert_array_equal(arrays["frame_indices"], uniform_indices(SOURCE_FRAMES, T))
     assert arrays["timestep_importance"].sum() == pytest.approx(1.0, abs=1e-5)
     assert arrays["probabilities"].sum() == pytest.approx(1.0, abs=1e-5)

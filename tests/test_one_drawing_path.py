@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from engine.__main__ import main
-from engine.analysis import analyse_clip, save_analysis
+from engine.analysis import analyse_clip, load_analysis, save_analysis
 from engine.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 from engine.models import get_model
 from engine.tensors import InputSpec
@@ -74,3 +74,15 @@ def test_flow_brightness_comes_from_the_valid_frames_only():
     assert flow_speed_scale(fields, valid) == pytest.approx(2.0)
     pictures = flow_pictures(fields, valid)
     assert pictures[1].max() == 255 and not pictures[0].any()
+
+
+def test_old_result_files_with_stored_display_maps_still_load(drawn, tmp_path):
+    analysis, out = drawn
+    with np.load(out.parent / "r.npz", allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    assert "display_abs" not in arrays
+    old = {**arrays, **{f"display_{r}": analysis.result.display(r) for r in ("abs", "positive", "negative")}}
+    np.savez_compressed(tmp_path / "old.npz", **old)
+    loaded = load_analysis(tmp_path / "old.npz")
+    np.testing.assert_array_equal(loaded.result.display("abs"), analysis.result.display("abs"))
+    assert main(["plot", str(tmp_path / "old.npz"), "--out", str(tmp_path / "plots")]) == 0

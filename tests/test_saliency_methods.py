@@ -346,3 +346,14 @@ def test_methods_without_captum_equal_captum(method, captum_name, kwargs):
     explainer = getattr(captum.attr, captum_name)(lambda b: model(b)[:, 1])
     theirs = explainer.attribute(x[None].clone().requires_grad_(), **kwargs)[0]
     assert np.allclose(ours, theirs.detach().numpy(), atol=1e-7)
+
+
+def test_only_methods_that_use_a_baseline_record_one():
+    torch.manual_seed(0)  # test-only: fixes the tiny model's weights
+    model = get_model("cnnlstm", proj_dim=8, hidden_size=8).eval()
+    x = torch.randn(4, 1, 32, 32)
+    spec = InputSpec(4, 32, 32, 1, (0.5,), (0.25,))
+    plain = explain(model, x, "gradient", spec=spec, classes=["a", "b"], baseline="median")
+    path = explain(model, x, "integrated_gradients", spec=spec, classes=["a", "b"], baseline="median",
+                   params={"n_steps": 2})
+    assert plain.baseline == "" and path.baseline == "median" == path.diagnostics["baseline"]
