@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine.evaluation.faithfulness import frame_removal_logits, order_masks
 from engine.flow import compute_flow
 from engine.paths import default_checkpoint
 from engine.saliency import explain, get_method, list_methods
 from engine.saliency.context import SaliencyContext
 from engine.saliency.methods.temporal_occlusion import occlusion_logits_loop, occlusion_logits_structured
 from engine.saliency.methods.tsr import run_tsr
-from engine.saliency.structure import classify_sequences, fill_clip
+from engine.saliency.structure import fill_clip
 from engine.synth import render_clip
 from engine.tensors import InputSpec, frames_to_tensor
 
@@ -114,26 +115,6 @@ def comparison_row(name: str, fast, loop, repeats: int, device: torch.device) ->
             "max_abs_diff": diff, "max_abs_value": scale}
 
 
-def _deletion_loop(model, x, fill_x, order) -> torch.Tensor:
-    """Reference temporal deletion curve: one full forward pass per point."""
-    logits = []
-    with torch.no_grad():
-        for k in range(len(order) + 1):
-            variant = x.clone()
-            variant[0, order[:k]] = fill_x[0, order[:k]]
-            logits.append(model(variant)[0])
-    return torch.stack(logits)
-
-
-def _deletion_structured(model, x, fill_x, order) -> torch.Tensor:
-    with torch.no_grad():
-        feats, fill_feats = model.frame_features(x)[0], model.frame_features(fill_x)[0]
-    rank = torch.empty(len(order), dtype=torch.long, device=x.device)
-    rank[order] = torch.arange(len(order), device=x.device)
-    removed = rank.unsqueeze(0) < torch.arange(len(order) + 1, device=x.device).unsqueeze(1)
-    return classify_sequences(model, feats, fill_feats, removed)
-
-
 def structure_rows(bench: BenchModel, x: torch.Tensor, repeats: int) -> list[dict]:
     """Structure-aware paths vs their loops: temporal occlusion, TSR (gradient, input x gradient), deletion."""
     model, device = bench.model, x.device
@@ -142,12 +123,13 @@ def structure_rows(bench: BenchModel, x: torch.Tensor, repeats: int) -> list[dic
         target = int(model(batch).argmax(1))
     ctx = SaliencyContext(model, batch, target, bench.spec)
     fill_x = fill_clip(batch, "blur", bench.spec)
-    order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(0)).to(device)
+    removed = order_masks(np.random.default_rng(0).permutation(x.shape[0]), device)
     rows = [comparison_row("temporal occlusion (logits)", lambda: occlusion_logits_structured(model, batch, fill_x)[1],
                            lambda: occlusion_logits_loop(model, batch, fill_x)[1], repeats, device),
             comparison_row("temporal deletion curve (logits)",
-                           lambda: _deletion_structured(model, batch, fill_x, order),
-                           lambda: _deletion_loop(model, batch, fill_x, order), repeats, device)]
+                           lambda: frame_removal_logits(model, x, fill_x[0], removed, structured=True),
+                           lambda: frame_removal_logits(model, x, fill_x[0], removed, structured=False), repeats,
+                           device)]
     for base in ("gradient", "input_x_gradient"):
         def tsr(structured: bool, base=base):
             return run_tsr(ctx, base=base, time_threshold=1.0, patch=8, fill="blur", structured=structured).attributions
