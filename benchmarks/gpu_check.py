@@ -9,7 +9,7 @@ On a CUDA machine it runs, each row timed and marked PASS or FAIL:
 3. every registered saliency method on CUDA on the bundled CNN-LSTM, then gradient,
    IG-50, Grad-CAM and TSR on a ResNet-18 CNN-LSTM at 16x112x112, and TSR on the seed
    project's configuration (ResNet-18, LSTM 3x256, 30 frames at 120 px);
-4. the app's engine calls (``engine.analysis.analyse_clip``, ``engine.inference.classify_clip``)
+4. the app's engine calls (``engine.pipeline.analyse_clip``, ``engine.models.inference.classify_clip``)
    on a bundled clip;
 5. memory-bounded batching: the automatic budget against the GPU's free memory, the peak
    CUDA memory of IG within it, and a tiny budget giving the same attributions.
@@ -73,7 +73,7 @@ class Table:
 def resnet_cnnlstm(frames: int, size: int, device, hidden: int = 256, layers: int = 3):
     """A random-init ResNet-18 CNN-LSTM (reference head) and its input spec."""
     from engine.models import get_model
-    from engine.tensors import InputSpec
+    from engine.io.tensors import InputSpec
 
     torch.manual_seed(0)  # this script's own process: fixes the random weights
     model = get_model("cnnlstm", num_classes=2, backbone="resnet18", in_channels=3, proj_dim=300,
@@ -87,7 +87,7 @@ def random_clip(spec, device, seed: int = 1) -> torch.Tensor:
 
 
 def training_check(model, spec, device, steps: int = 3):
-    from engine.train import run_epoch
+    from engine.models.train import run_epoch
 
     batch = torch.stack([random_clip(spec, "cpu", s) for s in range(2)])
     loader = [(batch, torch.tensor([0, 1]))] * steps
@@ -123,9 +123,9 @@ def method_check(model, spec, x, method: str, params: dict | None = None, classe
 
 
 def app_calls_check(loaded):
-    from engine.analysis import analyse_clip
-    from engine.inference import classify_clip
-    from engine.video import read_clip
+    from engine.pipeline import analyse_clip
+    from engine.models.inference import classify_clip
+    from engine.io.video import read_clip
 
     clip_path = next(sample_clips_dir().glob("*.webm"))
     spec = loaded.meta.input_spec
@@ -162,7 +162,7 @@ def budget_check(model, spec, device):
 
 def run_checks(table: Table, device: torch.device, dry_run: bool = False) -> None:
     """Every row (``dry_run``: on the CPU, with 4-frame 32 px clips in place of the big ones, no CUDA memory row)."""
-    from engine.checkpoint import load_checkpoint
+    from engine.models.checkpoint import load_checkpoint
     from engine.saliency import list_methods
 
     bundled = {name: load_checkpoint(bundled_model(name), device=device)

@@ -25,7 +25,7 @@ from engine.saliency.methods.temporal_occlusion import occlusion_logits_loop, oc
 from engine.saliency.methods.tsr import run_tsr
 from engine.saliency.structure import fill_clip
 from engine.synth import render_clip
-from engine.tensors import InputSpec, frames_to_tensor
+from engine.io.tensors import InputSpec, frames_to_tensor
 
 QUICK_SPEC = InputSpec(num_frames=4, height=16, width=16)
 QUICK_CONFIG = {"proj_dim": 8, "hidden_size": 8}
@@ -63,7 +63,7 @@ def load_bench_model(checkpoint: str | None, device: torch.device, quick: bool) 
         return BenchModel(model.to(device).eval(), QUICK_SPEC, ["walking", "running"], "quick: tiny untrained cnnlstm")
     path = Path(checkpoint) if checkpoint else default_checkpoint()
     if path.is_file():
-        from engine.checkpoint import load_checkpoint
+        from engine.models.checkpoint import load_checkpoint
 
         loaded = load_checkpoint(path, device=device)
         return BenchModel(loaded.model, loaded.meta.input_spec, loaded.meta.classes, f"checkpoint {path}")
@@ -85,7 +85,7 @@ def _seeded(build):
 def bench_clip(spec: InputSpec, clip_path: str | None, seed: int = 0) -> tuple[np.ndarray, str]:
     """(T, H, W, 3) uint8 frames: the given video, a synthetic running clip, or a moving block."""
     if clip_path:
-        from engine.video import read_clip
+        from engine.io.video import read_clip
 
         return read_clip(clip_path, spec.num_frames, frame_step=spec.frame_step).frames, f"clip {clip_path}"
     gray, _masks, _meta = render_clip("running", seed, spec.num_frames)

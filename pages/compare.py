@@ -2,16 +2,12 @@
 
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
-from engine import plots
-from ui import state
-from engine.analysis import analyse_clip
-from engine.errors import UserError
-from engine.evaluation.catalog import metric_label, shown_metrics
-from engine.saliency import REDUCTIONS, get_method, list_methods
-from ui import cache, foreign, player, routing, widgets
+from engine import UserError, analyse_clip, get_method, list_methods
+from engine.saliency import REDUCTIONS
+from engine.viz import figures as plots
+from ui import analysis_view, cache, foreign, player, routing, state, widgets
 
 P = "compare"
 routing.require_app(P)
@@ -21,7 +17,8 @@ st.title("Compare")
 with st.sidebar:
     device = widgets.device_picker(P)
     loaded = widgets.checkpoint_picker(P, device, label="Checkpoint A")
-    picked = widgets.clip_picker(P, loaded.meta.input_spec.num_frames, loaded.meta.input_spec.frame_step) if loaded is not None else None
+    spec = loaded.meta.input_spec if loaded is not None else None
+    picked = widgets.clip_picker(P, spec.num_frames, spec.frame_step) if spec is not None else None
     names = list_methods()
     methods = st.multiselect("Methods", names, [m for m in DEFAULT_METHODS if m in names], key=f"{P}_methods",
                              format_func=lambda n: get_method(n).label, max_selections=6)
@@ -58,13 +55,7 @@ def grid():
 
 if results:
     st.fragment(grid)()
-    rows = []
-    for method, (analysis, _) in results.items():
-        res, values = analysis.result, analysis.clip_metrics()
-        row = {"method": get_method(method).label, "prediction": res.classes[res.predicted],
-               "p(target)": round(float(res.probabilities[res.target]), 3), "seconds": res.diagnostics.get("seconds")}
-        row |= {metric_label(k): round(values[k], 3) for k in shown_metrics("compare") if k in values}
-        rows.append(row)
+    rows = [analysis_view.method_row(get_method(m).label, analysis) for m, (analysis, _) in results.items()]
     st.dataframe(rows, hide_index=True)
 
 st.subheader("Checkpoints on one clip")
@@ -103,13 +94,8 @@ for number, choice in enumerate(chosen):
     if analysis is None:
         continue
     name = f"{model.meta.model_name} ({path.stem})"
-    curves[name] = importance = analysis.result.timestep_importance()
-    third = max(1, len(importance) // 3)
-    table.append({"checkpoint": name, "prediction": analysis.result.classes[analysis.result.predicted],
-                  "p(prediction)": round(float(analysis.result.probabilities[analysis.result.predicted]), 3),
-                  "first third share": round(float(np.sum(importance[:third])), 3),
-                  "last third share": round(float(np.sum(importance[-third:])), 3),
-                  "path": analysis.result.diagnostics.get("path", "")})
+    curves[name] = analysis.result.timestep_importance()
+    table.append(analysis_view.checkpoint_row(name, analysis))
 if curves:
     st.plotly_chart(plots.importance_curves(curves), key=f"{P}_curves")
     st.dataframe(table, hide_index=True)

@@ -2,13 +2,11 @@
 
 import streamlit as st
 
-from ui import state
-from engine.viz.export import encode_png
-from engine.data import ClipRecord, load_dataset, read_record
-from engine.data.loading import LAYOUTS
-from engine.errors import UserError
-from engine.video import load_sidecar, read_clip
-from ui import routing
+from engine import UserError, read_clip
+from engine.data import LAYOUTS, ClipRecord, load_dataset, read_record
+from engine.io import load_sidecar
+from engine.viz import encode_png
+from ui import routing, state
 
 SOURCES = {"samples": "Bundled sample clips", "folder": "Data folder"}
 

@@ -4,14 +4,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine import plots
-from ui import state
-from engine.data import SUBSETS, load_dataset
-from engine.data.loading import LAYOUTS
-from engine.errors import UserError
-from engine.inference import evaluate_records
-from engine.train import read_log
-from ui import cache, routing, widgets
+from engine import UserError
+from engine.data import LAYOUTS, SUBSETS, load_dataset
+from engine.models import evaluate_records, read_log
+from engine.viz import figures as plots
+from ui import cache, routing, state, widgets
 
 P = "model"
 routing.require_app(P)

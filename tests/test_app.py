@@ -22,15 +22,15 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from engine import plots
+from engine.viz import figures as plots
 from ui import state
-from engine.analysis import analyse_clip, save_analysis
-from engine.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, save_checkpoint
+from engine.pipeline import analyse_clip, save_analysis
+from engine.models.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, save_checkpoint
 from engine.errors import UserError
 from engine.models import get_model
 from engine.saliency import get_method, load_result
-from engine.tensors import InputSpec
-from engine.video import VideoError, read_clip
+from engine.io.tensors import InputSpec
+from engine.io.video import VideoError, read_clip
 from engine.viz.export import encode_png, metrics_csv, overlay_video_bytes
 from engine.viz.panels import PANELS, PanelSettings, render_panels, view_image
 from tests.media import moving_blob_frames, write_video
@@ -341,7 +341,7 @@ def test_panels_and_exports(first_analysis, tmp_path):
 
 
 def test_player_payload_reads_back_as_the_server_draws(first_analysis):
-    from engine import player
+    from engine.viz import player
     from engine.viz.colour import clip_scale, colorize
 
     data = player.explore_payload(first_analysis)

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ui.state import list_sample_clips
-from engine.video import probe_video, read_frames
+from engine.io.video import probe_video, read_frames
 from tests import appserver
 from tests.media import write_video
 

@@ -11,12 +11,12 @@ import pytest
 import torch
 
 from engine.__main__ import main
-from engine.checkpoint import CheckpointMeta, file_sha256, save_checkpoint
+from engine.models.checkpoint import CheckpointMeta, file_sha256, save_checkpoint
 from engine.models import get_model
-from engine.analysis import load_analysis
+from engine.pipeline import load_analysis
 from engine.saliency import list_methods
-from engine.tensors import InputSpec
-from engine.video import uniform_indices
+from engine.io.tensors import InputSpec
+from engine.io.sampling import uniform_indices
 from engine.viz.charts import pool_blocks
 from engine.viz.grid import grid_layout, render_grid
 from engine.viz.panels import draw_panels
@@ -199,7 +199,7 @@ def test_batch_writes_results_and_summary_then_resumes(files, monkeypatch):
     def must_not_run(*args, **kwargs):
         raise AssertionError("a finished result was computed again")
 
-    monkeypatch.setattr("engine.analysis.analyse_clip", must_not_run)
+    monkeypatch.setattr("engine.pipeline.analyse_clip", must_not_run)
     assert main(argv) == 0
     assert {p: p.stat().st_mtime_ns for p in results} == stamps
     assert (out / "summary.csv").read_bytes() == summary

@@ -23,8 +23,8 @@ from engine.data import (
     read_record,
 )
 from engine.errors import UserError
-from engine.tensors import InputSpec
-from engine.video import VideoError, read_clip
+from engine.io.tensors import InputSpec
+from engine.io.video import VideoError, read_clip
 
 WIDTH, HEIGHT = 64, 48
 
@@ -305,7 +305,7 @@ def test_clip_too_short_is_an_error(tmp_path):
 
 
 def test_dataset_with_frame_step_samples_every_kth_frame(tmp_path):
-    from engine.tensors import InputSpec
+    from engine.io.tensors import InputSpec
     from tests.media import write_video as write_rgb_video
 
     frames = np.stack([np.full((32, 32, 3), 6 * k, np.uint8) for k in range(40)])

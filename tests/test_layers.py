@@ -56,3 +56,35 @@ def test_no_engine_module_reads_a_vse_variable_at_import():
     assert done.returncode == 0, done.stderr[-2000:]
     count, read = done.stdout.split(" ", 1)
     assert int(count) > 100 and read.strip() == "[]"
+
+
+def engine_imports(path: Path) -> list[tuple[str, str]]:
+    """(module, name) of every ``from engine... import name`` in a file."""
+    tree = ast.parse(path.read_text(), str(path))
+    return [(node.module, alias.name) for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "engine"
+            for alias in node.names]
+
+
+def exported(module: str) -> set[str]:
+    import importlib
+
+    return set(getattr(importlib.import_module(module), "__all__", ()))
+
+
+def test_pages_import_only_front_door_names():
+    """Pages take names from ``engine`` or from a package root's ``__all__``, never from inside a package."""
+    packages = {p.name for p in (ROOT / "engine").iterdir() if (p / "__init__.py").is_file()}
+    found = [(page.name, module, name) for page in sorted((ROOT / "pages").glob("*.py"))
+             for module, name in engine_imports(page)]
+    assert len(found) > 10
+    wrong = [(page, module, name) for page, module, name in found
+             if not (module == "engine" or (module.count(".") == 1 and module.split(".")[1] in packages))
+             or name not in exported(module)]
+    assert wrong == []
+
+
+def test_ui_imports_only_the_front_door_and_package_roots():
+    wrong = [(f.name, module) for f in sorted((ROOT / "ui").rglob("*.py")) for module, _ in engine_imports(f)
+             if module.count(".") > 1]
+    assert wrong == []

@@ -14,7 +14,7 @@ from engine.errors import UserError
 from engine.models.base import per_frame
 from engine.models.registry import MODELS
 from engine.saliency import explain, get_method, list_methods
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 SMALL = {"n_steps": 2, "nt_samples": 2, "n_samples": 2, "window_px": 16, "stride_px": 16, "patch": 16}
 CAM = {"gradcam", "gradcam_pp", "hirescam", "layercam", "scorecam"}

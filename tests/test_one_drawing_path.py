@@ -11,11 +11,11 @@ import pytest
 import torch
 
 from engine.__main__ import main
-from engine.analysis import analyse_clip, load_analysis, save_analysis
-from engine.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
+from engine.pipeline import analyse_clip, load_analysis, save_analysis
+from engine.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 from engine.models import get_model
-from engine.tensors import InputSpec
-from engine.video import read_clip
+from engine.io.tensors import InputSpec
+from engine.io.video import read_clip
 from engine.viz.colour import flow_speed_scale
 from engine.viz.export import metrics_csv
 from engine.viz.grid import grid_layout

@@ -13,7 +13,7 @@ from engine.errors import UserError
 from engine.models import get_model
 from engine.saliency import explain, get_method, list_methods
 from engine.saliency.context import Cancelled, SaliencyContext
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 T, C, H, W = 4, 1, 32, 32
 SPEC = InputSpec(num_frames=T, height=H, width=W, channels=C)
@@ -336,7 +336,7 @@ def test_methods_without_captum_equal_captum(method, captum_name, kwargs):
 
     from engine.models import get_model
     from engine.saliency import explain
-    from engine.tensors import InputSpec
+    from engine.io.tensors import InputSpec
 
     torch.manual_seed(3)
     model = get_model("cnnlstm", proj_dim=8, hidden_size=8).eval()

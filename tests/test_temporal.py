@@ -13,7 +13,7 @@ from engine.saliency.context import SaliencyContext
 from engine.saliency.methods.temporal_occlusion import drops, occlusion_logits_loop, occlusion_logits_structured
 from engine.saliency.methods.tsr import rescale, run_tsr
 from engine.saliency.structure import GradientVariants, fill_clip, patch_boxes, patch_variants
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 SPEC = InputSpec(num_frames=4, height=16, width=16)
 TINY = {"proj_dim": 8, "hidden_size": 8}

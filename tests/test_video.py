@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from engine.tensors import InputSpec, clip_to_tensor
-from engine.video import VideoError, clip_indices, iter_windows, probe_video, read_clip, read_frames, uniform_indices
+from engine.io.tensors import InputSpec, clip_to_tensor
+from engine.io.video import VideoError, iter_windows, probe_video, read_clip, read_frames
+from engine.io.sampling import clip_indices, uniform_indices
 from tests.media import moving_blob_frames, write_video
 
 

@@ -10,7 +10,7 @@
   looked up first and computed under a progress bar with a cancel Event on a miss;
   every page keys them with :func:`analysis_key`.
 * Player payloads: a result's frames, grey saliency and flow, encoded once per
-  result and sign (:mod:`engine.player`); the browser draws every frame from it.
+  result and sign (:mod:`engine.viz.player`); the browser draws every frame from it.
 
 Nothing here starts a thread: all work runs in the session's script thread, so
 nothing is left running when the server stops.
@@ -27,14 +27,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine import player
-from ui import state
-from engine.analysis import analyse_clip
-from engine.checkpoint import ForeignSettings, LoadedModel, file_sha256, load_checkpoint
-from engine.saliency import get_method
-from engine.saliency.context import Cancelled
+from engine import Clip, LoadedModel, analyse_clip, get_method, load_checkpoint, read_clip
+from engine.io import VideoInfo, probe_video
+from engine.models import ForeignSettings, file_sha256
+from engine.saliency import Cancelled
 from engine.timeline import window_clip
-from engine.video import Clip, VideoInfo, probe_video, read_clip
+from engine.viz import player
+from ui import state
 
 ANALYSIS_SETTINGS = {name: param for name, param in inspect.signature(analyse_clip).parameters.items()
                      if param.kind is param.KEYWORD_ONLY and name not in ("on_progress", "cancel")}
@@ -61,7 +60,7 @@ def load_model(path: str, digest: str, device: str, foreign: tuple = ()) -> Load
 def load_code_model(path: str, digest: str, device: str, *, code: str, classes: tuple, frames: int, size: int,
                     normalise: str) -> LoadedModel:
     """A plain state dict in a model built by code from ``VSE_MODEL_CODE_DIR`` (chosen in the form)."""
-    from engine.models.user_code import load_with_code
+    from engine.models import load_with_code
 
     return load_with_code(path, code, list(classes), frames=frames, size=size, normalise=normalise, device=device)
 
@@ -193,11 +192,11 @@ def cached_result(key: tuple, compute: Callable, label: str):
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def explore_payload(key: tuple, reduction: str, outline: bool, _analysis) -> dict:
-    """The frame player's payload of one result (:func:`engine.player.explore_payload`), shared read-only."""
+    """The frame player's payload of one result (:func:`engine.viz.player.explore_payload`), shared read-only."""
     return player.explore_payload(_analysis, reduction, outline)
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
 def compare_payload(keys: tuple, reduction: str, _analyses: dict) -> dict:
-    """The player's payload of several results of one clip (:func:`engine.player.compare_payload`)."""
+    """The player's payload of several results of one clip (:func:`engine.viz.player.compare_payload`)."""
     return player.compare_payload(_analyses, reduction)

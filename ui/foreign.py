@@ -16,11 +16,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import state
-from engine.checkpoint import CheckpointError, ForeignSettings, LoadedModel, NeedsSettings
-from engine.models.user_code import code_files
-from engine.tensors import NORMALISATIONS, PRESETS
-from ui import cache
+from engine import LoadedModel
+from engine.io import NORMALISATIONS, PRESETS
+from engine.models import CheckpointError, ForeignSettings, NeedsSettings, code_files
+from ui import cache, state
 
 
 def _settings_key(prefix: str) -> str:

@@ -25,10 +25,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine.checkpoint import CheckpointError, ForeignSettings, LoadedModel, load_checkpoint, save_checkpoint
-from engine.errors import UserError
+from engine import Clip, LoadedModel, UserError, load_checkpoint, read_clip
+from engine.io import VIDEO_EXTENSIONS, VideoError
+from engine.models import CheckpointError, ForeignSettings, save_checkpoint
 from engine.paths import assets_dir
-from engine.video import VIDEO_EXTENSIONS, Clip, VideoError, read_clip
+
 
 CHECKPOINT_EXTENSIONS = (".pt", ".pth", ".ckpt")
 UPLOAD_VIDEO_TYPES = ("mp4", "avi", "mov", "mkv", "webm", "gif")
@@ -95,7 +96,7 @@ def list_data_videos(folder: Path | None) -> dict[str, Path]:
     """Relative name -> path of every video under a data folder (empty when none)."""
     if folder is None or not folder.is_dir():
         return {}
-    from engine.data.folder import find_videos
+    from engine.data import find_videos
 
     return {p.relative_to(folder).as_posix(): p for p in find_videos(folder)}
 

@@ -25,11 +25,11 @@ def warm_up(device: str | None = None) -> dict[str, float]:
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     try:
-        from engine import player, plots
+        from engine import analyse_clip, load_checkpoint, read_clip
+        from engine.models import default_device
+        from engine.viz import figures as plots
+        from engine.viz import player
         from ui import state
-        from engine.analysis import analyse_clip
-        from engine.checkpoint import default_device, load_checkpoint
-        from engine.video import read_clip
 
         seconds["imports"] = time.perf_counter() - started
         checkpoints, samples = state.list_checkpoints(), state.list_sample_clips()

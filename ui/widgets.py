@@ -14,12 +14,10 @@ from functools import partial
 import streamlit as st
 import torch
 
-from ui import state
-from engine.checkpoint import LoadedModel, default_device
-from engine.errors import UserError
-from engine.saliency import Param, get_method, list_methods, memory_budget
-from engine.video import Clip
-from ui import cache, foreign
+from engine import Clip, LoadedModel, UserError, get_method, list_methods
+from engine.models import default_device
+from engine.saliency import Param, memory_budget
+from ui import cache, foreign, state
 
 UPLOAD = "Upload a checkpoint…"
 SOURCES = {"sample": "Sample clip", "upload": "Upload", "data": "Data folder"}

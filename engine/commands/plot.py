@@ -2,7 +2,7 @@
 
 Writes ``grid.png`` (frame | saliency overlay | flow per frame), ``timestep_importance.png``,
 ``feature_time.png`` (saliency by spatial block and time), ``overlay.webm`` (VP8, plays in
-Chromium) and ``metrics.csv`` (:meth:`engine.analysis.Analysis.frame_table`, as the app's download).
+Chromium) and ``metrics.csv`` (:meth:`engine.pipeline.Analysis.frame_table`, as the app's download).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from engine.analysis import load_analysis
+    from engine.pipeline import load_analysis
     from engine.saliency import REDUCTIONS
-    from engine.video import write_video
+    from engine.io.video import write_video
     from engine.viz.charts import render_feature_time, render_timestep_importance
     from engine.viz.export import metrics_csv, write_png
     from engine.viz.grid import render_grid, video_frames

@@ -162,8 +162,8 @@ class StageBar:
 
 def run_clip(args: argparse.Namespace) -> int:
     """One clip: analyse, write the result file, print a summary."""
-    from engine.analysis import analyse_clip, save_analysis
-    from engine.video import read_clip
+    from engine.pipeline import analyse_clip, save_analysis
+    from engine.io.video import read_clip
 
     params = params_for(args.method, parse_params(args.param), strict=True)
     out = Path(args.out) if args.out else Path(f"{Path(args.clip).stem}.{args.method}.npz")
@@ -172,7 +172,7 @@ def run_clip(args: argparse.Namespace) -> int:
     loaded = load_model(args)
     if args.start is not None:
         from engine.timeline import window_clip, window_start
-        from engine.video import probe_video
+        from engine.io.video import probe_video
 
         info = probe_video(args.clip)
         clip = window_clip(args.clip, loaded, window_start(info.frame_count, loaded, args.start, info.fps))
@@ -213,7 +213,7 @@ def print_summary(analysis, seconds: float, out: Path) -> None:
 def run_dataset(args: argparse.Namespace) -> int:
     """Every clip of a subset under every method, resumable; writes summary.csv."""
     from engine.runs import run_tasks
-    from engine.checkpoint import load_checkpoint
+    from engine.models.checkpoint import load_checkpoint
     from engine.viz.export import write_rows_csv
 
     methods = [m.strip() for m in (args.methods or args.method).split(",") if m.strip()]

@@ -11,14 +11,14 @@ import argparse
 
 import inspect
 
-from engine.checkpoint import ForeignSettings
+from engine.models.foreign_checkpoint import ForeignSettings
 from engine.commands.common import add_data_arguments, load_index, resolve_device
 from engine.errors import UserError
 from engine.models.backbones import BACKBONES
 from engine.models.base import PROJ_ACTIVATIONS
 from engine.models.foreign import ARCHITECTURES
 from engine.models.registry import MODELS
-from engine.tensors import NORMALISATION_HELP, NORMALISATIONS, InputSpec, normalised_spec
+from engine.io.tensors import NORMALISATION_HELP, NORMALISATIONS, InputSpec, normalised_spec
 
 # the shape flags' defaults when neither the flag nor --arch sets them
 SHAPE_DEFAULTS = dict(backbone="small", proj_dim=64, proj_activation="relu", hidden_size=64, num_layers=1, head_hidden=0,
@@ -73,7 +73,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from engine.data import ClipDataset
-    from engine.train import TrainConfig, checkpoint_architecture, train
+    from engine.models.train import TrainConfig, checkpoint_architecture, train
 
     if args.resume and args.init_from:
         raise UserError("Give --resume or --init-from, not both.")
@@ -129,7 +129,7 @@ def build_architecture(args: argparse.Namespace) -> tuple[str, dict, InputSpec]:
 def model_input_defaults(model: str) -> dict:
     """A torchvision video model's input preset as train's flag defaults (RGB); {} for the others."""
     from engine.models.video3d import TORCHVISION_VIDEO
-    from engine.tensors import PRESETS
+    from engine.io.tensors import PRESETS
 
     if model not in TORCHVISION_VIDEO:
         return {}

@@ -29,7 +29,7 @@ from engine.models.base import per_frame
 from engine.saliency.core import explain
 from engine.saliency.structure import classify_sequences, fill_clip, variant_batch_size
 from engine.evaluation.stats import curve_auc
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 RANDOM_ORDERS = 10
 

@@ -38,7 +38,7 @@ class SaliencyTask:
 
 @lru_cache(maxsize=4)
 def _cached_model(checkpoint: str, device: str):
-    from engine.checkpoint import load_checkpoint
+    from engine.models.checkpoint import load_checkpoint
 
     return load_checkpoint(checkpoint, device=device)
 
@@ -47,7 +47,7 @@ def run_task(task: SaliencyTask, device: str = "cpu") -> dict:
     """Runs one task (or reads its existing output) and returns its summary row."""
     out = Path(task.out_path)
     if not out.is_file():
-        from engine.analysis import analyse_clip, save_analysis
+        from engine.pipeline import analyse_clip, save_analysis
         from engine.data import ClipRecord, read_record
 
         loaded = _cached_model(task.checkpoint, device)

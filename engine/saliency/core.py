@@ -14,7 +14,7 @@ from engine.saliency.context import SaliencyContext
 from engine.saliency.memory import resolve_budget
 from engine.saliency.registry import get_method
 from engine.saliency.result import SaliencyResult
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 
 def explain(

@@ -23,7 +23,7 @@ from torch import nn
 
 from engine.saliency.baselines import BASELINES, make_baseline
 from engine.saliency.memory import ClipCost, free_memory_bytes, items_within
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 FILL_CHOICES = ("baseline", *BASELINES)
 DEFAULT_BATCH_CAP = 256

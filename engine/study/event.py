@@ -22,11 +22,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, TensorDataset
 
-from engine.checkpoint import LoadedModel, load_checkpoint
+from engine.models.checkpoint import LoadedModel, load_checkpoint
 from engine.evaluation.paper import PAPER_METRICS, paper_scores
 from engine.synth import EVENT_CLASSES, POSITIONS, event_window, render_event_clip
 from engine.synth.event import event_clip_seed
-from engine.tensors import InputSpec, frames_to_tensor
+from engine.io.tensors import InputSpec, frames_to_tensor
 
 EVENT_MODELS = ("cnnlstm", "cnn_ica_lstm")
 TRAIN_SEED, VAL_SEED, TEST_SEED = 101, 102, 103
@@ -132,9 +132,9 @@ def _encoder_start(model_name: str, donor: str | Path, run_dir: Path, seed: int)
 
     ``train`` loads it as weights only (no optimizer state, epoch 0).
     """
-    from engine.checkpoint import read_payload
+    from engine.models.checkpoint import read_payload
     from engine.models import get_model
-    from engine.train import seed_everything
+    from engine.models.train import seed_everything
 
     seed_everything(seed)
     state = get_model(model_name, num_classes=len(EVENT_CLASSES), in_channels=1).state_dict()
@@ -160,7 +160,7 @@ def train_event_model(model_name: str, position: str, cfg: EventConfig, out_dir:
     Returns:
         {"checkpoint", "best_val_acc", "seconds", "history"}.
     """
-    from engine.train import TrainConfig, train
+    from engine.models.train import TrainConfig, train
 
     val_x, val_y, _ = event_tensors(position, cfg.val_per_class, VAL_SEED, cfg)
     start = time.perf_counter()

@@ -34,10 +34,10 @@ def clip_checks(checkpoint: str, clip_path: str, results: list[str], sanity: lis
     Returns:
         one dict per result with "deletion_auc", "insertion_auc" and maybe "randomisation_spearman".
     """
-    from engine.checkpoint import load_checkpoint
+    from engine.models.checkpoint import load_checkpoint
     from engine.evaluation.faithfulness import deletion_insertion, randomisation_check
     from engine.saliency import load_result
-    from engine.tensors import frames_to_tensor
+    from engine.io.tensors import frames_to_tensor
 
     loaded = load_checkpoint(checkpoint, device=device)
     spec = loaded.meta.input_spec

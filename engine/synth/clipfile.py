@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import UserError
-from engine.video import mask_sidecar_path, write_video
+from engine.io.video import write_video
+from engine.io.masks import mask_sidecar_path
 
 
 def class_clip_seed(seed: int, classes, label: str, index: int) -> int:

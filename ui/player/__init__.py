@@ -3,7 +3,7 @@
 ``paint.js``, ``chart.js``, ``player.js`` and ``player.css`` beside this file are the
 whole component: plain JavaScript (the three files joined into one module) and CSS,
 nothing built, nothing fetched. The payload comes from
-:mod:`engine.player`; Streamlit sends an element only once per session while its
+:mod:`engine.viz.player`; Streamlit sends an element only once per session while its
 content is unchanged (its message cache), so scrubbing and playback cost no round trip.
 The player reports its view (frame and display settings) once it settles;
 :func:`frame_player` returns that view.
@@ -33,7 +33,7 @@ def frame_player(key: str, payload: dict) -> dict:
 
     Args:
         key: the widget key (one per page).
-        payload: from :mod:`engine.player` (not changed here; it may be shared by sessions).
+        payload: from :mod:`engine.viz.player` (not changed here; it may be shared by sessions).
 
     Returns:
         ``{"frame": 0-based index, "cmap", "opacity", "scale" ("clip" | "frame"), "flow_view"}``.

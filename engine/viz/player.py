@@ -126,7 +126,7 @@ def build_payload(clip, maps: list[dict], flow, panels: list[dict], series: list
     """The player's data.
 
     Args:
-        clip: the :class:`engine.video.Clip` (frames, indices, fps).
+        clip: the :class:`engine.io.video.Clip` (frames, indices, fps).
         maps: :func:`saliency_entry` dicts.
         flow: an :class:`engine.flow.Flow`.
         panels: what to draw, in order: ``{"kind": one of PANEL_KINDS, "map": index, "title": str}``.
@@ -159,7 +159,7 @@ def build_payload(clip, maps: list[dict], flow, panels: list[dict], series: list
 
 
 def explore_payload(analysis, reduction: str = "abs", outline: bool = False, settings: dict | None = None) -> dict:
-    """Frame, overlay, flow and raw saliency of one :class:`engine.analysis.Analysis`, with its time-step chart."""
+    """Frame, overlay, flow and raw saliency of one :class:`engine.pipeline.Analysis`, with its time-step chart."""
     from engine.viz.panels import PANEL_TITLES, outline_mask
 
     result = analysis.result

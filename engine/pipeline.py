@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.checkpoint import LoadedModel
+from engine.models.checkpoint import LoadedModel
 from engine.flow import Flow, compute_flow
 from engine.evaluation.agreement import agreement_table
 from engine.saliency import SaliencyResult, explain, load_result, save_result
-from engine.tensors import clip_to_tensor
-from engine.video import Clip, resize_masks
+from engine.io.tensors import clip_to_tensor
+from engine.io.video import Clip
+from engine.io.masks import resize_masks
 
 
 @dataclass

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 if TYPE_CHECKING:
-    from engine.video import Clip
+    from engine.io.video import Clip
 
 
 @dataclass(frozen=True)
