@@ -85,3 +85,11 @@ def test_fast_path_equals_generic_path(tiny_models, model_name, method):
     scale = float(np.abs(generic.attributions).max())
     assert scale > 0
     np.testing.assert_allclose(fast.attributions, generic.attributions, atol=1e-5 * scale, rtol=0)
+
+
+def test_every_input_preset_a_registration_names_exists():
+    from engine.io.tensors import PRESETS
+
+    named = {name: MODELS.get(name).input_preset for name in MODELS.names()}
+    assert {p for p in named.values() if p} <= set(PRESETS)
+    assert named["r3d_18"] == "r3d_18" and named["cnnlstm"] is None

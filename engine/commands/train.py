@@ -127,11 +127,12 @@ def build_architecture(args: argparse.Namespace) -> tuple[str, dict, InputSpec]:
 
 
 def model_input_defaults(model: str) -> dict:
-    """A torchvision video model's input preset as train's flag defaults (RGB); {} for the others."""
-    from engine.models.video3d import TORCHVISION_VIDEO
+    """The input preset a model's registration names (``input_preset``), as train's flag defaults (RGB); {} when
+    it names none."""
     from engine.io.tensors import PRESETS
 
-    if model not in TORCHVISION_VIDEO:
+    name = MODELS.get(model).input_preset
+    if name is None:
         return {}
-    p = PRESETS[model]
+    p = PRESETS[name]
     return dict(frames=p["num_frames"], size=p["size"], frame_step=p["frame_step"], normalise=p["normalise"], channels=3)

@@ -251,7 +251,8 @@ STUDY = ("study", "summary")
 register_metric("pearson", "Pearson r", "map", lambda s, r, k: pearson(s, r), shown={"flow": ("compare",)})
 register_metric("spearman", "Spearman rho", "map", lambda s, r, k: spearman(s, r),
                 shown={"flow": ("cli", *STUDY, "per_class")})
-register_metric("sim", "SIM (histogram intersection)", "map", lambda s, r, k: sim(s, r), shown={"flow": ("cli", "compare")})
+register_metric("sim", "SIM (histogram intersection)", "map", lambda s, r, k: sim(s, r),
+                shown={"flow": ("cli", "compare")})
 register_metric("mass_jaccard", "Mass Jaccard (maps scaled to sum 1)", "map", lambda s, r, k: mass_jaccard(s, r),
                 shown={"flow": STUDY})
 register_metric("rms_distance", "RMS distance (maps scaled to max 1)", "map", lambda s, r, k: rms_distance(s, r),

@@ -71,7 +71,7 @@ def _probabilities(logits: torch.Tensor, target: int) -> np.ndarray:
 
 
 def _batched_logits(model: nn.Module, clips, count: int, clip_bytes: int, device: torch.device) -> torch.Tensor:
-    """(count, K) logits of clips produced lazily by ``clips(start, stop)`` ((B, T, C, H, W)), in memory-sized batches."""
+    """(count, K) logits of clips made lazily by ``clips(start, stop)`` ((B, T, C, H, W)), in memory-sized batches."""
     size = variant_batch_size(8 * clip_bytes, device, cap=16)
     with torch.no_grad():
         return torch.cat([model(clips(start, min(count, start + size))) for start in range(0, count, size)])

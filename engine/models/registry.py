@@ -8,7 +8,8 @@ model offers, so nothing elsewhere special-cases a model by name:
 * ``per_frame``: per-frame separable features (``frame_features`` then
   ``classify_features``), which the exact fast paths use;
 * ``stages``: the names of its CNN stages, the choices of the CAM methods' ``layer``;
-* ``tiny`` and ``tiny_input``: a tiny configuration that every generic test runs.
+* ``tiny`` and ``tiny_input``: a tiny configuration that every generic test runs;
+* ``input_preset``: the input preset training defaults to (torchvision's published preprocessing).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class ModelEntry:
     tiny_input: tuple[int, int, int, int]
     per_frame: bool = False
     stages: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
+    input_preset: str | None = None
 
     def stage_names(self) -> tuple[str, ...]:
         """The CNN stage names it may offer (resolved now: a backbone's come from the backbone registry)."""
@@ -47,7 +49,8 @@ MODELS: Registry[ModelEntry] = Registry("model")
 
 def register_model(name: str, *, label: str, tiny: dict | None = None,
                    tiny_input: tuple[int, int, int, int] = (4, 1, 32, 32), per_frame: bool = False,
-                   stages: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()) -> Callable:
+                   stages: tuple[str, ...] | Callable[[], tuple[str, ...]] = (),
+                   input_preset: str | None = None) -> Callable:
     """Decorator registering a builder under ``name``.
 
     Args:
@@ -57,10 +60,13 @@ def register_model(name: str, *, label: str, tiny: dict | None = None,
         tiny_input: (T, C, H, W) of a clip that tiny configuration takes.
         per_frame: the model has per-frame separable features.
         stages: its CNN stage names (or a function giving them), earliest first; () for none.
+        input_preset: a key of ``engine.io.tensors.PRESETS`` whose input (frames, size, normalisation)
+            training uses by default (the published weights' preprocessing); None for the project's defaults.
     """
 
     def decorator(builder: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
-        MODELS.add(name, ModelEntry(name, label, builder, dict(tiny or {}), tiny_input, per_frame, stages))
+        MODELS.add(name, ModelEntry(name, label, builder, dict(tiny or {}), tiny_input, per_frame, stages,
+                                    input_preset))
         return builder
 
     return decorator

@@ -188,7 +188,8 @@ TINY = {"r3d_18": ({}, (4, 3, 32, 32)), "mc3_18": ({}, (4, 3, 32, 32)), "r2plus1
         "swin3d_t": ({"tiny": True}, (4, 3, 32, 32))}
 for _name in TORCHVISION_VIDEO:
     register_model(_name, label=f"torchvision {_name} (video model)", tiny=TINY[_name][0],
-                   tiny_input=TINY[_name][1], stages=tuple(TORCHVISION_VIDEO[_name][1]))(_torchvision_builder(_name))
+                   tiny_input=TINY[_name][1], stages=tuple(TORCHVISION_VIDEO[_name][1]),
+                   input_preset=_name)(_torchvision_builder(_name))
 
 
 def torchvision_preset(name: str) -> dict:

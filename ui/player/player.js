@@ -1,4 +1,4 @@
-// The frame player: every panel drawn on canvases from one payload (engine/player.py).
+// The frame player: every panel drawn on canvases from one payload (engine/viz/player.py).
 // Steps, playback, hover and display settings never ask the server; the frame and
 // display settings are reported to Python (state "view") only once they settle.
 
