@@ -122,7 +122,8 @@ def live_features(feats: torch.Tensor, graph_frames: torch.Tensor) -> torch.Tens
     return ~dead | leaks.unsqueeze(1)
 
 
-def frame_jacobians(model: nn.Module, frames: torch.Tensor, *, batch_size: int | None = None) -> torch.Tensor:
+def frame_jacobians(model: nn.Module, frames: torch.Tensor, *, batch_size: int | None = None,
+                    on_batch=None) -> torch.Tensor:
     """CNN Jacobian of every frame: J[s] = d features_s / d frame_s.
 
     All T frames share each backward pass (frames do not interact in the CNN):
@@ -133,6 +134,7 @@ def frame_jacobians(model: nn.Module, frames: torch.Tensor, *, batch_size: int |
         model: the classifier (``frame_features`` is used).
         frames: (T, C, H, W).
         batch_size: cotangents per backward pass; from free memory when None.
+        on_batch: optional callback(fraction done).
 
     Returns:
         (T, F, C*H*W).
@@ -157,6 +159,8 @@ def frame_jacobians(model: nn.Module, frames: torch.Tensor, *, batch_size: int |
         cotangents[slot_index, frame_index, feature_index] = used[:, start : start + batch_size].T
         (grads,) = torch.autograd.grad(feats, leaf, cotangents, retain_graph=True, is_grads_batched=True)
         jacobians[frame_index, feature_index] = grads.reshape(len(feature_index), count, -1)
+        if on_batch is not None:
+            on_batch(min(slots, start + batch_size) / slots)
     return jacobians
 
 
@@ -182,10 +186,12 @@ class GradientVariants:
         expected_variants: how many variants will be asked for (chooses Jacobians or VJPs).
         budget: bytes the batches may use (with ``cost``); from free memory when None.
         cost: the clip's measured cost (:func:`engine.saliency.memory.probe_clip`).
+        on_progress: optional callback(fraction) while the Jacobians are computed (minutes on a big CNN).
     """
 
     def __init__(self, model: nn.Module, x: torch.Tensor, target: int, *, times_input: bool = False,
-                 expected_variants: int = 0, budget: int | None = None, cost: ClipCost | None = None) -> None:
+                 expected_variants: int = 0, budget: int | None = None, cost: ClipCost | None = None,
+                 on_progress=None) -> None:
         self.model, self.target, self.times_input = model, target, times_input
         self.budget, self.cost = budget, cost
         self.frames = x[0].detach()
@@ -201,7 +207,8 @@ class GradientVariants:
         if expected_variants > feats.shape[1]:
             self._graph = None
             del leaf, feats  # the graph goes before the Jacobians' own: never two at once
-            self.jacobians = frame_jacobians(model, self.frames, batch_size=self._jacobian_batch())  # (T, F, P)
+            self.jacobians = frame_jacobians(model, self.frames, batch_size=self._jacobian_batch(),
+                                             on_batch=on_progress)  # (T, F, P)
 
     def _times_input(self, frames: torch.Tensor, grads: torch.Tensor) -> torch.Tensor:
         return grads * frames if self.times_input else grads
