@@ -62,8 +62,9 @@ if analysis is None:
     st.stop()
 result = analysis.result
 analysis_view.prediction(result)
+baseline = f" · baseline {result.baseline}" if result.baseline else ""  # only methods that use one record it
 st.caption(f"{label} of class **{result.target_name}** · ran on **{result.diagnostics.get('device')}** in "
-           f"{result.diagnostics.get('seconds', 0):.2f} s{f' · baseline {result.baseline}' if result.baseline else ''} · flow "
+           f"{result.diagnostics.get('seconds', 0):.2f} s{baseline} · flow "
            f"{FLOW_METHODS[flow_method]} · clip {Path(clip.path).name}")
 st.caption(state.window_caption(clip, frame_count))
 st.fragment(analysis_view.frame_view)(P, analysis, key, method)
