@@ -7,8 +7,10 @@ import pytest
 import torch
 
 from engine.checkpoint import load_checkpoint, read_payload
-from engine.study.event import EVENT_MODELS, EventConfig, store_half
+from engine.study.event import (EVENT_MODELS, TEST_SEED, EventConfig, event_checkpoints, event_tensors,
+                                store_half)
 from engine.study.report_event import csv_rows, event_table, shown_rows, verdict
+from engine.study.run import DEFAULT_EVENT_DIR
 from engine.synth import POSITIONS
 
 T_975_2 = 4.302652729911275  # Student t, 97.5% quantile, 2 degrees of freedom
@@ -69,10 +71,10 @@ def test_store_half_halves_weights_and_the_model_still_loads(tmp_path):
     from engine.tensors import InputSpec
 
     torch.manual_seed(0)
-    model = get_model("cnnlstm", num_classes=2, in_channels=1, proj_dim=8, hidden_size=8)
-    path = save_checkpoint(tmp_path / "m.pt", model, CheckpointMeta("cnnlstm", {"num_classes": 2, "in_channels": 1,
-                                                                               "proj_dim": 8, "hidden_size": 8},
-                                                                    ["up", "down"], InputSpec(num_frames=8, height=24, width=24, channels=1)))
+    config = {"num_classes": 2, "in_channels": 1, "proj_dim": 8, "hidden_size": 8}
+    model = get_model("cnnlstm", **config)
+    spec = InputSpec(num_frames=8, height=24, width=24, channels=1)
+    path = save_checkpoint(tmp_path / "m.pt", model, CheckpointMeta("cnnlstm", config, ["up", "down"], spec))
     store_half(path)
     state = read_payload(path)["state_dict"]
     assert all(v.dtype in (torch.float16, torch.int64) for v in state.values())
@@ -83,6 +85,24 @@ def test_store_half_halves_weights_and_the_model_still_loads(tmp_path):
     with torch.no_grad():
         assert torch.allclose(loaded.model(x), model(x), atol=1e-2)
     assert loaded.meta.training["stored_dtype"] == "float16"
+
+
+def test_bundled_event_models_exist_per_seed_load_and_learned_the_task():
+    cfg = EventConfig()
+    expected = event_checkpoints(DEFAULT_EVENT_DIR, cfg)
+    assert len(expected) == len(EVENT_MODELS) * len(POSITIONS) * len(cfg.seeds) >= 18
+    missing = [path.name for *_, path in expected if not path.is_file()]
+    assert not missing, f"bundled event models missing: {missing}"
+    tests = {p: event_tensors(p, cfg.test_per_class, TEST_SEED, cfg) for p in POSITIONS}  # the study's clips
+    for model_name, position, seed, path in expected:
+        loaded = load_checkpoint(path)
+        assert (loaded.meta.model_name, loaded.meta.seed) == (model_name, seed)
+        assert loaded.meta.input_spec.num_frames == cfg.num_frames and loaded.meta.input_spec.height == cfg.size
+        x, y, _ = tests[position]
+        loaded.model.eval()
+        with torch.no_grad():
+            accuracy = float((loaded.model(x).argmax(1) == y).float().mean())
+        assert accuracy >= 0.9, f"{path.name}: held-out accuracy {accuracy:.2f}"
 
 
 def test_event_section_html_has_table_verdict_plot_and_runs():

@@ -19,7 +19,8 @@ SUMMED = ("test_acc", *MASSES, *SCORES)
 MODEL_ORDER = ("cnnlstm", "cnn_ica_lstm")
 MODEL_LABELS = {"cnnlstm": "plain LSTM (cnnlstm)", "cnn_ica_lstm": "input-cell attention (cnn_ica_lstm)"}
 MODEL_COLOURS = {"cnnlstm": "#d62728", "cnn_ica_lstm": "#1f77b4"}
-COLUMN_LABELS = {"test_acc": "test acc mean [min, max]", "window_mass": "mass on event window",
+COLUMN_LABELS = {"test_acc": "test acc mean [min, max]", "epochs": "best epoch", "val_acc": "val acc",
+                 "window_mass": "mass on event window",
                  "mass_early": "mass 1st third", "mass_middle": "mass 2nd third", "mass_late": "mass 3rd third",
                  **{k: label.split(" (")[0] for k, (label, _) in PAPER_METRICS.items()}}
 INTERVAL_NOTE = ("Each cell: the mean over training seeds of the per-seed mean over held-out clips "
@@ -141,10 +142,14 @@ def position_line(lstm: dict, ica: dict, num_frames: int, vanished: float) -> st
     position = lstm["position"]
     start, stop = event_window(position, num_frames)
     gone = {m: r["window_mass"] < vanished for m, r in (("lstm", lstm), ("ica", ica))}
-    if ica["window_mass"] > lstm["window_mass"]:
-        more = "more" if _separated(lstm, ica, "window_mass") else "more, though the seed intervals overlap,"
+    difference, apart = ica["window_mass"] - lstm["window_mass"], _separated(lstm, ica, "window_mass")
+    if apart:
+        more = (f"puts {'more' if difference > 0 else 'less'} of its saliency on it ({difference:+.1%}; the seed "
+                "intervals do not overlap)")
+    elif difference > 0:
+        more = f"puts more of its saliency on it ({difference:+.1%}), though the seed intervals overlap"
     else:
-        more = "less" if _separated(lstm, ica, "window_mass") else "about as much (the seed intervals overlap)"
+        more = f"puts about as much of its saliency on it ({difference:+.1%}; the seed intervals overlap)"
     describe = {m: (f"{r['test_acc']:.1%} held-out accuracy, {interval(r, 'window_mass', True)} of its gradient "
                     f"saliency on the event window and {r['timestep_mass'][-1]:.1%} on the last frame alone, WJac "
                     f"{interval(r, 'wjac')}, Euc {_fmt(r['euc'])}, AUC {interval(r, 'auc')}")
@@ -153,8 +158,30 @@ def position_line(lstm: dict, ica: dict, num_frames: int, vanished: float) -> st
             f"LSTM {describe['lstm']}; input-cell attention {describe['ica']}. The plain LSTM's saliency "
             f"{'vanishes' if gone['lstm'] else 'does not vanish'} on the event (threshold {vanished:.0%} of the mass)"
             f"{', nor does the attention model' + chr(39) + 's' if not gone['lstm'] and not gone['ica'] else ''}; "
-            f"the attention model puts {more} of its saliency on it "
-            f"({ica['window_mass'] - lstm['window_mass']:+.1%}).")
+            f"the attention model {more}.")
+
+
+def early_finding(lstm: dict, ica: dict, mass_margin: float, vanished: float) -> str:
+    """The paper's finding on the early event, with the numbers (see :func:`verdict`)."""
+    late_bias = lstm["mass_late"] - ica["mass_late"] > mass_margin
+    early_kept = ica["window_mass"] - lstm["window_mass"] > mass_margin
+    holds = "holds" if late_bias and early_kept else "does not hold" if not (late_bias or early_kept) \
+        else "holds only in part"
+    seeds = f"{lstm['seeds']} seeds each" if lstm["seeds"] == ica["seeds"] else \
+        f"{lstm['seeds']} and {ica['seeds']} seeds"
+    frames = len(lstm["timestep_mass"])
+    start, stop = event_window("early", frames)
+    relative = ""
+    if holds != "does not hold" and lstm["window_mass"] >= vanished:
+        relative = (f", in relative terms only: the plain LSTM's saliency on the early event does not vanish "
+                    f"({lstm['window_mass']:.1%} against a uniform share of {(stop - start) / frames:.0%}), it is "
+                    "drawn towards the last frames instead")
+    return (f"With the event early, the plain LSTM puts {lstm['window_mass']:.1%} of its gradient saliency on the "
+            f"event window and {lstm['mass_late']:.1%} on the last third; the input-cell attention model puts "
+            f"{ica['window_mass']:.1%} on the window and {ica['mass_late']:.1%} on the last third (means over "
+            f"{seeds}). Weighted Jaccard (the paper's WJac) with the event mask: {lstm['wjac']:.3f} vs "
+            f"{ica['wjac']:.3f}; AUC {lstm['auc']:.3f} vs {ica['auc']:.3f}. The paper's finding (LSTM saliency "
+            f"vanishes at early steps, input-cell attention keeps them visible) {holds} here{relative}.")
 
 
 def verdict(table: list[dict], learned: float = 0.9, chance_margin: float = 0.1, mass_margin: float = 0.05,
@@ -180,17 +207,7 @@ def verdict(table: list[dict], learned: float = 0.9, chance_margin: float = 0.1,
             lines.append(position_line(lstm, ica, len(lstm["timestep_mass"]), vanished))
     lstm, ica = _pick(table, "cnnlstm", "early"), _pick(table, "cnn_ica_lstm", "early")
     if lstm and ica:
-        late_bias = lstm["mass_late"] - ica["mass_late"] > mass_margin
-        early_kept = ica["window_mass"] - lstm["window_mass"] > mass_margin
-        holds = "holds" if late_bias and early_kept else "does not hold" if not (late_bias or early_kept) \
-            else "holds only in part"
-        lines.append(
-            f"With the event early, the plain LSTM puts {lstm['window_mass']:.1%} of its gradient saliency on the "
-            f"event window and {lstm['mass_late']:.1%} on the last third; the input-cell attention model puts "
-            f"{ica['window_mass']:.1%} on the window and {ica['mass_late']:.1%} on the last third (means over "
-            f"{lstm['seeds']} and {ica['seeds']} seeds). Weighted Jaccard (the paper's WJac) with the event mask: "
-            f"{lstm['wjac']:.3f} vs {ica['wjac']:.3f}; AUC {lstm['auc']:.3f} vs {ica['auc']:.3f}. The paper's finding "
-            f"(LSTM saliency vanishes at early steps, input-cell attention keeps them visible) {holds} here.")
+        lines.append(early_finding(lstm, ica, mass_margin, vanished))
     return lines
 
 
@@ -230,8 +247,9 @@ def event_html(rows: list[dict], embed, cfg) -> str:
         f"frames in one third of a {event.num_frames}-frame clip ({event.size}x{event.size}, grey distractor discs "
         f"throughout). One model per architecture, position and training seed ({len(event.seeds)} seeds), default "
         f"configs, AdamW lr {event.lr:g} with a cosine schedule, fresh clips every epoch "
-        f"({2 * event.train_per_class} an epoch; epochs: {', '.join(f'{m} {event.epochs_for(m)}' for m in EVENT_MODELS)}"
-        "), the epoch with the best validation accuracy kept. "
+        f"({2 * event.train_per_class} an epoch; epochs: "
+        f"{', '.join(f'{m} {event.epochs_for(m)}' for m in EVENT_MODELS)}), the epoch with the best validation "
+        "accuracy kept. "
         + ("Every model except the plain LSTM on the late event starts with the frame encoder (CNN + projection) "
            "of that seed's plain LSTM on the late event, with a fresh temporal part and head: the two "
            "architectures then differ only where the vanishing-saliency question lies (from scratch the attention "
