@@ -150,6 +150,7 @@ def position_line(lstm: dict, ica: dict, num_frames: int, vanished: float) -> st
         more = f"puts more of its saliency on it ({difference:+.1%}), though the seed intervals overlap"
     else:
         more = f"puts about as much of its saliency on it ({difference:+.1%}; the seed intervals overlap)"
+    nor = ", nor does the attention model's" if not gone["lstm"] and not gone["ica"] else ""
     describe = {m: (f"{r['test_acc']:.1%} held-out accuracy, {interval(r, 'window_mass', True)} of its gradient "
                     f"saliency on the event window and {r['timestep_mass'][-1]:.1%} on the last frame alone, WJac "
                     f"{interval(r, 'wjac')}, Euc {_fmt(r['euc'])}, AUC {interval(r, 'auc')}")
@@ -157,8 +158,7 @@ def position_line(lstm: dict, ica: dict, num_frames: int, vanished: float) -> st
     return (f"Event {position} (frames {start}-{stop - 1}; uniform share {(stop - start) / num_frames:.0%}): plain "
             f"LSTM {describe['lstm']}; input-cell attention {describe['ica']}. The plain LSTM's saliency "
             f"{'vanishes' if gone['lstm'] else 'does not vanish'} on the event (threshold {vanished:.0%} of the mass)"
-            f"{', nor does the attention model' + chr(39) + 's' if not gone['lstm'] and not gone['ica'] else ''}; "
-            f"the attention model {more}.")
+            f"{nor}; the attention model {more}.")
 
 
 def early_finding(lstm: dict, ica: dict, mass_margin: float, vanished: float) -> str:
