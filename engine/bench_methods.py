@@ -15,6 +15,7 @@ import argparse
 import json
 import subprocess
 import sys
+import threading
 import time
 
 import torch
@@ -79,10 +80,18 @@ def measure_one(args: argparse.Namespace) -> dict:
     del leaf
     import captum.attr  # noqa: F401  (the import is not a method's cost)
 
+    shown = [None]
+
+    def progress(stage: str, fraction: float) -> None:  # to stderr, which the parent passes on
+        line = f"{args.one}: {stage} {100 * fraction:.0f}%"
+        if line != shown[0]:
+            shown[0] = line
+            print(line, file=sys.stderr, flush=True)
+
     def run(method: str, params: dict | None = None):
         start = time.perf_counter()
         result = explain(model, x, method, spec=spec, classes=classes, params=params,
-                         memory_budget=args.memory_budget)
+                         memory_budget=args.memory_budget, on_progress=progress)
         return time.perf_counter() - start, result
 
     rss_before = _status("VmRSS")
@@ -128,20 +137,39 @@ def run_methods(*, model: str = "cnnlstm", backbone: str = "resnet18", size: int
 
 
 def _run_child(command: list[str], name: str, timeout: float) -> dict:
-    """One child's JSON row; past ``timeout`` it is stopped, and its peak RSS so far (VmHWM) is kept."""
+    """One child's JSON row; past ``timeout`` it is stopped, and its peak RSS so far (VmHWM) is kept.
+
+    The child's stderr (its progress lines, any traceback) is passed on to this process's stderr as it
+    comes; its last line is the error of a failed child.
+    """
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, last = [], ["failed"]
+
+    def relay() -> None:
+        for line in child.stderr:
+            if line.strip():
+                last[0] = line.strip()
+                print(line.rstrip(), file=sys.stderr, flush=True)
+
+    readers = [threading.Thread(target=lambda: stdout.extend(child.stdout), name="bench-child-stdout", daemon=True),
+               threading.Thread(target=relay, name="bench-child-stderr", daemon=True)]
+    for reader in readers:
+        reader.start()
     try:
-        stdout, stderr = child.communicate(timeout=timeout)
+        child.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         peak = _status("VmHWM", f"/proc/{child.pid}/status")
         child.kill()
-        child.communicate()
+        child.wait()
         return {"name": name, "error": f"stopped after {timeout:.0f} s; peak RSS so far {peak / 2**30:.2f} GB",
                 "peak_rss_gb": peak / 2**30}
-    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
+    finally:
+        for reader in readers:
+            reader.join()
+    lines = [ln for ln in stdout if ln.startswith("{")]
     if child.returncode == 0 and lines:
         return json.loads(lines[-1])
-    return {"name": name, "error": (stderr.strip().splitlines() or ["failed"])[-1][:200]}
+    return {"name": name, "error": last[0][:200]}
 
 
 def format_rows(rows: list[dict], markdown: bool = False) -> str:

@@ -59,7 +59,8 @@ class CheckpointInfo:
             s = self.meta.input_spec
             rows.append(("input", f"{s.num_frames} frames at {s.height}x{s.width}, {'RGB' if s.channels == 3 else 'gray'}, "
                                   f"pixels in [0, {s.pixel_scale:g}], mean {list(s.mean)}, std {list(s.std)}"))
-            rows.extend(("note", self.meta.training[k]) for k in ("note", "converted_from") if self.meta.training.get(k))
+            rows.extend((label, self.meta.training[key]) for key, label in (("note", "note"), ("converted_from", "from"))
+                        if self.meta.training.get(key))
         if self.recognised is not None:
             rows.append(("defaults", f"input preset {self.recognised.preset} (--arch)"))
             rows.extend(("note", note) for note in self.recognised.notes)

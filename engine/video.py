@@ -90,7 +90,9 @@ def _open(path: str | os.PathLike) -> cv2.VideoCapture:
     cap = cv2.VideoCapture(path)
     if not cap.isOpened():
         cap.release()
-        raise VideoError(f"{os.path.basename(path)} is not a video OpenCV can read.")
+        hint = (" It looks like a checkpoint: give it with --checkpoint."
+                if path.lower().endswith((".pt", ".pth", ".pth.tar", ".ckpt")) else "")
+        raise VideoError(f"{os.path.basename(path)} is not a video OpenCV can read.{hint}")
     return cap
 
 

@@ -135,3 +135,16 @@ def test_clip_indices_keep_the_time_scale():
     assert clip_indices(40, 4).tolist() == uniform_indices(40, 4).tolist()
     with pytest.raises(VideoError):
         clip_indices(3, 4, frame_step=1)
+
+
+def test_a_checkpoint_given_as_the_clip_says_to_pass_it_as_checkpoint(tmp_path):
+    weights = tmp_path / "cnnlstm-Epoch-3.pth"
+    torch.save({"epoch": 3, "state_dict": {"fc1.weight": torch.zeros(2, 2)}}, weights)
+    with pytest.raises(VideoError, match="not a video OpenCV can read. It looks like a checkpoint: give it with "
+                                         "--checkpoint"):
+        read_clip(weights)
+    clip = tmp_path / "clip.avi"
+    clip.write_bytes(np.random.default_rng(1).bytes(3000))
+    with pytest.raises(VideoError) as error:
+        read_clip(clip)
+    assert "--checkpoint" not in str(error.value)

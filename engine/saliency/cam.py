@@ -70,27 +70,36 @@ def to_clip(cam: torch.Tensor, frames: int, height: int, width: int) -> torch.Te
     return F.interpolate(cam.unsqueeze(1), size=(height, width), mode="bilinear", align_corners=False)[:, 0]
 
 
-def channel_masks(a: torch.Tensor, frames: int, height: int, width: int) -> torch.Tensor:
-    """Score-CAM's masks: each channel's map upsampled to (T, H, W) and min-max scaled -> (K, T, H, W)."""
+def channel_masks(a: torch.Tensor, frames: int, height: int, width: int,
+                  channels: slice = slice(None)) -> torch.Tensor:
+    """Score-CAM's masks of ``channels``: each map upsampled to (T, H, W) and min-max scaled -> (k, T, H, W)."""
     if a.dim() == 5:  # (1, K, T', h, w)
-        up = F.interpolate(a, size=(frames, height, width), mode="trilinear", align_corners=False)[0]
+        up = F.interpolate(a[:, channels], size=(frames, height, width), mode="trilinear", align_corners=False)[0]
     else:  # (T, K, h, w)
-        up = F.interpolate(a, size=(height, width), mode="bilinear", align_corners=False).transpose(0, 1)
+        up = F.interpolate(a[:, channels], size=(height, width), mode="bilinear", align_corners=False).transpose(0, 1)
     flat = up.reshape(up.shape[0], -1)
     low, high = flat.min(1).values, flat.max(1).values
     scale = torch.where(high > low, high - low, torch.ones_like(high))
-    return (up - low.view(-1, 1, 1, 1)) / scale.view(-1, 1, 1, 1)
+    return up.sub_(low.view(-1, 1, 1, 1)).div_(scale.view(-1, 1, 1, 1))
 
 
-def score_weights(model: nn.Module, x: torch.Tensor, masks: torch.Tensor, target: int, per_pass: int,
+def score_weights(model: nn.Module, x: torch.Tensor, activations: torch.Tensor, target: int, per_pass: int,
                   on_batch=None) -> torch.Tensor:
-    """alpha (K,): softmax over k of p_target(x * mask_k), ``per_pass`` masked clips per forward."""
+    """alpha (K,): softmax over k of p_target(x * mask_k), ``per_pass`` masked clips per forward.
+
+    The masks of a pass are made for that pass only (:func:`channel_masks`), so memory holds
+    ``per_pass`` of them, never all K (at 150 px, 16 frames and 1,024 channels all K take 1.5 GB).
+    """
+    frames, _channels, height, width = x.shape[1:]
+    count = activations.shape[1]
     scores = []
     with torch.no_grad():
-        for start in range(0, masks.shape[0], per_pass):
-            chunk = masks[start:start + per_pass]  # (V, T, H, W)
+        for start in range(0, count, per_pass):
+            chunk = channel_masks(activations, frames, height, width, slice(start, start + per_pass))  # (V, T, H, W)
             masked = x * chunk.unsqueeze(2)  # (V, T, C, H, W)
+            del chunk
             scores.append(torch.softmax(model(masked), dim=1)[:, target])
+            del masked
             if on_batch is not None:
-                on_batch(min(1.0, (start + per_pass) / masks.shape[0]))
+                on_batch(min(1.0, (start + per_pass) / count))
     return torch.softmax(torch.cat(scores), dim=0)

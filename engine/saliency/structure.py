@@ -122,41 +122,44 @@ def live_features(feats: torch.Tensor, graph_frames: torch.Tensor) -> torch.Tens
     return ~dead | leaks.unsqueeze(1)
 
 
-def frame_jacobians(model: nn.Module, frames: torch.Tensor, *, batch_size: int | None = None) -> torch.Tensor:
+def frame_jacobians(model: nn.Module, frames: torch.Tensor, *, batch_size: int | None = None,
+                    on_batch=None) -> torch.Tensor:
     """CNN Jacobian of every frame: J[s] = d features_s / d frame_s.
 
-    All T frames share each backward pass (frames do not interact in the CNN):
-    cotangent j is, at every frame s, the unit vector of frame s's j-th live
-    feature (:func:`live_features`); rows of dead features are left at 0.
+    One frame at a time (frames do not interact in the CNN), so only one frame's graph is
+    held: cotangent j of a pass is the unit vector of one of the frame's live features
+    (:func:`live_features`); rows of dead features are left at 0.
 
     Args:
         model: the classifier (``frame_features`` is used).
         frames: (T, C, H, W).
-        batch_size: cotangents per backward pass; from free memory when None.
+        batch_size: cotangents per backward pass (each one frame's backward); from free memory when None.
+        on_batch: optional callback(fraction done).
 
     Returns:
         (T, F, C*H*W).
     """
-    leaf = frames.detach().requires_grad_(True)
-    with torch.enable_grad():
-        feats = encode_frames(model, leaf)  # (T, F)
-    count, width = feats.shape
-    live = live_features(feats, leaf)
-    slots = int(live.sum(1).max())
-    order = torch.argsort((~live).to(torch.int8), dim=1, stable=True)[:, :slots]  # live feature indices first
-    used = torch.gather(live, 1, order).to(feats.dtype)  # (T, slots)
+    count = frames.shape[0]
     if batch_size is None:  # on a CPU small batches stay in cache and run faster
-        cap = width if frames.device.type == "cuda" else JACOBIAN_CPU_BATCH
-        batch_size = variant_batch_size(16 * frames.numel() * frames.element_size(), frames.device, cap=cap)
-    jacobians = feats.new_zeros(count, width, frames[0].numel())
-    frame_index = torch.arange(count, device=feats.device).unsqueeze(0)  # (1, T)
-    for start in range(0, slots, batch_size):
-        feature_index = order[:, start : start + batch_size].T  # (k, T): cotangent j's feature at frame s
-        slot_index = torch.arange(len(feature_index), device=feats.device).unsqueeze(1)  # (k, 1)
-        cotangents = feats.new_zeros(len(feature_index), count, width)
-        cotangents[slot_index, frame_index, feature_index] = used[:, start : start + batch_size].T
-        (grads,) = torch.autograd.grad(feats, leaf, cotangents, retain_graph=True, is_grads_batched=True)
-        jacobians[frame_index, feature_index] = grads.reshape(len(feature_index), count, -1)
+        cap = DEFAULT_BATCH_CAP if frames.device.type == "cuda" else JACOBIAN_CPU_BATCH
+        batch_size = variant_batch_size(16 * frames[0].numel() * frames.element_size(), frames.device, cap=cap)
+    jacobians = None
+    for s in range(count):
+        leaf = frames[s : s + 1].detach().requires_grad_(True)
+        with torch.enable_grad():
+            feats = encode_frames(model, leaf)  # (1, F)
+        if jacobians is None:
+            jacobians = feats.new_zeros(count, feats.shape[1], frames[0].numel())
+        index = live_features(feats, leaf)[0].nonzero().flatten()
+        for start in range(0, len(index), batch_size):
+            chosen = index[start : start + batch_size]
+            cotangents = feats.new_zeros(len(chosen), 1, feats.shape[1])
+            cotangents[torch.arange(len(chosen), device=feats.device), 0, chosen] = 1.0
+            (grads,) = torch.autograd.grad(feats, leaf, cotangents, retain_graph=True, is_grads_batched=True)
+            jacobians[s, chosen] = grads.reshape(len(chosen), -1)
+        del leaf, feats
+        if on_batch is not None:
+            on_batch((s + 1) / count)
     return jacobians
 
 
@@ -182,10 +185,12 @@ class GradientVariants:
         expected_variants: how many variants will be asked for (chooses Jacobians or VJPs).
         budget: bytes the batches may use (with ``cost``); from free memory when None.
         cost: the clip's measured cost (:func:`engine.saliency.memory.probe_clip`).
+        on_progress: optional callback(fraction) while the Jacobians are computed (minutes on a big CNN).
     """
 
     def __init__(self, model: nn.Module, x: torch.Tensor, target: int, *, times_input: bool = False,
-                 expected_variants: int = 0, budget: int | None = None, cost: ClipCost | None = None) -> None:
+                 expected_variants: int = 0, budget: int | None = None, cost: ClipCost | None = None,
+                 on_progress=None) -> None:
         self.model, self.target, self.times_input = model, target, times_input
         self.budget, self.cost = budget, cost
         self.frames = x[0].detach()
@@ -201,7 +206,8 @@ class GradientVariants:
         if expected_variants > feats.shape[1]:
             self._graph = None
             del leaf, feats  # the graph goes before the Jacobians' own: never two at once
-            self.jacobians = frame_jacobians(model, self.frames, batch_size=self._jacobian_batch())  # (T, F, P)
+            self.jacobians = frame_jacobians(model, self.frames, batch_size=self._jacobian_batch(),
+                                             on_batch=on_progress)  # (T, F, P)
 
     def _times_input(self, frames: torch.Tensor, grads: torch.Tensor) -> torch.Tensor:
         return grads * frames if self.times_input else grads
@@ -213,14 +219,15 @@ class GradientVariants:
     def _jacobian_batch(self) -> int | None:
         """Cotangents per backward pass of :func:`frame_jacobians` within the budget (None: its own choice).
 
-        Held throughout: the Jacobians and the clip's graph; each cotangent adds one batched backward
-        through the T frames (about one forward pass of the clip) and its (T, P) gradient.
+        Held throughout: the Jacobians and one frame's graph; each cotangent adds one backward through
+        that frame and its (P,) gradient.
         """
         if self.budget is None or self.cost is None:
             return None
         cap = self.feats.shape[1] if self.frames.device.type == "cuda" else JACOBIAN_CPU_BATCH
-        spare = max(self.budget - self._jacobian_bytes() - self.cost.backward, self.budget // 8)
-        return items_within(spare, self.cost.forward + self.frames.numel() * self.frames.element_size(), cap)
+        one_frame = self.cost.per_frame(backward=True)
+        spare = max(self.budget - self._jacobian_bytes() - one_frame, self.budget // 8)
+        return items_within(spare, one_frame + self.frames[0].numel() * self.frames.element_size(), cap)
 
     def batch_size(self) -> int:
         """Variants per chunk: within the budget when one was given, else from free memory.

@@ -7,7 +7,7 @@ project does not install, and Captum has Grad-CAM alone, so these few lines are 
 
 from __future__ import annotations
 
-from engine.saliency.cam import capture, channel_masks, score_weights
+from engine.saliency.cam import capture, score_weights
 from engine.saliency.captum_utils import private_copy
 from engine.saliency.context import MethodOutput, SaliencyContext
 from engine.saliency.methods.gradcam import STAGE_PARAM, cam_output, clip_output, resolve_stage
@@ -56,13 +56,11 @@ def scorecam(ctx: SaliencyContext, layer: str, batch_size: int) -> MethodOutput:
     ctx.progress("Score-CAM", 0.0)
     model = private_copy(ctx.model)
     activations, _ = capture(model, ctx.x, model.cnn_stages[stage], ctx.target)
-    frames, _channels, height, width = ctx.x.shape[1:]
-    masks = channel_masks(activations, frames, height, width)  # (K, T, H, W)
     per_pass = ctx.clips_per_pass(backward=False, cap=batch_size)
-    alpha = score_weights(model, ctx.x, masks, ctx.target, per_pass,
+    alpha = score_weights(model, ctx.x, activations, ctx.target, per_pass,
                           on_batch=lambda f: ctx.progress("Score-CAM", f))
     weights = alpha.view((1, -1) + (1,) * (activations.dim() - 2))
     cam = (weights * activations).sum(1).clamp_min(0)  # (T, h, w) per frame, (1, T', h, w) for a 3D stage
     output = clip_output(ctx, cam, stage)
-    output.diagnostics["forward_passes"] = int(masks.shape[0])
+    output.diagnostics["forward_passes"] = int(activations.shape[1])
     return output

@@ -136,7 +136,8 @@ def run_tsr(ctx: SaliencyContext, *, base: str, time_threshold: float, patch: in
         frames = ctx.x.shape[1]
         expected = frames + (frames // 2) * len(patch_boxes(ctx.x.shape[-2], ctx.x.shape[-1], patch))
         variants = GradientVariants(ctx.model, ctx.x, ctx.target, times_input=STRUCTURED_BASES[base],
-                                    expected_variants=expected, budget=ctx.budget(), cost=ctx.clip_cost())
+                                    expected_variants=expected, budget=ctx.budget(), cost=ctx.clip_cost(),
+                                    on_progress=lambda f: ctx.progress("TSR: CNN Jacobians", f))
         distances, path = variants.distances, "per-frame"
     elif structured and base in STRUCTURED_BASES:
         size = ctx.clips_per_pass(backward=True, cap=MAX_CLIPS_PER_PASS)
