@@ -9,7 +9,7 @@ On a CUDA machine it runs, each row timed and marked PASS or FAIL:
 3. every registered saliency method on CUDA on the bundled CNN-LSTM, then gradient,
    IG-50, Grad-CAM and TSR on a ResNet-18 CNN-LSTM at 16x112x112, and TSR on the seed
    project's configuration (ResNet-18, LSTM 3x256, 30 frames at 120 px);
-4. the app's engine calls (``engine.analysis.analyse_clip``, ``engine.inference.classify_clip``)
+4. the app's engine calls (``engine.pipeline.analyse_clip``, ``engine.models.inference.classify_clip``)
    on a bundled clip;
 5. memory-bounded batching: the automatic budget against the GPU's free memory, the peak
    CUDA memory of IG within it, and a tiny budget giving the same attributions.
@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import torch
+
+from engine.paths import bundled_model, sample_clips_dir  # noqa: E402  (after the sys.path line)
 
 NO_CUDA = "gpu_check: no CUDA device here (torch.cuda.is_available() is False); nothing to check. Exit 0."
 CLASSES = ["walking", "running"]
@@ -71,7 +73,7 @@ class Table:
 def resnet_cnnlstm(frames: int, size: int, device, hidden: int = 256, layers: int = 3):
     """A random-init ResNet-18 CNN-LSTM (reference head) and its input spec."""
     from engine.models import get_model
-    from engine.tensors import InputSpec
+    from engine.io.tensors import InputSpec
 
     torch.manual_seed(0)  # this script's own process: fixes the random weights
     model = get_model("cnnlstm", num_classes=2, backbone="resnet18", in_channels=3, proj_dim=300,
@@ -85,7 +87,7 @@ def random_clip(spec, device, seed: int = 1) -> torch.Tensor:
 
 
 def training_check(model, spec, device, steps: int = 3):
-    from engine.train import run_epoch
+    from engine.models.train import run_epoch
 
     batch = torch.stack([random_clip(spec, "cpu", s) for s in range(2)])
     loader = [(batch, torch.tensor([0, 1]))] * steps
@@ -121,11 +123,11 @@ def method_check(model, spec, x, method: str, params: dict | None = None, classe
 
 
 def app_calls_check(loaded):
-    from engine.analysis import analyse_clip
-    from engine.inference import classify_clip
-    from engine.video import read_clip
+    from engine.pipeline import analyse_clip
+    from engine.models.inference import classify_clip
+    from engine.io.video import read_clip
 
-    clip_path = next((ROOT / "assets" / "clips").glob("*.webm"))
+    clip_path = next(sample_clips_dir().glob("*.webm"))
     spec = loaded.meta.input_spec
     clip = read_clip(str(clip_path), spec.num_frames, frame_step=spec.frame_step)
     prediction = classify_clip(loaded, clip)
@@ -160,10 +162,10 @@ def budget_check(model, spec, device):
 
 def run_checks(table: Table, device: torch.device, dry_run: bool = False) -> None:
     """Every row (``dry_run``: on the CPU, with 4-frame 32 px clips in place of the big ones, no CUDA memory row)."""
-    from engine.checkpoint import load_checkpoint
+    from engine.models.checkpoint import load_checkpoint
     from engine.saliency import list_methods
 
-    bundled = {name: load_checkpoint(ROOT / "assets" / "models" / f"{name}.pt", device=device)
+    bundled = {name: load_checkpoint(bundled_model(name), device=device)
                for name in ("cnnlstm", "cnn_ica_lstm")}
     for name, loaded in bundled.items():
         table.run(f"train {name} (bundled architecture)",

@@ -10,31 +10,20 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = (
-    "synth",
-    "prepare",
-    "train",
-    "classify",
-    "inspect",
-    "convert",
-    "evaluate",
-    "saliency",
-    "plot",
-    "bench",
-    "study",
-)
+from engine.registry import Registry
+
+# name -> the module that implements it (imported when the parser is built)
+COMMANDS: Registry[str] = Registry("command")
+for _name in ("synth", "prepare", "train", "classify", "inspect", "convert", "evaluate", "saliency", "plot", "bench",
+              "study"):
+    COMMANDS.add(_name, f"engine.commands.{_name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engine", description="Video saliency explorer engine.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"engine.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"engine.commands.{name}":
-                raise
-            continue
+    for name, path in COMMANDS.items():
+        module = importlib.import_module(path)
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(_main=module.main)

@@ -16,17 +16,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.appstate import assets_dir
+from engine.evaluation.faithfulness import frame_removal_logits, order_masks
 from engine.flow import compute_flow
+from engine.paths import default_checkpoint
 from engine.saliency import explain, get_method, list_methods
 from engine.saliency.context import SaliencyContext
 from engine.saliency.methods.temporal_occlusion import occlusion_logits_loop, occlusion_logits_structured
 from engine.saliency.methods.tsr import run_tsr
-from engine.saliency.structure import classify_sequences, fill_clip
+from engine.saliency.structure import fill_clip
 from engine.synth import render_clip
-from engine.tensors import InputSpec, frames_to_tensor
+from engine.io.tensors import InputSpec, frames_to_tensor
 
-DEFAULT_CHECKPOINT = assets_dir() / "models" / "cnnlstm.pt"
 QUICK_SPEC = InputSpec(num_frames=4, height=16, width=16)
 QUICK_CONFIG = {"proj_dim": 8, "hidden_size": 8}
 
@@ -61,9 +61,9 @@ def load_bench_model(checkpoint: str | None, device: torch.device, quick: bool) 
     if quick:
         model = _seeded(lambda: get_model("cnnlstm", **QUICK_CONFIG))
         return BenchModel(model.to(device).eval(), QUICK_SPEC, ["walking", "running"], "quick: tiny untrained cnnlstm")
-    path = Path(checkpoint) if checkpoint else DEFAULT_CHECKPOINT
+    path = Path(checkpoint) if checkpoint else default_checkpoint()
     if path.is_file():
-        from engine.checkpoint import load_checkpoint
+        from engine.models.checkpoint import load_checkpoint
 
         loaded = load_checkpoint(path, device=device)
         return BenchModel(loaded.model, loaded.meta.input_spec, loaded.meta.classes, f"checkpoint {path}")
@@ -73,7 +73,7 @@ def load_bench_model(checkpoint: str | None, device: torch.device, quick: bool) 
         raise UserError(f"Checkpoint not found: {checkpoint}")
     model = _seeded(lambda: get_model("cnnlstm"))
     return BenchModel(model.to(device).eval(), InputSpec(), ["walking", "running"],
-                      f"{DEFAULT_CHECKPOINT} not found: untrained cnnlstm (seed 0), InputSpec()")
+                      f"{default_checkpoint()} not found: untrained cnnlstm (seed 0), InputSpec()")
 
 
 def _seeded(build):
@@ -85,7 +85,7 @@ def _seeded(build):
 def bench_clip(spec: InputSpec, clip_path: str | None, seed: int = 0) -> tuple[np.ndarray, str]:
     """(T, H, W, 3) uint8 frames: the given video, a synthetic running clip, or a moving block."""
     if clip_path:
-        from engine.video import read_clip
+        from engine.io.video import read_clip
 
         return read_clip(clip_path, spec.num_frames, frame_step=spec.frame_step).frames, f"clip {clip_path}"
     gray, _masks, _meta = render_clip("running", seed, spec.num_frames)
@@ -115,26 +115,6 @@ def comparison_row(name: str, fast, loop, repeats: int, device: torch.device) ->
             "max_abs_diff": diff, "max_abs_value": scale}
 
 
-def _deletion_loop(model, x, fill_x, order) -> torch.Tensor:
-    """Reference temporal deletion curve: one full forward pass per point."""
-    logits = []
-    with torch.no_grad():
-        for k in range(len(order) + 1):
-            variant = x.clone()
-            variant[0, order[:k]] = fill_x[0, order[:k]]
-            logits.append(model(variant)[0])
-    return torch.stack(logits)
-
-
-def _deletion_structured(model, x, fill_x, order) -> torch.Tensor:
-    with torch.no_grad():
-        feats, fill_feats = model.frame_features(x)[0], model.frame_features(fill_x)[0]
-    rank = torch.empty(len(order), dtype=torch.long, device=x.device)
-    rank[order] = torch.arange(len(order), device=x.device)
-    removed = rank.unsqueeze(0) < torch.arange(len(order) + 1, device=x.device).unsqueeze(1)
-    return classify_sequences(model, feats, fill_feats, removed)
-
-
 def structure_rows(bench: BenchModel, x: torch.Tensor, repeats: int) -> list[dict]:
     """Structure-aware paths vs their loops: temporal occlusion, TSR (gradient, input x gradient), deletion."""
     model, device = bench.model, x.device
@@ -143,12 +123,13 @@ def structure_rows(bench: BenchModel, x: torch.Tensor, repeats: int) -> list[dic
         target = int(model(batch).argmax(1))
     ctx = SaliencyContext(model, batch, target, bench.spec)
     fill_x = fill_clip(batch, "blur", bench.spec)
-    order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(0)).to(device)
+    removed = order_masks(np.random.default_rng(0).permutation(x.shape[0]), device)
     rows = [comparison_row("temporal occlusion (logits)", lambda: occlusion_logits_structured(model, batch, fill_x)[1],
                            lambda: occlusion_logits_loop(model, batch, fill_x)[1], repeats, device),
             comparison_row("temporal deletion curve (logits)",
-                           lambda: _deletion_structured(model, batch, fill_x, order),
-                           lambda: _deletion_loop(model, batch, fill_x, order), repeats, device)]
+                           lambda: frame_removal_logits(model, x, fill_x[0], removed, structured=True),
+                           lambda: frame_removal_logits(model, x, fill_x[0], removed, structured=False), repeats,
+                           device)]
     for base in ("gradient", "input_x_gradient"):
         def tsr(structured: bool, base=base):
             return run_tsr(ctx, base=base, time_threshold=1.0, patch=8, fill="blur", structured=structured).attributions

@@ -29,7 +29,7 @@ IG_MAX_STEPS = 256
 def build_model(model: str, backbone: str, frames: int, size: int):
     """(model in eval mode, InputSpec, classes), seeded random weights."""
     from engine.models import get_model
-    from engine.tensors import InputSpec
+    from engine.io.tensors import InputSpec
 
     torch.manual_seed(0)  # benchmark process: fixes the random weights
     if model == "cnnlstm":
@@ -43,7 +43,7 @@ def build_model(model: str, backbone: str, frames: int, size: int):
 def bench_input(spec) -> torch.Tensor:
     """(T, C, H, W) normalised synthetic running clip at the spec's size."""
     from engine.bench import bench_clip
-    from engine.tensors import frames_to_tensor
+    from engine.io.tensors import frames_to_tensor
 
     frames, _note = bench_clip(spec, None)
     return frames_to_tensor(frames, spec)

@@ -3,3 +3,7 @@
 
 class UserError(Exception):
     """Bad input from the user: the message says what is wrong and what to do."""
+
+
+class VideoError(UserError, ValueError):
+    """A video cannot be used: unreadable, empty, too short or not a video."""

@@ -25,7 +25,7 @@ from types import MappingProxyType
 import cv2
 import numpy as np
 
-from engine.stats import otsu_threshold
+from engine.evaluation.stats import otsu_threshold
 
 FLOW_METHODS = MappingProxyType(
     {
@@ -49,16 +49,19 @@ class Flow:
     Attributes:
         fields: (T, H, W, 2) float32, (dx, dy) in pixels, frame t-1 -> frame t.
         method: key of FLOW_METHODS used.
-        compensated: whether camera motion was subtracted.
         valid: (T,) bool, False where the field is a copy (frame 0).
         camera_model: key of CAMERA_MODELS used ("none" when not compensated).
     """
 
     fields: np.ndarray
     method: str
-    compensated: bool
     valid: np.ndarray
     camera_model: str = "none"
+
+    @property
+    def compensated(self) -> bool:
+        """Whether camera motion was subtracted."""
+        return self.camera_model != "none"
 
     @property
     def magnitude(self) -> np.ndarray:
@@ -70,18 +73,9 @@ class Flow:
         """(height, width) of the fields."""
         return int(self.fields.shape[1]), int(self.fields.shape[2])
 
-    def resized(self, size: tuple[int, int]) -> Flow:
-        """The same flow at another resolution, vectors rescaled to its pixels.
-
-        Args:
-            size: (height, width) wanted.
-        """
-        height, width = size
-        scale_x = width / self.fields.shape[2]
-        scale_y = height / self.fields.shape[1]
-        fields = np.stack([_resize(f, (height, width)) for f in self.fields])
-        fields = fields * np.array([scale_x, scale_y], dtype=np.float32)
-        return Flow(fields.astype(np.float32), self.method, self.compensated, self.valid.copy(), self.camera_model)
+    def mass(self) -> np.ndarray:
+        """(T,) float64 summed flow magnitude of each frame; NaN where the frame has no flow of its own."""
+        return np.where(np.asarray(self.valid, bool), self.magnitude.sum(axis=(1, 2), dtype=np.float64), np.nan)
 
 
 def flow_magnitude(fields: np.ndarray) -> np.ndarray:
@@ -172,7 +166,7 @@ def compute_flow(
     valid[0] = False
     if len(gray) > 1:
         fields[0] = fields[1]
-    return Flow(fields, method, camera_model != "none", valid, camera_model)
+    return Flow(fields, method, valid, camera_model)
 
 
 def _camera_model_name(compensate_camera: bool | str) -> str:
@@ -237,62 +231,3 @@ def motion_masks(magnitude: np.ndarray, min_magnitude: float = 0.2) -> np.ndarra
     magnitude = np.asarray(magnitude, dtype=np.float32)
     threshold = max(otsu_threshold(magnitude), min_magnitude)
     return magnitude > threshold
-
-
-def robust_max(values: np.ndarray, percentile: float = 99.0) -> float:
-    """A clip-wide scale that ignores a few outliers: the percentile of the values."""
-    values = np.asarray(values, dtype=np.float32)
-    if values.size == 0:
-        return 0.0
-    return float(np.percentile(values, percentile))
-
-
-def flow_to_rgb(fields: np.ndarray, max_magnitude: float | None = None) -> np.ndarray:
-    """Colour-wheel picture of flow: hue = direction, brightness = speed.
-
-    Rightward motion is red, leftward cyan, downward yellow-green, upward
-    blue-violet. Brightness is scaled by one clip-wide robust maximum so frames
-    are comparable.
-
-    Args:
-        fields: (T, H, W, 2) or (H, W, 2) flow.
-        max_magnitude: speed shown at full brightness; default the 99th
-            percentile of the clip's magnitudes.
-
-    Returns:
-        (T, H, W, 3) (or (H, W, 3)) uint8 RGB.
-    """
-    fields = np.asarray(fields, dtype=np.float32)
-    magnitude = flow_magnitude(fields)
-    scale = robust_max(magnitude) if max_magnitude is None else float(max_magnitude)
-    angle = np.degrees(np.arctan2(fields[..., 1], fields[..., 0])) % 360.0
-    hsv = np.empty(fields.shape[:-1] + (3,), dtype=np.uint8)
-    hsv[..., 0] = np.round(angle / 2.0).astype(np.uint8) % 180
-    hsv[..., 1] = 255
-    value = np.clip(magnitude / scale, 0.0, 1.0) if scale > 0 else np.zeros_like(magnitude)
-    hsv[..., 2] = np.round(value * 255).astype(np.uint8)
-    flat = hsv.reshape(-1, hsv.shape[-2], 3)
-    return cv2.cvtColor(flat, cv2.COLOR_HSV2RGB).reshape(hsv.shape)
-
-
-def magnitude_to_rgb(
-    magnitude: np.ndarray, max_magnitude: float | None = None, colormap: int = cv2.COLORMAP_INFERNO
-) -> np.ndarray:
-    """Colour-mapped speed.
-
-    Args:
-        magnitude: (T, H, W) or (H, W) non-negative flow lengths.
-        max_magnitude: value shown at the top of the colormap; default the
-            clip's 99th percentile.
-        colormap: an OpenCV colormap id.
-
-    Returns:
-        (T, H, W, 3) (or (H, W, 3)) uint8 RGB.
-    """
-    magnitude = np.asarray(magnitude, dtype=np.float32)
-    scale = robust_max(magnitude) if max_magnitude is None else float(max_magnitude)
-    unit = np.clip(magnitude / scale, 0.0, 1.0) if scale > 0 else np.zeros_like(magnitude)
-    levels = np.round(unit * 255).astype(np.uint8)
-    flat = levels.reshape(-1, levels.shape[-1])
-    coloured = cv2.applyColorMap(flat, colormap)
-    return cv2.cvtColor(coloured, cv2.COLOR_BGR2RGB).reshape(levels.shape + (3,))

@@ -2,7 +2,7 @@
 
 A model sees T frames every ``frame_step`` source frames: a window of
 ``(T - 1) * step + 1`` source frames. A longer video has many such windows; the
-timeline classifies them all in one streamed pass (:func:`engine.video.iter_windows`:
+timeline classifies them all in one streamed pass (:func:`engine.io.video.iter_windows`:
 only the last T sampled frames are held, so a 20-minute video never sits in memory
 whole), and :func:`window_clip` reads the one window a user picks to explain.
 """
@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.checkpoint import LoadedModel
+from engine.models.checkpoint import LoadedModel
 from engine.saliency.context import Cancelled
-from engine.tensors import frames_to_tensor
-from engine.video import Clip, VideoError, iter_windows, load_sidecar, probe_video, read_frames, resize_masks
+from engine.io.tensors import frames_to_tensor
+from engine.io.video import Clip, VideoError, iter_windows, probe_video, read_frames
+from engine.io.masks import load_sidecar, resize_masks
 
 
 @dataclass

@@ -2,25 +2,23 @@
 
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
-from engine import appstate, plots
-from engine.analysis import analyse_clip
-from engine.errors import UserError
-from engine.saliency import REDUCTIONS, get_method, list_methods
-from ui import cache, foreign, player, routing, widgets
+from engine import UserError, analyse_clip, get_method, list_methods
+from engine.saliency import REDUCTIONS
+from engine.viz import figures as plots
+from ui import analysis_view, cache, foreign, player, routing, state, widgets
 
 P = "compare"
 routing.require_app(P)
 DEFAULT_METHODS = ["gradient", "input_x_gradient", "gradcam"]
-SUMMARY = ("flow.pearson", "flow.sim", "mask.pointing_mass", "mask.auc")
 st.title("Compare")
 
 with st.sidebar:
     device = widgets.device_picker(P)
     loaded = widgets.checkpoint_picker(P, device, label="Checkpoint A")
-    picked = widgets.clip_picker(P, loaded.meta.input_spec.num_frames, loaded.meta.input_spec.frame_step) if loaded is not None else None
+    spec = loaded.meta.input_spec if loaded is not None else None
+    picked = widgets.clip_picker(P, spec.num_frames, spec.frame_step) if spec is not None else None
     names = list_methods()
     methods = st.multiselect("Methods", names, [m for m in DEFAULT_METHODS if m in names], key=f"{P}_methods",
                              format_func=lambda n: get_method(n).label, max_selections=6)
@@ -57,19 +55,13 @@ def grid():
 
 if results:
     st.fragment(grid)()
-    rows = []
-    for method, (analysis, _) in results.items():
-        res, values = analysis.result, analysis.clip_metrics()
-        row = {"method": get_method(method).label, "prediction": res.classes[res.predicted],
-               "p(target)": round(float(res.probabilities[res.target]), 3), "seconds": res.diagnostics.get("seconds")}
-        row |= {appstate.metric_label(k): round(values[k], 3) for k in SUMMARY if k in values}
-        rows.append(row)
+    rows = [analysis_view.method_row(get_method(m).label, analysis) for m, (analysis, _) in results.items()]
     st.dataframe(rows, hide_index=True)
 
 st.subheader("Checkpoints on one clip")
 st.caption("Where does each model's saliency sit in time? A last-step LSTM piles it onto the last frames; "
            "the input-cell attention model spreads it over the clip; a 3D CNN has no recurrence at all.")
-checkpoints = appstate.list_checkpoints()
+checkpoints = state.list_checkpoints()
 with st.sidebar:
     bundled = [name for name in checkpoints if name.endswith("(bundled)")]
     chosen = st.multiselect("Checkpoints to compare", list(checkpoints), bundled[:4], key=f"{P}_b_checkpoints",
@@ -102,13 +94,8 @@ for number, choice in enumerate(chosen):
     if analysis is None:
         continue
     name = f"{model.meta.model_name} ({path.stem})"
-    curves[name] = importance = analysis.result.timestep_importance()
-    third = max(1, len(importance) // 3)
-    table.append({"checkpoint": name, "prediction": analysis.result.classes[analysis.result.predicted],
-                  "p(prediction)": round(float(analysis.result.probabilities[analysis.result.predicted]), 3),
-                  "first third share": round(float(np.sum(importance[:third])), 3),
-                  "last third share": round(float(np.sum(importance[-third:])), 3),
-                  "path": analysis.result.diagnostics.get("path", "")})
+    curves[name] = analysis.result.timestep_importance()
+    table.append(analysis_view.checkpoint_row(name, analysis))
 if curves:
     st.plotly_chart(plots.importance_curves(curves), key=f"{P}_curves")
     st.dataframe(table, hide_index=True)

@@ -2,12 +2,11 @@
 
 import streamlit as st
 
-from engine import appstate
-from engine.data import ClipRecord, load_dataset, read_record
-from engine.data.loading import LAYOUTS
-from engine.errors import UserError
-from engine.video import load_sidecar, read_clip
-from ui import routing
+from engine import UserError, read_clip
+from engine.data import LAYOUTS, ClipRecord, load_dataset, read_record
+from engine.io import load_sidecar
+from engine.viz import encode_png
+from ui import routing, state
 
 SOURCES = {"samples": "Bundled sample clips", "folder": "Data folder"}
 
@@ -23,7 +22,7 @@ def thumbnail(source: str, start: int, stop: int | None, key: str) -> bytes | No
         clip = read_record(ClipRecord(source, "", "train", key, start, stop), 1, max_side=160)
     except UserError:
         return None
-    return appstate.encode_png(clip.frames[0])
+    return encode_png(clip.frames[0])
 
 
 @st.cache_data(show_spinner="Indexing the folder…", ttl=60)
@@ -34,12 +33,12 @@ def index_folder(folder: str, layout: str):
 @st.cache_data(show_spinner=False, max_entries=64)
 def sample_thumbnail(path: str) -> bytes:
     """PNG of a sample clip's middle frame."""
-    return appstate.encode_png(read_clip(path, 1, max_side=160).frames[0])
+    return encode_png(read_clip(path, 1, max_side=160).frames[0])
 
 
 def show_samples() -> None:
     """The bundled sample clips by class (from their sidecars), with thumbnails."""
-    samples = appstate.list_sample_clips()
+    samples = state.list_sample_clips()
     if not samples:
         st.info("No bundled sample clips found (assets/clips).")
         return
@@ -56,14 +55,14 @@ def show_samples() -> None:
 
 
 with st.sidebar:
-    configured = appstate.data_dir() is not None
+    configured = state.data_dir() is not None
     source = st.radio("Show", list(SOURCES), format_func=SOURCES.get, index=1 if configured else 0,
                       key=f"{P}_source", horizontal=True)
 if source == "samples":
     show_samples()
     st.stop()
 with st.sidebar:
-    folder = st.text_input("Data folder", str(appstate.data_dir() or ""), key=f"{P}_folder",
+    folder = st.text_input("Data folder", str(state.data_dir() or ""), key=f"{P}_folder",
                            help="KTH videos, class sub-folders of videos, or a UCF101-style folder")
     layout = st.selectbox("Layout", LAYOUTS, key=f"{P}_layout")
     per_class = st.slider("Clips shown per class", 4, 48, 12, 4, key=f"{P}_per_class")

@@ -4,13 +4,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine import appstate, plots
-from engine.data import SUBSETS, load_dataset
-from engine.data.loading import LAYOUTS
-from engine.errors import UserError
-from engine.inference import evaluate_records
-from engine.train import read_log
-from ui import cache, routing, widgets
+from engine import UserError
+from engine.data import LAYOUTS, SUBSETS, load_dataset
+from engine.models import evaluate_records, read_log
+from engine.viz import figures as plots
+from ui import cache, routing, state, widgets
 
 P = "model"
 routing.require_app(P)
@@ -37,7 +35,7 @@ else:
     st.info("This checkpoint has no training log (training['history'], or metrics.csv or <name>.metrics.csv beside it).")
 
 st.subheader("Evaluate on a data folder")
-default_folder = str(appstate.data_dir() or "")
+default_folder = str(state.data_dir() or "")
 cols = st.columns([3, 1, 1])
 folder = cols[0].text_input("Data folder", default_folder, key=f"{P}_folder",
                             help="KTH videos, class sub-folders of videos, or a UCF101-style folder")

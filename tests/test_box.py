@@ -116,7 +116,7 @@ def test_boxes_table_covers_the_specification():
 
 
 def test_t_interval_by_hand():
-    from engine.stats import t_interval
+    from engine.evaluation.stats import t_interval
 
     mean, low, high = t_interval([1.0, 2.0, 3.0])  # sd 1, t(0.975, 2) = 4.302653
     assert mean == 2.0 and high - mean == pytest.approx(4.302653 / np.sqrt(3), rel=1e-6) and low < mean

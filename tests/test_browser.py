@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from engine.appstate import list_sample_clips
-from engine.video import probe_video, read_frames
+from ui.state import list_sample_clips
+from engine.io.video import probe_video, read_frames
 from tests import appserver
 from tests.media import write_video
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from engine.checkpoint import load_checkpoint
+from engine.models.checkpoint import load_checkpoint
 from tests.reference_models import PranoyrCNNLSTM, save_as_repository
 
 WAIT_MS = 180_000

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from engine.saliency import explain
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 T, C, H, W = 3, 2, 4, 4
 

@@ -4,9 +4,9 @@ import pickle
 import pytest
 import torch
 
-from engine.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, save_checkpoint
+from engine.models.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, save_checkpoint
 from engine.models import get_model
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 SPEC = InputSpec(4, 32, 32, 1, (0.5,), (0.25,))
 

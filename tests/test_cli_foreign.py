@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from engine.__main__ import main as cli_main
-from engine.checkpoint import load_checkpoint
+from engine.models.checkpoint import load_checkpoint
 from engine.synth import generate_kth_like
-from engine.train import read_log
+from engine.models.train import read_log
 from tests.reference_models import PranoyrCNNLSTM, SeedCNNLSTM, save_as_repository
 
 SMALL = ["--frames", "4", "--size", "48"]  # keep ResNet-18 quick on 2 cores
@@ -47,8 +47,8 @@ def test_classify_needs_class_names_then_matches_the_reference(files, capsys):
 
     row = json.loads(capsys.readouterr().out)[0]
     loaded = load_checkpoint(files["ref"], foreign=_settings(num_frames=4, size=48))
-    from engine.tensors import clip_to_tensor
-    from engine.video import read_clip
+    from engine.io.tensors import clip_to_tensor
+    from engine.io.video import read_clip
 
     clip = read_clip(files["clip"], 4, frame_step=1)
     x = clip_to_tensor(clip, loaded.meta.input_spec).unsqueeze(0)
@@ -58,7 +58,7 @@ def test_classify_needs_class_names_then_matches_the_reference(files, capsys):
 
 
 def _settings(**kw):
-    from engine.checkpoint import ForeignSettings
+    from engine.models.foreign_checkpoint import ForeignSettings
 
     return ForeignSettings(classes=("walking", "running"), **kw)
 

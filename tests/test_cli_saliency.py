@@ -11,12 +11,15 @@ import pytest
 import torch
 
 from engine.__main__ import main
-from engine.checkpoint import CheckpointMeta, file_sha256, save_checkpoint
+from engine.models.checkpoint import CheckpointMeta, file_sha256, save_checkpoint
 from engine.models import get_model
-from engine.render import grid_layout, make_panels, pool_blocks, render_grid
+from engine.pipeline import load_analysis
 from engine.saliency import list_methods
-from engine.tensors import InputSpec
-from engine.video import uniform_indices
+from engine.io.tensors import InputSpec
+from engine.io.sampling import uniform_indices
+from engine.viz.charts import pool_blocks
+from engine.viz.grid import grid_layout, render_grid
+from engine.viz.panels import draw_panels
 from tests.media import moving_blob_frames, write_video
 
 T, SIZE = 8, 32
@@ -48,11 +51,11 @@ def load_npz(path):
 
 def test_single_clip_result_has_documented_arrays_and_metadata(files):
     arrays, meta = load_npz(files["result"])
-    shapes = {"attributions": (T, 1, SIZE, SIZE), "display_abs": (T, SIZE, SIZE), "display_positive": (T, SIZE, SIZE),
-              "display_negative": (T, SIZE, SIZE), "timestep_importance": (T,), "probabilities": (2,),
+    shapes = {"attributions": (T, 1, SIZE, SIZE), "timestep_importance": (T,), "probabilities": (2,),
               "frames": (T, HEIGHT, WIDTH, 3), "frame_indices": (T,), "flow": (T, SIZE, SIZE, 2), "flow_valid": (T,),
               "metric.flow.pearson": (T,)}
     assert {name: arrays[name].shape for name in shapes} == shapes
+    assert not any(name.startswith("display_") for name in arrays)  # derived from the attributions on load
     np.testing.assert_array_equal(arrays["frame_indices"], uniform_indices(SOURCE_FRAMES, T))
     assert arrays["timestep_importance"].sum() == pytest.approx(1.0, abs=1e-5)
     assert arrays["probabilities"].sum() == pytest.approx(1.0, abs=1e-5)
@@ -135,15 +138,16 @@ def test_plot_writes_pictures_video_and_metrics(files):
     with open(out / "metrics.csv") as f:
         rows = list(csv.DictReader(f))
     arrays, _ = load_npz(files["result"])
-    assert [int(r["frame_index"]) for r in rows] == arrays["frame_indices"].tolist()
+    assert [int(r["frame_index"]) for r in rows[:-1]] == arrays["frame_indices"].tolist()
+    assert rows[-1]["t"] == "clip" and rows[-1]["flow.pearson"] != ""
     assert {"mass_share", "time_s", "flow.pearson", "flow.auc"} <= set(rows[0])
 
 
 def test_grid_shows_frame_t_and_overlay_differs_where_saliency_is_high(files):
     arrays, _ = load_npz(files["result"])
-    frames, display = arrays["frames"], arrays["display_abs"]
-    panels = make_panels(frames, display, arrays["flow"].astype(np.float32), arrays["flow_valid"])
-    image = render_grid(panels, arrays["frame_indices"], 25.0)
+    analysis = load_analysis(files["result"])
+    frames, display = arrays["frames"], analysis.result.display("abs")
+    image = render_grid(analysis)
     layout = grid_layout(T, HEIGHT, WIDTH)
     for t in (1, T - 1):  # the frame column shows frame t (the blob moves), not a neighbour
         shown = cell(image, layout, 0, t)
@@ -160,8 +164,8 @@ def test_grid_shows_frame_t_and_overlay_differs_where_saliency_is_high(files):
 def test_one_colour_scale_per_clip_and_block_pooling():
     frames = np.full((2, 16, 16, 3), 40, np.uint8)
     display = np.stack([np.ones((8, 8)), np.full((8, 8), 0.1)]).astype(np.float32)
-    panels = make_panels(frames, display, np.zeros((2, 8, 8, 2), np.float32))
-    change = [np.abs(panels.overlays[t].astype(int) - frames[t]).mean() for t in range(2)]
+    panels = draw_panels(frames, display, np.zeros((2, 8, 8, 2), np.float32))
+    change = [np.abs(panels["overlay"][t].astype(int) - frames[t]).mean() for t in range(2)]
     assert change[0] > 5 * change[1]  # a per-frame scale would colour both frames alike
     corner = np.zeros((3, 16, 16), np.float32)
     corner[2, 14:, 14:] = 1.0
@@ -195,7 +199,7 @@ def test_batch_writes_results_and_summary_then_resumes(files, monkeypatch):
     def must_not_run(*args, **kwargs):
         raise AssertionError("a finished result was computed again")
 
-    monkeypatch.setattr("engine.analysis.analyse_clip", must_not_run)
+    monkeypatch.setattr("engine.pipeline.analyse_clip", must_not_run)
     assert main(argv) == 0
     assert {p: p.stat().st_mtime_ns for p in results} == stamps
     assert (out / "summary.csv").read_bytes() == summary

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from engine.checkpoint import load_checkpoint, read_payload
+from engine.models.checkpoint import load_checkpoint, read_payload
 from engine.study.event import (EVENT_MODELS, TEST_SEED, EventConfig, event_checkpoints, event_tensors,
                                 store_half)
 from engine.study.report_event import csv_rows, event_table, shown_rows, verdict
-from engine.study.run import DEFAULT_EVENT_DIR
+from engine.study.run import default_event_dir
 from engine.synth import POSITIONS
 
 T_975_2 = 4.302652729911275  # Student t, 97.5% quantile, 2 degrees of freedom
@@ -66,9 +66,9 @@ def test_verdict_gives_one_line_per_position_with_intervals():
 
 
 def test_store_half_halves_weights_and_the_model_still_loads(tmp_path):
-    from engine.checkpoint import CheckpointMeta, save_checkpoint
+    from engine.models.checkpoint import CheckpointMeta, save_checkpoint
     from engine.models import get_model
-    from engine.tensors import InputSpec
+    from engine.io.tensors import InputSpec
 
     torch.manual_seed(0)
     config = {"num_classes": 2, "in_channels": 1, "proj_dim": 8, "hidden_size": 8}
@@ -89,7 +89,7 @@ def test_store_half_halves_weights_and_the_model_still_loads(tmp_path):
 
 def test_bundled_event_models_exist_per_seed_load_and_learned_the_task():
     cfg = EventConfig()
-    expected = event_checkpoints(DEFAULT_EVENT_DIR, cfg)
+    expected = event_checkpoints(default_event_dir(), cfg)
     assert len(expected) == len(EVENT_MODELS) * len(POSITIONS) * len(cfg.seeds) >= 18
     missing = [path.name for *_, path in expected if not path.is_file()]
     assert not missing, f"bundled event models missing: {missing}"

@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch import nn
 
-from engine.faithfulness import deletion_insertion, randomisation_check, reinitialise
+from engine.evaluation.faithfulness import deletion_insertion, randomisation_check, reinitialise
 from engine.models import get_model
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 
 class LinearClipModel(nn.Module):

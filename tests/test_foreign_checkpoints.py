@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from engine.checkpoint import CheckpointError, ForeignSettings, NeedsSettings, load_checkpoint
-from engine.tensors import ACTIVITYNET_MEAN, frames_to_tensor
+from engine.models.checkpoint import CheckpointError, load_checkpoint
+from engine.models.foreign_checkpoint import ForeignSettings, NeedsSettings
+from engine.io.tensors import ACTIVITYNET_MEAN, frames_to_tensor
 from tests.reference_models import PranoyrCNNLSTM, SeedAttentionCNNLSTM, SeedCNNLSTM, save_as_repository
 
 CLASSES = ("walking", "running")
@@ -90,7 +91,7 @@ def test_overrides_of_frames_size_and_normalisation(tmp_path):
 
 def test_reference_normalisation_is_its_dataloader_function():
     """0-255 pixels minus the ActivityNet means, divided by 1: ToTensor(norm_value=1) then Normalize(mean, 1)."""
-    from engine.tensors import normalised_spec
+    from engine.io.tensors import normalised_spec
 
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 256, size=(2, 150, 150, 3), dtype=np.uint8)
@@ -107,7 +108,7 @@ def test_unknown_layout_lists_what_was_found_and_what_is_known(tmp_path):
 
 def test_saved_as_project_checkpoint_loads_alone_and_computes_the_same(tmp_path):
     """The app's "Save as project checkpoint" bytes: full metadata, no settings needed, same logits."""
-    from engine.appstate import checkpoint_bytes
+    from ui.state import checkpoint_bytes
 
     torch.manual_seed(3)
     save_as_repository(SeedCNNLSTM(num_classes=2, arch="resnet18"), tmp_path / "seed.pth")

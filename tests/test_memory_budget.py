@@ -12,7 +12,7 @@ from engine.saliency import explain, memory_budget, parse_budget
 from engine.saliency.context import SaliencyContext
 from engine.saliency.memory import ENV_VAR, _saved_bytes, probe_clip, resolve_budget
 from engine.saliency.structure import GradientVariants
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 SPEC = InputSpec(num_frames=4, height=32, width=32, channels=1)
 CLASSES = ["walking", "running"]

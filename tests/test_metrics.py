@@ -5,14 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from engine.faithfulness import curve_auc, deletion_order, patch_ranking, patches_to_mask
-from engine.metrics import (
-    AGREEMENT_METRICS,
-    REFERENCES,
+from engine.evaluation.faithfulness import curve_auc, patch_ranking, patches_to_mask
+from engine.evaluation.catalog import REFERENCES, agreement_metrics, metric_key
+from engine.evaluation.agreement import (
     agreement_table,
     auc,
     mass_jaccard,
-    metric_key,
     nss,
     pearson,
     pointing_game,
@@ -129,7 +127,7 @@ def test_agreement_table_per_frame_and_clip_values():
     np.testing.assert_allclose(table["flow.mass_jaccard"], [1.0, 1.0, 1.0])
     np.testing.assert_allclose(table["flow.auc"], [1.0, 1.0, 1.0])  # Otsu motion mask = the square
     assert math.isnan(table["flow.temporal_correlation.clip"])  # saliency mass is constant
-    for name, info in AGREEMENT_METRICS.items():
+    for name, info in agreement_metrics().items():
         assert table[metric_key("flow", name)].shape == (3,)
         assert isinstance(table[metric_key("flow", name, clip=True)], float)
         assert (metric_key("mask", name) in table) == (info.reference == "mask")
@@ -159,7 +157,7 @@ def test_patch_ranking_orders_patches_by_mean_saliency():
     assert order[3:].tolist() == [[0, 0, 0], [0, 1, 0], [1, 0, 0], [1, 0, 1], [1, 1, 1]]  # ties by position
     edge = np.zeros((5, 5))
     edge[4, 4] = 1.0  # a 1x1 edge patch with mean 1 beats full patches
-    assert deletion_order(edge, 2)[0].tolist() == [2, 2] and len(deletion_order(edge, 2)) == 9
+    assert patch_ranking(edge[None], 2)[0].tolist() == [0, 2, 2] and len(patch_ranking(edge[None], 2)) == 9
     covered = patches_to_mask(order[:2], (2, 4, 4), 2)
     assert covered.sum() == 8 and covered[1, 2:, :2].all() and covered[0, :2, 2:].all()
 

@@ -11,12 +11,14 @@ import pytest
 import torch
 
 from engine.errors import UserError
+from engine.models.base import per_frame
 from engine.models.registry import MODELS
 from engine.saliency import explain, get_method, list_methods
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 SMALL = {"n_steps": 2, "nt_samples": 2, "n_samples": 2, "window_px": 16, "stride_px": 16, "patch": 16}
 CAM = {"gradcam", "gradcam_pp", "hirescam", "layercam", "scorecam"}
+PER_FRAME = [name for name in MODELS.names() if MODELS.get(name).per_frame]
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +27,9 @@ def tiny_models():
 
     def get(name):
         if name not in built:
-            entry = MODELS.entry(name)
+            entry = MODELS.get(name)
             torch.manual_seed(0)
-            model = entry.builder(num_classes=2, in_channels=entry.tiny_input[1], **entry.tiny).eval()
-            built[name] = (model, entry.tiny_input)
+            built[name] = (entry.build_tiny().eval(), entry.tiny_input)
         return built[name]
 
     return get
@@ -41,7 +42,7 @@ def test_every_method_on_every_model(tiny_models, model_name, method):
     x = torch.from_numpy(np.random.default_rng(0).normal(size=(t, c, h, w)).astype(np.float32))
     params = {k: v for k, v in SMALL.items() if k in {p.name for p in get_method(method).params}}
     spec = InputSpec(t, h, w, c, (0.5,) * c, (0.25,) * c)
-    if method in CAM and not getattr(model, "cnn_stages", None):
+    if method in CAM and not MODELS.get(model_name).stage_names():
         with pytest.raises(UserError, match="no CNN stages|named CNN stages"):
             explain(model, x, method, spec=spec, classes=["a", "b"], params=params)
         return
@@ -62,8 +63,17 @@ class Opaque(torch.nn.Module):
         return self.inner(x)
 
 
+@pytest.mark.parametrize("model_name", MODELS.names())
+def test_each_registration_declares_what_its_model_offers(tiny_models, model_name):
+    model, _ = tiny_models(model_name)
+    entry = MODELS.get(model_name)
+    assert per_frame(model) == entry.per_frame
+    assert set(getattr(model, "cnn_stages", None) or {}) <= set(entry.stage_names())
+    assert set(entry.stage_names()) <= set(get_method("gradcam").params[0].options())
+
+
 @pytest.mark.parametrize("method", ["temporal_occlusion", "tsr", "occlusion"])
-@pytest.mark.parametrize("model_name", ["cnnlstm", "cnn_ica_lstm"])
+@pytest.mark.parametrize("model_name", PER_FRAME)
 def test_fast_path_equals_generic_path(tiny_models, model_name, method):
     model, (t, c, h, w) = tiny_models(model_name)
     x = torch.from_numpy(np.random.default_rng(1).normal(size=(t, c, h, w)).astype(np.float32))
@@ -75,3 +85,11 @@ def test_fast_path_equals_generic_path(tiny_models, model_name, method):
     scale = float(np.abs(generic.attributions).max())
     assert scale > 0
     np.testing.assert_allclose(fast.attributions, generic.attributions, atol=1e-5 * scale, rtol=0)
+
+
+def test_every_input_preset_a_registration_names_exists():
+    from engine.io.tensors import PRESETS
+
+    named = {name: MODELS.get(name).input_preset for name in MODELS.names()}
+    assert {p for p in named.values() if p} <= set(PRESETS)
+    assert named["r3d_18"] == "r3d_18" and named["cnnlstm"] is None

@@ -3,10 +3,12 @@ import torch
 from torch import nn
 
 from engine.models import get_model, list_models, register_model
+from engine.models.registry import MODELS
 from engine.models.ica_lstm import InputCellAttention, InputCellAttentionLSTM
 from engine.models.recurrent import unrolled_lstm
 
 TINY = {"proj_dim": 8, "hidden_size": 8}
+PER_FRAME = [name for name in MODELS.names() if MODELS.get(name).per_frame]
 
 
 def test_registry_lists_models_and_refuses_duplicates():
@@ -15,11 +17,10 @@ def test_registry_lists_models_and_refuses_duplicates():
         register_model("cnnlstm", label="again")(lambda **kw: None)
 
 
-@pytest.mark.parametrize("name", ["cnnlstm", "cnn_ica_lstm", "framecnn"])
+@pytest.mark.parametrize("name", PER_FRAME)
 def test_models_map_clips_to_logits_and_expose_their_halves(name):
     torch.manual_seed(0)
-    config = {"proj_dim": 8} if name == "framecnn" else TINY
-    model = get_model(name, num_classes=3, in_channels=1, **config).eval()
+    model = get_model(name, num_classes=3, in_channels=1, **MODELS.get(name).tiny).eval()
     x = torch.randn(2, 5, 1, 32, 32)
     logits = model(x)
     assert logits.shape == (2, 3)

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.metrics import mass_jaccard
-from engine.paper_metrics import (
+from engine.evaluation.agreement import mass_jaccard
+from engine.evaluation.paper import (
     PAPER_METRICS,
     auc,
     enrichment_score,

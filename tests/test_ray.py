@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from engine.batch import SaliencyTask, run_tasks
-from engine.checkpoint import CheckpointMeta, save_checkpoint
+from engine.runs import SaliencyTask, run_tasks
+from engine.models.checkpoint import CheckpointMeta, save_checkpoint
 from engine.models import get_model
 from engine.synth import generate_kth_like
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 TIMING_KEYS = ("seconds",)
 

@@ -6,13 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from engine.checkpoint import load_checkpoint
-from engine.faithfulness import parameterised_modules, randomisation_check, reinitialise
-from engine.metrics import pointing_game
+from engine.models.checkpoint import load_checkpoint
+from engine.evaluation.faithfulness import parameterised_modules, randomisation_check, reinitialise
+from engine.evaluation.agreement import pointing_game
 from engine.saliency import explain
 from engine.synth import render_clip
-from engine.tensors import clip_to_tensor
-from engine.video import Clip, clip_indices, resize_masks
+from engine.io.tensors import clip_to_tensor
+from engine.io.video import Clip
+from engine.io.masks import resize_masks
+from engine.io.sampling import clip_indices
 
 BUNDLED = Path(__file__).resolve().parents[1] / "assets" / "models" / "cnnlstm.pt"
 FRESH_SEED = 9_000_000  # never used for training (seed 1) or the held-out test set (seed 2)

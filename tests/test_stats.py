@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.stats import bootstrap_ci, otsu_threshold, pearson, spearman
+from engine.evaluation.stats import bootstrap_ci, otsu_threshold, pearson, spearman
 
 
 def test_otsu_separates_the_modes_of_a_bimodal_array():
@@ -53,6 +53,6 @@ def test_bootstrap_ci_drops_nans_and_takes_any_statistic():
 
 
 def test_rankdata_averages_ties():
-    from engine.stats import rankdata
+    from engine.evaluation.stats import rankdata
 
     assert rankdata(np.array([30.0, 10.0, 20.0, 20.0, 50.0, 10.0])).tolist() == [5.0, 1.5, 3.5, 3.5, 6.0, 1.5]

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 import torch
 
-from engine.checkpoint import CheckpointMeta, save_checkpoint
+from engine.models.checkpoint import CheckpointMeta, save_checkpoint
 from engine.models import get_model
 from engine.study.event import EventConfig, run_event_experiment, saliency_scores
 from engine.study.report_event import event_table, thirds_mass, verdict
 from engine.study.strips import strip_image
 from engine.study.summary import best_and_worst, format_interval, ranking_metric, summarise
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 
 def hand_rows() -> list[dict]:

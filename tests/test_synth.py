@@ -14,7 +14,8 @@ from engine.synth import event_window, generate_kth_like, render_clip, render_ev
 from engine.synth.gait import sample_gait
 from engine.synth.kth import clip_stem
 from engine.synth.pose import body_pose
-from engine.video import load_sidecar, mask_sidecar_path, probe_video, read_clip
+from engine.io.video import probe_video, read_clip
+from engine.io.masks import load_sidecar, mask_sidecar_path
 
 KTH_NAME = re.compile(r"^person(\d\d)_(walking|running)_d([1-4])_uncomp(_s\d+)?$")
 

@@ -7,22 +7,23 @@ import torch
 from torch import nn
 
 from engine.models import get_model
+from engine.models.registry import MODELS
 from engine.saliency import explain
 from engine.saliency.context import SaliencyContext
 from engine.saliency.methods.temporal_occlusion import drops, occlusion_logits_loop, occlusion_logits_structured
 from engine.saliency.methods.tsr import rescale, run_tsr
 from engine.saliency.structure import GradientVariants, fill_clip, patch_boxes, patch_variants
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 SPEC = InputSpec(num_frames=4, height=16, width=16)
 TINY = {"proj_dim": 8, "hidden_size": 8}
+PER_FRAME = [name for name in MODELS.names() if MODELS.get(name).per_frame]
 
 
 def seeded_model(name: str, seed: int = 0) -> nn.Module:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        config = {"proj_dim": 8} if name == "framecnn" else TINY
-        return get_model(name, **config).eval()
+        return get_model(name, **MODELS.get(name).tiny).eval()
 
 
 def clip(seed: int = 1, frames: int = 4) -> torch.Tensor:
@@ -49,7 +50,7 @@ class OneFrameModel(nn.Module):
         return self.classify_features(self.frame_features(x))
 
 
-@pytest.mark.parametrize("name", ["cnnlstm", "cnn_ica_lstm", "framecnn"])
+@pytest.mark.parametrize("name", PER_FRAME)
 def test_temporal_occlusion_structure_equals_loop(name):
     model, x = seeded_model(name), clip()
     fill_x = fill_clip(x, "blur", SPEC)

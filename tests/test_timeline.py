@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from engine.__main__ import main
-from engine.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
+from engine.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 from engine.models import get_model
 from engine.saliency import load_result
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 from engine.timeline import needs_timeline, predict_windows, window_clip, window_span, window_start
-from engine.video import VideoError
+from engine.io.video import VideoError
 from tests.media import moving_blob_frames, write_video
 
 T, STEP, SOURCE_FRAMES = 4, 3, 40  # a window covers (4 - 1) * 3 + 1 = 10 source frames
@@ -50,7 +50,7 @@ def test_windows_cover_the_video_in_one_streamed_pass(files):
 
 
 def _window_tensor(files, start: int) -> torch.Tensor:
-    from engine.tensors import clip_to_tensor
+    from engine.io.tensors import clip_to_tensor
 
     return clip_to_tensor(window_clip(str(files["video"]), files["loaded"], start), files["loaded"].meta.input_spec)
 

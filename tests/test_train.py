@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from engine.__main__ import main as cli_main
-from engine.checkpoint import load_checkpoint
+from engine.models.checkpoint import load_checkpoint
 from engine.synth import generate_kth_like
-from engine.train import LOG_FIELDS, read_log
+from engine.models.train import LOG_FIELDS, read_log
 
 TINY = ["--layout", "folder", "--frames", "4", "--size", "32", "--hidden-size", "8", "--proj-dim", "8",
         "--batch-size", "4", "--device", "cpu"]

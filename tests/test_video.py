@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from engine.tensors import InputSpec, clip_to_tensor, tensor_to_unit
-from engine.video import VideoError, clip_indices, iter_windows, probe_video, read_clip, read_frames, uniform_indices, window_indices
+from engine.io.tensors import InputSpec, clip_to_tensor
+from engine.io.video import VideoError, iter_windows, probe_video, read_clip, read_frames
+from engine.io.sampling import clip_indices, uniform_indices
 from tests.media import moving_blob_frames, write_video
 
 
@@ -16,11 +17,6 @@ def test_uniform_indices_cover_the_clip_evenly():
     assert uniform_indices(100, 2, start=10, stop=20).tolist() == [12, 17]
     with pytest.raises(VideoError, match="at least 8"):
         uniform_indices(5, 8)
-
-
-def test_window_indices_are_contiguous_with_stride():
-    windows = window_indices(10, 4, 3)
-    assert [w.tolist() for w in windows] == [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]]
 
 
 @pytest.mark.parametrize("ext,fourcc", [(".avi", "MJPG"), (".mp4", "mp4v"), (".mkv", "MJPG"), (".webm", "VP80")])
@@ -94,7 +90,7 @@ def test_tensor_layout_and_normalisation_round_trip(tmp_path):
     spec = InputSpec(num_frames=4, height=32, width=40, channels=1, mean=(0.5,), std=(0.25,))
     x = clip_to_tensor(clip, spec)
     assert x.shape == (4, 1, 32, 40) and x.dtype == torch.float32
-    unit = tensor_to_unit(x, spec)
+    unit = x * 0.25 + 0.5  # the spec's mean and std undone: [0, 1] pixels
     assert float(unit.min()) >= -1e-6 and float(unit.max()) <= 1 + 1e-6
     rgb = clip_to_tensor(clip, InputSpec(4, 32, 40, 3, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)))
     assert rgb.shape == (4, 3, 32, 40)

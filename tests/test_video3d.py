@@ -7,10 +7,10 @@ import torch
 import torchvision
 
 from engine.__main__ import main as cli_main
-from engine.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
+from engine.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 from engine.models import get_model
 from engine.models.video3d import TORCHVISION_VIDEO, torchvision_preset
-from engine.tensors import NORMALISATIONS, PRESETS, InputSpec
+from engine.io.tensors import NORMALISATIONS, PRESETS, InputSpec
 
 
 def test_adapter_feeds_the_network_channels_first_exactly():
@@ -130,8 +130,8 @@ def test_model_code_builds_the_users_model_and_loads_a_plain_state_dict(tmp_path
     row = json.loads(capsys.readouterr().out)[0]
     from engine.commands.common import load_model
     from engine.__main__ import build_parser
-    from engine.tensors import clip_to_tensor
-    from engine.video import read_clip
+    from engine.io.tensors import clip_to_tensor
+    from engine.io.video import read_clip
 
     loaded = load_model(build_parser().parse_args(args))
     x = clip_to_tensor(read_clip(clip, 4, frame_step=2), loaded.meta.input_spec).unsqueeze(0)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 
-from engine import appstate
-from engine.warmup import warm_up
+from ui import state
+from ui.warmup import warm_up
 
 
 def test_warm_up_runs_the_first_view_once():
@@ -22,7 +22,7 @@ def test_warm_up_without_assets_only_imports(tmp_path, monkeypatch):
 def test_a_broken_checkpoint_is_logged_not_raised(tmp_path, monkeypatch, caplog):
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "cnnlstm.pt").write_bytes(b"not a checkpoint")
-    shutil.copytree(appstate.assets_dir() / "clips", tmp_path / "clips")
+    shutil.copytree(state.assets_dir() / "clips", tmp_path / "clips")
     monkeypatch.setenv("VSE_ASSETS", str(tmp_path))
     seconds = warm_up(device="cpu")
     assert set(seconds) == {"imports"}

@@ -10,7 +10,7 @@
   looked up first and computed under a progress bar with a cancel Event on a miss;
   every page keys them with :func:`analysis_key`.
 * Player payloads: a result's frames, grey saliency and flow, encoded once per
-  result and sign (:mod:`engine.player`); the browser draws every frame from it.
+  result and sign (:mod:`engine.viz.player`); the browser draws every frame from it.
 
 Nothing here starts a thread: all work runs in the session's script thread, so
 nothing is left running when the server stops.
@@ -27,13 +27,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine import appstate, player
-from engine.analysis import analyse_clip
-from engine.checkpoint import ForeignSettings, LoadedModel, file_sha256, load_checkpoint
-from engine.saliency import get_method
-from engine.saliency.context import Cancelled
+from engine import Clip, LoadedModel, analyse_clip, get_method, load_checkpoint, read_clip
+from engine.io import VideoInfo, probe_video
+from engine.models import ForeignSettings, file_sha256
+from engine.saliency import Cancelled
 from engine.timeline import window_clip
-from engine.video import Clip, VideoInfo, probe_video, read_clip
+from engine.viz import player
+from ui import state
 
 ANALYSIS_SETTINGS = {name: param for name, param in inspect.signature(analyse_clip).parameters.items()
                      if param.kind is param.KEYWORD_ONLY and name not in ("on_progress", "cancel")}
@@ -60,7 +60,7 @@ def load_model(path: str, digest: str, device: str, foreign: tuple = ()) -> Load
 def load_code_model(path: str, digest: str, device: str, *, code: str, classes: tuple, frames: int, size: int,
                     normalise: str) -> LoadedModel:
     """A plain state dict in a model built by code from ``VSE_MODEL_CODE_DIR`` (chosen in the form)."""
-    from engine.models.user_code import load_with_code
+    from engine.models import load_with_code
 
     return load_with_code(path, code, list(classes), frames=frames, size=size, normalise=normalise, device=device)
 
@@ -68,7 +68,7 @@ def load_code_model(path: str, digest: str, device: str, *, code: str, classes: 
 @st.cache_resource(show_spinner="Loading the uploaded checkpoint…", max_entries=4)
 def load_uploaded_model(file_id: str, name: str, device: str, _data: bytes, foreign: tuple = ()) -> LoadedModel:
     """An uploaded checkpoint; ``foreign`` is ``ForeignSettings`` as a tuple of its fields (hashable)."""
-    return appstate.checkpoint_from_bytes(name, _data, device, foreign=ForeignSettings(*foreign) if foreign else None)
+    return state.checkpoint_from_bytes(name, _data, device, foreign=ForeignSettings(*foreign) if foreign else None)
 
 
 def analysis_key(loaded: LoadedModel, clip: Clip, clip_digest: str, method: str, **settings) -> tuple:
@@ -91,7 +91,7 @@ def read_clip_file(path: str, digest: str, num_frames: int, frame_step: int = 0)
 
 @st.cache_data(show_spinner="Reading the uploaded clip…", max_entries=8)
 def read_uploaded_clip(file_id: str, name: str, num_frames: int, frame_step: int, _data: bytes) -> tuple[Clip, str]:
-    return appstate.clip_from_bytes(name, _data, num_frames, frame_step=frame_step)
+    return state.clip_from_bytes(name, _data, num_frames, frame_step=frame_step)
 
 
 class _UploadCopy:
@@ -99,7 +99,7 @@ class _UploadCopy:
 
     def __init__(self, name: str, data: bytes):
         self.folder = tempfile.TemporaryDirectory(prefix="vse-upload-")
-        self.path = Path(self.folder.name) / appstate.safe_name(name, ".mp4")
+        self.path = Path(self.folder.name) / state.safe_name(name, ".mp4")
         self.path.write_bytes(data)
 
 
@@ -186,17 +186,17 @@ def cached_result(key: tuple, compute: Callable, label: str):
         return None
     finally:
         bar.empty()
-    store.put(key, appstate.freeze(result))
+    store.put(key, state.freeze(result))
     return result
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def explore_payload(key: tuple, reduction: str, outline: bool, _analysis) -> dict:
-    """The frame player's payload of one result (:func:`engine.player.explore_payload`), shared read-only."""
+    """The frame player's payload of one result (:func:`engine.viz.player.explore_payload`), shared read-only."""
     return player.explore_payload(_analysis, reduction, outline)
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
 def compare_payload(keys: tuple, reduction: str, _analyses: dict) -> dict:
-    """The player's payload of several results of one clip (:func:`engine.player.compare_payload`)."""
+    """The player's payload of several results of one clip (:func:`engine.viz.player.compare_payload`)."""
     return player.compare_payload(_analyses, reduction)

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine import appstate
-from engine.checkpoint import CheckpointError, ForeignSettings, LoadedModel, NeedsSettings
-from engine.models.user_code import code_files
-from engine.tensors import NORMALISATIONS, PRESETS
-from ui import cache
+from engine import LoadedModel
+from engine.io import NORMALISATIONS, PRESETS
+from engine.models import CheckpointError, ForeignSettings, NeedsSettings, code_files
+from ui import cache, state
 
 
 def _settings_key(prefix: str) -> str:
@@ -48,7 +47,7 @@ def load_with_form(prefix: str, file_id: str, name: str, load, path: Path | None
         settings_form(prefix, file_id, exc, chosen)
         return None
     except CheckpointError:
-        folder = appstate.model_code_dir()
+        folder = state.model_code_dir()
         if path is None or folder is None or not code_files(folder):
             raise
         st.warning(f"{name} is in no layout this tool recognises; you can build its model with your own code "
@@ -57,7 +56,7 @@ def load_with_form(prefix: str, file_id: str, name: str, load, path: Path | None
         return None
     if loaded.meta.training.get("source_layout") and loaded.meta.training.get("converted_from") is None:
         st.success(f"Loaded as {loaded.meta.model_name} ({loaded.meta.training['source_layout']} layout).")
-        st.download_button("Save as project checkpoint", data=lambda: appstate.checkpoint_bytes(loaded),
+        st.download_button("Save as project checkpoint", data=lambda: state.checkpoint_bytes(loaded),
                            file_name=f"{Path(name).stem}.vse.pt", mime="application/octet-stream",
                            key=f"{prefix}_save_converted",
                            help="The same weights with full metadata: it then loads anywhere with no form.")

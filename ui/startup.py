@@ -2,7 +2,7 @@
 
 When the server starts, a background thread warms the libraries Streamlit loads
 lazily for tables (pandas, pyarrow) and the engine (imports, one analysis, one
-rendering: :func:`engine.warmup.warm_up`). The server answers at once, so a
+rendering: :func:`ui.warmup.warm_up`). The server answers at once, so a
 browser opened meanwhile loads the page's scripts while the warm-up runs; the
 page script itself waits for the warm-up (:func:`wait_until_warm`), because two
 threads importing one module at once can see it half initialised.
@@ -15,7 +15,7 @@ import threading
 import time
 from contextlib import asynccontextmanager
 
-from engine.warmup import warm_up
+from ui.warmup import warm_up
 
 _started = threading.Event()
 _done = threading.Event()

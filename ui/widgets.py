@@ -14,12 +14,10 @@ from functools import partial
 import streamlit as st
 import torch
 
-from engine import appstate
-from engine.checkpoint import LoadedModel, default_device
-from engine.errors import UserError
-from engine.saliency import Param, get_method, list_methods, memory_budget
-from engine.video import Clip
-from ui import cache, foreign
+from engine import Clip, LoadedModel, UserError, get_method, list_methods
+from engine.models import default_device
+from engine.saliency import Param, memory_budget
+from ui import cache, foreign, state
 
 UPLOAD = "Upload a checkpoint…"
 SOURCES = {"sample": "Sample clip", "upload": "Upload", "data": "Data folder"}
@@ -37,7 +35,7 @@ def device_picker(prefix: str) -> str:
 def checkpoint_picker(prefix: str, device: str, label: str = "Checkpoint", index: int = 0,
                       allow_upload: bool = True) -> LoadedModel | None:
     """A bundled checkpoint, one from the models folder, or an upload (loaded with weights only)."""
-    options = appstate.list_checkpoints()
+    options = state.list_checkpoints()
     names = list(options) + ([UPLOAD] if allow_upload else [])
     if not names:
         st.error("No checkpoint found: add one to assets/models or set VSE_MODELS_DIR.")
@@ -49,9 +47,9 @@ def checkpoint_picker(prefix: str, device: str, label: str = "Checkpoint", index
             return foreign.load_with_form(prefix, digest, path.name,
                                           lambda fields: cache.load_model(str(path), digest, device, fields),
                                           path=path, device=device)
-        limit = appstate.CHECKPOINT_UPLOAD_MB
+        limit = state.CHECKPOINT_UPLOAD_MB
         upload = st.file_uploader(f"Checkpoint file (.pt, .pth, .ckpt; up to {limit} MB)",
-                                  type=[e.lstrip(".") for e in appstate.CHECKPOINT_EXTENSIONS],
+                                  type=[e.lstrip(".") for e in state.CHECKPOINT_EXTENSIONS],
                                   key=f"{prefix}_checkpoint_upload", max_upload_size=limit)
         if upload is None:
             st.info("Upload a checkpoint saved by this tool, or a reference cnn-lstm or seed-project file "
@@ -78,15 +76,15 @@ def video_key(prefix: str) -> str:
 
 def clip_picker(prefix: str, num_frames: int, frame_step: int = 0) -> tuple[Clip, str] | None:
     """A bundled sample, an uploaded video or a video from the data folder, sampled as the model expects."""
-    samples = appstate.list_sample_clips()
-    data_videos = appstate.list_data_videos(appstate.data_dir())
+    samples = state.list_sample_clips()
+    data_videos = state.list_data_videos(state.data_dir())
     sources = [s for s in SOURCES if (s != "sample" or samples) and (s != "data" or data_videos)]
     source = st.radio("Clip", sources, format_func=SOURCES.get, horizontal=True, key=f"{prefix}_clip_source")
     try:
         if source == "upload":
-            limit = appstate.max_upload_mb()
-            upload = st.file_uploader(f"Video file ({', '.join(appstate.UPLOAD_VIDEO_TYPES)}; up to {limit} MB)",
-                                      type=list(appstate.UPLOAD_VIDEO_TYPES), key=f"{prefix}_clip_upload",
+            limit = state.max_upload_mb()
+            upload = st.file_uploader(f"Video file ({', '.join(state.UPLOAD_VIDEO_TYPES)}; up to {limit} MB)",
+                                      type=list(state.UPLOAD_VIDEO_TYPES), key=f"{prefix}_clip_upload",
                                       max_upload_size=limit)
             if upload is None:
                 st.info(f"Upload a video of at most {limit} MB (1 MB = 10^6 bytes).")
@@ -111,7 +109,7 @@ def param_widget(param: Param, key: str):
     if param.kind == "bool":
         return st.checkbox(label, value=bool(param.default), help=help_text, key=key)
     if param.kind == "choice":
-        choices = list(param.choices)
+        choices = list(param.options())
         return st.selectbox(label, choices, index=choices.index(param.default), help=help_text, key=key)
     cast = int if param.kind == "int" else float
     low = None if param.low is None else cast(param.low)

@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from engine.inference import classify_file, classify_windows
+    from engine.models.inference import classify_file, classify_windows
 
     loaded = load_model(args)
     classes = loaded.meta.classes

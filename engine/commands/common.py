@@ -7,15 +7,13 @@ from pathlib import Path
 
 import torch
 
-from engine.checkpoint import default_device
+from engine.models.checkpoint import default_device
 from engine.errors import UserError
-
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
-DEFAULT_CHECKPOINT = ASSETS / "models" / "cnnlstm.pt"
+from engine.paths import default_checkpoint
 
 
 def add_checkpoint_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT),
+    parser.add_argument("--checkpoint", default=str(default_checkpoint()),
                         help="model checkpoint (default: the bundled cnnlstm); also a reference cnn-lstm file, "
                              "with --classes")
     add_foreign_arguments(parser)
@@ -23,7 +21,7 @@ def add_checkpoint_argument(parser: argparse.ArgumentParser) -> None:
 
 def add_foreign_arguments(parser: argparse.ArgumentParser) -> None:
     """Options for a checkpoint without our metadata (the reference cnn-lstm formats)."""
-    from engine.tensors import NORMALISATION_HELP, NORMALISATIONS, PRESETS
+    from engine.io.tensors import NORMALISATION_HELP, NORMALISATIONS, PRESETS
 
     group = parser.add_argument_group(
         "checkpoints trained elsewhere",
@@ -50,7 +48,7 @@ def add_classes_argument(parser: argparse.ArgumentParser) -> None:
 
 def foreign_settings(args: argparse.Namespace):
     """The ForeignSettings named by --classes/--arch/--frames/--size/--normalise."""
-    from engine.checkpoint import ForeignSettings
+    from engine.models.foreign_checkpoint import ForeignSettings
 
     return ForeignSettings(classes=tuple(getattr(args, "classes", None) or ()), preset=args.arch,
                            num_frames=args.frames, size=args.size, normalise=args.normalise,
@@ -112,7 +110,7 @@ def load_index(args: argparse.Namespace, classes=None):
 
 def load_model(args: argparse.Namespace):
     """Loads --checkpoint on --device (a LoadedModel)."""
-    from engine.checkpoint import load_checkpoint
+    from engine.models.checkpoint import load_checkpoint
 
     if not Path(args.checkpoint).is_file():
         raise UserError(f"Checkpoint not found: {args.checkpoint}")
@@ -132,8 +130,8 @@ def load_with_code(args: argparse.Namespace):
 
 def project_checkpoint(args: argparse.Namespace, out_dir: Path) -> Path:
     """--checkpoint as a file that workers load alone: a foreign one is converted into ``out_dir`` first."""
-    from engine.checkpoint import FORMAT, read_payload
-    from engine.convert import convert_checkpoint
+    from engine.models.checkpoint import FORMAT, read_payload
+    from engine.models.convert import convert_checkpoint
 
     source = Path(args.checkpoint)
     if not source.is_file():

@@ -17,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from engine.convert import convert_checkpoint, inspect_checkpoint
+    from engine.models.convert import convert_checkpoint, inspect_checkpoint
 
     meta = convert_checkpoint(args.source, args.out, foreign_settings(args))
     spec = meta.input_spec

@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from engine.inference import evaluate_records
+    from engine.models.inference import evaluate_records
 
     loaded = load_model(args)
     index = load_index(args, classes=args.classes or loaded.meta.classes)

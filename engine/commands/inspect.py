@@ -14,7 +14,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from engine.convert import inspect_checkpoint
+    from engine.models.convert import inspect_checkpoint
 
     for i, path in enumerate(args.checkpoints):
         if i:

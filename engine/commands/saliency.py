@@ -30,13 +30,11 @@ from engine.commands.common import (add_checkpoint_argument, add_data_arguments,
 from engine.errors import UserError
 
 HELP = "Saliency of a clip (or of a data set with --data) under a registered method; writes .npz results."
-SUMMARY_METRICS = ("flow.spearman", "flow.sim", "flow.auc", "flow.temporal_correlation", "mask.auc",
-                   "mask.pointing_ratio")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     # engine.saliency (captum) is imported only when the command runs, so building the parser stays fast.
-    from engine.batch import EXECUTORS
+    from engine.runs import EXECUTORS
     from engine.flow import CAMERA_MODELS, FLOW_METHODS
 
     p.add_argument("clip", nargs="?", help="a video file (or use --data for a data set)")
@@ -108,7 +106,7 @@ def describe_methods() -> str:
         method = get_method(name)
         lines.append(f"{name}: {method.label}\n    paper: {method.paper}")
         for p in method.params:
-            allowed = (f"one of {', '.join(map(str, p.choices))}" if p.kind == "choice"
+            allowed = (f"one of {', '.join(map(str, p.options()))}" if p.kind == "choice"
                        else f"range [{_bound(p.low)}, {_bound(p.high)}]")
             lines.append(f"    --param {p.name}=<{p.kind}>  default {p.default}, {allowed}. {p.help}")
         if not method.params:
@@ -164,8 +162,8 @@ class StageBar:
 
 def run_clip(args: argparse.Namespace) -> int:
     """One clip: analyse, write the result file, print a summary."""
-    from engine.analysis import analyse_clip, save_analysis
-    from engine.video import read_clip
+    from engine.pipeline import analyse_clip, save_analysis
+    from engine.io.video import read_clip
 
     params = params_for(args.method, parse_params(args.param), strict=True)
     out = Path(args.out) if args.out else Path(f"{Path(args.clip).stem}.{args.method}.npz")
@@ -174,7 +172,7 @@ def run_clip(args: argparse.Namespace) -> int:
     loaded = load_model(args)
     if args.start is not None:
         from engine.timeline import window_clip, window_start
-        from engine.video import probe_video
+        from engine.io.video import probe_video
 
         info = probe_video(args.clip)
         clip = window_clip(args.clip, loaded, window_start(info.frame_count, loaded, args.start, info.fps))
@@ -203,8 +201,10 @@ def print_summary(analysis, seconds: float, out: Path) -> None:
     print(f"target:     {result.target_name}   method: {result.method} {result.params}")
     print(f"time:       {seconds:.2f} s total, {result.diagnostics.get('seconds', float('nan')):.2f} s saliency "
           f"on {result.diagnostics.get('device', '?')}")
+    from engine.evaluation.catalog import shown_metrics
+
     metrics = analysis.clip_metrics()
-    shown = [f"{name} {metrics[name]:.3f}" for name in SUMMARY_METRICS if name in metrics]
+    shown = [f"{name} {metrics[name]:.3f}" for name in shown_metrics("cli") if name in metrics]
     if shown:
         print(f"metrics:    {', '.join(shown)}")
     print(f"wrote {out}")
@@ -212,9 +212,9 @@ def print_summary(analysis, seconds: float, out: Path) -> None:
 
 def run_dataset(args: argparse.Namespace) -> int:
     """Every clip of a subset under every method, resumable; writes summary.csv."""
-    from engine.batch import run_tasks
-    from engine.checkpoint import load_checkpoint
-    from engine.render import write_rows_csv
+    from engine.runs import run_tasks
+    from engine.models.checkpoint import load_checkpoint
+    from engine.viz.export import write_rows_csv
 
     methods = [m.strip() for m in (args.methods or args.method).split(",") if m.strip()]
     given = parse_params(args.param)
@@ -243,7 +243,7 @@ def run_dataset(args: argparse.Namespace) -> int:
 
 def build_tasks(records, methods: list[str], params: dict[str, dict], args: argparse.Namespace, out: Path) -> list:
     """One SaliencyTask per (record, method); output ``out/<method>/<record key>.npz``."""
-    from engine.batch import SaliencyTask
+    from engine.runs import SaliencyTask
 
     checkpoint = str(Path(args.checkpoint).resolve())
     return [

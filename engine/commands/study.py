@@ -22,8 +22,8 @@ HELP = ("Research study: saliency methods vs optical flow and masks, vanishing s
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from engine.batch import EXECUTORS
-    from engine.study.run import DEFAULT_EVENT_DIR, DEFAULT_METHODS, SECTIONS, TEST_SEED
+    from engine.runs import EXECUTORS
+    from engine.study.run import DEFAULT_METHODS, SECTIONS, TEST_SEED, default_event_dir
 
     p.add_argument("--out", default="report", help="report folder (default report/)")
     p.add_argument("--data", help="data folder (default: a synthetic KTH-like test set, seed --seed)")
@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sections", default=",".join(SECTIONS),
                    help="comma-separated: methods, event, ica-box (default all three)")
     p.add_argument("--event", action="store_true", help="shorthand for --sections event")
-    p.add_argument("--event-dir", default=DEFAULT_EVENT_DIR, help="event checkpoints (default bundled)")
+    p.add_argument("--event-dir", default=default_event_dir(), help="event checkpoints (default bundled)")
     p.add_argument("--event-retrain", action="store_true",
                    help="train every event model again (2 architectures x 3 positions x --event-seeds)")
     p.add_argument("--event-train-missing", action="store_true",
@@ -62,7 +62,7 @@ def config_from_args(args: argparse.Namespace):
     from dataclasses import replace
 
     from engine.saliency import get_method
-    from engine.study.run import DEFAULT_CHECKPOINTS, StudyConfig
+    from engine.study.run import StudyConfig, default_checkpoints
     from engine.study.event import EventConfig
 
     methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
@@ -78,7 +78,7 @@ def config_from_args(args: argparse.Namespace):
     if args.event_epochs is not None:
         event = replace(event, epochs=args.event_epochs, model_epochs=())
     return StudyConfig(out_dir=args.out, data=args.data, layout=args.layout, subset=args.subset,
-                       checkpoints=tuple(args.checkpoint or DEFAULT_CHECKPOINTS), methods=methods,
+                       checkpoints=tuple(args.checkpoint or default_checkpoints()), methods=methods,
                        per_class=args.per_class, seed=args.seed, max_clips=args.max_clips, executor=args.executor,
                        address=args.address, workers=args.workers, device=args.device, sections=sections,
                        sanity_clips=args.sanity_clips, event_dir=args.event_dir, event_retrain=args.event_retrain,

@@ -11,13 +11,14 @@ import argparse
 
 import inspect
 
-from engine.checkpoint import ForeignSettings
+from engine.models.foreign_checkpoint import ForeignSettings
 from engine.commands.common import add_data_arguments, load_index, resolve_device
 from engine.errors import UserError
+from engine.models.backbones import BACKBONES
 from engine.models.base import PROJ_ACTIVATIONS
 from engine.models.foreign import ARCHITECTURES
 from engine.models.registry import MODELS
-from engine.tensors import NORMALISATION_HELP, NORMALISATIONS, InputSpec, normalised_spec
+from engine.io.tensors import NORMALISATION_HELP, NORMALISATIONS, InputSpec, normalised_spec
 
 # the shape flags' defaults when neither the flag nor --arch sets them
 SHAPE_DEFAULTS = dict(backbone="small", proj_dim=64, proj_activation="relu", hidden_size=64, num_layers=1, head_hidden=0,
@@ -28,9 +29,8 @@ HELP = "Train a video classifier (writes best.pt, last.pt and metrics.csv)."
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_data_arguments(p)
-    p.add_argument("--model", default="cnnlstm", help="registered model: cnnlstm, cnn_ica_lstm, framecnn, c3d, r3d_18, "
-                                                      "mc3_18, r2plus1d_18, s3d, mvit_v2_s, swin3d_t")
-    p.add_argument("--backbone", help="small (default) or resnet18/34/50/101/152")
+    p.add_argument("--model", default="cnnlstm", help=f"registered model: {', '.join(MODELS.names())}")
+    p.add_argument("--backbone", help=f"registered backbone: {', '.join(BACKBONES.names())} (default small)")
     p.add_argument("--weights-path", "--weights", dest="weights_path",
                    help="local weights (nothing is downloaded): the backbone's, or a torchvision video model's "
                         "published state dict")
@@ -73,7 +73,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from engine.data import ClipDataset
-    from engine.train import TrainConfig, checkpoint_architecture, train
+    from engine.models.train import TrainConfig, checkpoint_architecture, train
 
     if args.resume and args.init_from:
         raise UserError("Give --resume or --init-from, not both.")
@@ -111,13 +111,13 @@ def build_architecture(args: argparse.Namespace) -> tuple[str, dict, InputSpec]:
     preset = ARCHITECTURES.get(args.arch) or model_input_defaults(args.model)
     values = {name: getattr(args, name) if getattr(args, name) is not None else preset.get(name, default)
               for name, default in SHAPE_DEFAULTS.items()}
-    registered = MODELS.entry(args.model).builder
+    registered = MODELS.get(args.model).builder
     accepted = inspect.signature(registered).parameters
     config = {"backbone": values["backbone"], "proj_dim": values["proj_dim"], "weights_path": args.weights_path,
               "freeze_backbone": args.freeze_backbone, "proj_activation": values["proj_activation"],
               "hidden_size": values["hidden_size"], "num_layers": values["num_layers"],
               "head_hidden": values["head_hidden"], "dropout": args.dropout}
-    config = {k: v for k, v in config.items() if k in accepted}  # framecnn has no recurrent options
+    config = {k: v for k, v in config.items() if k in accepted}  # each builder takes only its own options
     try:
         spec = normalised_spec(values["frames"], values["size"], values["channels"], values["frame_step"],
                                values["normalise"], tuple(args.mean) if args.mean else None)
@@ -127,11 +127,12 @@ def build_architecture(args: argparse.Namespace) -> tuple[str, dict, InputSpec]:
 
 
 def model_input_defaults(model: str) -> dict:
-    """A torchvision video model's input preset as train's flag defaults (RGB); {} for the others."""
-    from engine.models.video3d import TORCHVISION_VIDEO
-    from engine.tensors import PRESETS
+    """The input preset a model's registration names (``input_preset``), as train's flag defaults (RGB); {} when
+    it names none."""
+    from engine.io.tensors import PRESETS
 
-    if model not in TORCHVISION_VIDEO:
+    name = MODELS.get(model).input_preset
+    if name is None:
         return {}
-    p = PRESETS[model]
+    p = PRESETS[name]
     return dict(frames=p["num_frames"], size=p["size"], frame_step=p["frame_step"], normalise=p["normalise"], channels=3)

@@ -1,6 +1,6 @@
 """``python -m engine saliency VIDEO --all-windows``: one result per window of a long video, and a summary.
 
-The windows come from the streamed reader (:func:`engine.video.iter_windows`): one
+The windows come from the streamed reader (:func:`engine.io.video.iter_windows`): one
 window's frames are held at a time, so a 20-minute video never sits in memory whole.
 """
 
@@ -28,12 +28,14 @@ def window_rows(analysis, k: int, out: Path, metrics: tuple[str, ...]) -> dict:
 
 def run_all_windows(args: argparse.Namespace) -> int:
     """Every window of one video under one method; ``<out>/window_NNN.npz`` and ``<out>/summary.csv``."""
-    from engine.analysis import analyse_clip, save_analysis
+    from engine.pipeline import analyse_clip, save_analysis
     from engine.commands.common import load_model
-    from engine.commands.saliency import SUMMARY_METRICS, params_for, parse_params
-    from engine.render import write_rows_csv
+    from engine.commands.saliency import params_for, parse_params
+    from engine.evaluation.catalog import shown_metrics
+    from engine.viz.export import write_rows_csv
     from engine.timeline import window_span, window_step
-    from engine.video import Clip, iter_windows, load_sidecar, probe_video, resize_masks
+    from engine.io.video import Clip, iter_windows, probe_video
+    from engine.io.masks import load_sidecar, resize_masks
 
     params = params_for(args.method, parse_params(args.param), strict=True)
     out = Path(args.out) if args.out else Path(f"{Path(args.clip).stem}.{args.method}.windows")
@@ -53,7 +55,7 @@ def run_all_windows(args: argparse.Namespace) -> int:
         analysis = analyse_clip(loaded, clip, args.method, params=params, target=args.target,
                                 baseline=args.baseline, flow_method=args.flow, camera=args.camera, seed=args.seed)
         path = save_analysis(out / f"window_{k:03d}.npz", analysis)
-        rows.append(window_rows(analysis, k, path, SUMMARY_METRICS))
+        rows.append(window_rows(analysis, k, path, shown_metrics("cli")))
         print(f"window {k}: frames {rows[-1]['start_frame']}-{rows[-1]['end_frame']} "
               f"({rows[-1]['start_s']:.2f}-{rows[-1]['end_s']:.2f} s): {rows[-1]['prediction']}", flush=True)
     if not rows:

@@ -6,6 +6,7 @@ read one clip at a time by :func:`read_record`, or fed to training as
 """
 
 from engine.data.dataset import ClipDataset
+from engine.data.folder import find_videos
 from engine.data.kth import kth_subset, parse_kth_name, parse_sequences
 from engine.data.loading import LAYOUTS, detect_layout, load_dataset
 from engine.data.reading import random_window_indices, read_record
@@ -20,6 +21,7 @@ __all__ = [
     "DatasetIndex",
     "count_frames",
     "detect_layout",
+    "find_videos",
     "kth_subset",
     "load_dataset",
     "parse_kth_name",

@@ -12,8 +12,8 @@ from torch.utils.data import Dataset
 from engine.data.reading import random_window_indices, read_record, read_record_pool
 from engine.data.records import ClipRecord
 from engine.errors import UserError
-from engine.tensors import InputSpec, frames_to_tensor
-from engine.video import clip_indices, uniform_indices
+from engine.io.tensors import InputSpec, frames_to_tensor
+from engine.io.sampling import clip_indices, uniform_indices
 
 
 class ClipDataset(Dataset):

@@ -19,7 +19,8 @@ from engine.data.reading import record_frame_range
 from engine.data.records import ClipRecord, DatasetIndex
 from engine.data.ucf import FRAME_NAME, folder_fps, frame_path
 from engine.errors import UserError
-from engine.video import VideoError, probe_video, uniform_indices
+from engine.io.video import VideoError, probe_video
+from engine.io.sampling import uniform_indices
 
 UCF_SUBSET_NAMES = {"train": "training", "val": "validation", "test": "testing"}
 JPEG_QUALITY = 95

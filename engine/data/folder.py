@@ -6,7 +6,7 @@ from pathlib import Path
 
 from engine.data.records import ClipRecord, stratified_subsets
 from engine.errors import UserError
-from engine.video import VIDEO_EXTENSIONS
+from engine.io.video import VIDEO_EXTENSIONS
 
 
 def find_videos(root: Path) -> list[Path]:

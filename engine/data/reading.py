@@ -10,7 +10,8 @@ import numpy as np
 from engine.data.records import ClipRecord
 from engine.data.ucf import count_frames, read_frame_folder
 from engine.errors import UserError
-from engine.video import Clip, VideoError, clip_indices, frames_text, probe_video, read_clip, uniform_indices
+from engine.io.video import Clip, VideoError, probe_video, read_clip
+from engine.io.sampling import clip_indices, frames_text, uniform_indices
 
 
 def record_frame_range(record: ClipRecord) -> tuple[int, int]:
@@ -70,7 +71,7 @@ def read_record(
         random_window: sample over a random temporal window instead of the whole range.
         rng: generator for the window; required when random_window is True.
         frame_step: source frames between sampled frames (0: spread over the range);
-            see :func:`engine.video.clip_indices`.
+            see :func:`engine.io.video.clip_indices`.
 
     Returns:
         Clip with frames (T, H, W, 3) uint8 RGB, source indices, label and

@@ -21,7 +21,7 @@ import numpy as np
 
 from engine.data.records import ClipRecord
 from engine.errors import UserError
-from engine.video import Clip, to_rgb
+from engine.io.video import Clip, to_rgb
 
 UCF_SUBSETS = {"training": "train", "validation": "val", "testing": "test"}
 FRAME_NAME = "image_{:05d}.jpg"

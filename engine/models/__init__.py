@@ -8,7 +8,16 @@ two halves, which the saliency code exploits:
 * ``classify_features(f)``: (B, T, F) -> (B, K), the temporal part.
 """
 
+from engine.lazy import lazy_exports
 from engine.models import cnn_lstm, ica_lstm, video3d  # noqa: F401  (registers the builders)
-from engine.models.registry import get_model, list_models, register_model
+from engine.models.registry import MODELS, get_model, list_models, register_model
 
-__all__ = ["get_model", "list_models", "register_model"]
+_LAZY = {
+    **dict.fromkeys(("CheckpointError", "LoadedModel", "default_device", "file_sha256", "load_checkpoint",
+                     "save_checkpoint"), "engine.models.checkpoint"),
+    **dict.fromkeys(("ForeignSettings", "NeedsSettings"), "engine.models.foreign_checkpoint"),
+    **dict.fromkeys(("code_files", "load_with_code"), "engine.models.user_code"),
+    "read_log": "engine.models.train", "evaluate_records": "engine.models.inference",
+}
+__all__ = sorted(["MODELS", "get_model", "list_models", "register_model", *_LAZY])
+__getattr__ = lazy_exports(__name__, _LAZY)

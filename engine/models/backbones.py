@@ -8,12 +8,16 @@ only from a local file.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 
 import torch
 from torch import nn
 
+from engine.registry import Registry
+
 RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
-BACKBONES = ("small", *RESNETS)
 
 
 class SmallCNN(nn.Module):
@@ -98,12 +102,27 @@ class ResNetBackbone(nn.Module):
         return self.body(x)
 
 
-def build_backbone(name: str, *, in_channels: int, weights_path: str | None = None, freeze: bool = False) -> nn.Module:
-    """Builds a backbone by name (see ``BACKBONES``)."""
-    if name == "small":
-        return SmallCNN(in_channels=in_channels)
-    if name in RESNETS:
-        return ResNetBackbone(arch=name, in_channels=in_channels, weights_path=weights_path, freeze=freeze)
-    from engine.errors import UserError
+@dataclass(frozen=True)
+class Backbone:
+    """A registered per-frame CNN: ``build(in_channels=, weights_path=, freeze=)`` and its stage names."""
 
-    raise UserError(f"Unknown backbone {name!r}; choose one of: {', '.join(BACKBONES)}.")
+    name: str
+    build: Callable[..., nn.Module]
+    stages: tuple[str, ...]
+
+
+BACKBONES: Registry[Backbone] = Registry("backbone")
+BACKBONES.add("small", Backbone("small", lambda *, in_channels, weights_path=None, freeze=False:
+                                SmallCNN(in_channels=in_channels), tuple(f"block{i}" for i in range(1, 5))))
+for _arch in RESNETS:
+    BACKBONES.add(_arch, Backbone(_arch, partial(ResNetBackbone, arch=_arch), tuple(f"layer{i}" for i in range(1, 5))))
+
+
+def backbone_stages() -> tuple[str, ...]:
+    """Every stage name a registered backbone offers, in registration order."""
+    return tuple(dict.fromkeys(stage for backbone in BACKBONES.values() for stage in backbone.stages))
+
+
+def build_backbone(name: str, *, in_channels: int, weights_path: str | None = None, freeze: bool = False) -> nn.Module:
+    """Builds the registered backbone ``name`` (UserError listing the choices when unknown)."""
+    return BACKBONES.get(name).build(in_channels=in_channels, weights_path=weights_path, freeze=freeze)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from engine.models.backbones import backbone_stages
 from engine.models.base import FrameEncoder, VideoClassifier, make_head
 from engine.models.recurrent import run_lstm
 from engine.models.registry import register_model
@@ -35,7 +36,8 @@ class CNNLSTM(VideoClassifier):
         return self.head(self.dropout(out[:, -1]))
 
 
-@register_model("cnnlstm", label="CNN-LSTM (per-frame CNN, LSTM over time)", tiny=dict(proj_dim=8, hidden_size=8))
+@register_model("cnnlstm", label="CNN-LSTM (per-frame CNN, LSTM over time)", tiny=dict(proj_dim=8, hidden_size=8),
+                per_frame=True, stages=backbone_stages)
 def cnnlstm(*, num_classes: int = 2, in_channels: int = 1, backbone: str = "small", proj_dim: int = 64,
             hidden_size: int = 64, num_layers: int = 1, dropout: float = 0.0, head_hidden: int = 0,
             weights_path: str | None = None, freeze_backbone: bool = False, proj_activation: str = "relu") -> CNNLSTM:
@@ -65,7 +67,8 @@ class FrameCNN(VideoClassifier):
         return self.head(feats).mean(dim=1)
 
 
-@register_model("framecnn", label="Single-frame CNN baseline (no temporal model)", tiny=dict(proj_dim=8))
+@register_model("framecnn", label="Single-frame CNN baseline (no temporal model)", tiny=dict(proj_dim=8),
+                per_frame=True, stages=backbone_stages)
 def framecnn(*, num_classes: int = 2, in_channels: int = 1, backbone: str = "small", proj_dim: int = 64,
              weights_path: str | None = None, freeze_backbone: bool = False) -> FrameCNN:
     """Builds the single-frame baseline used to show appearance does not give the class away."""

@@ -55,7 +55,7 @@ class Recognised:
 
     Attributes:
         layout: key of ``LAYOUTS``.
-        preset: the input preset (see ``engine.tensors.PRESETS``) its repository trained with.
+        preset: the input preset (see ``engine.io.tensors.PRESETS``) its repository trained with.
         config: keyword arguments of ``get_model("cnnlstm", ...)``.
         state_dict: the weights under the project's key names.
         notes: what the user should know about the load.

@@ -18,6 +18,7 @@ from torch import nn
 
 from engine.models.base import FrameEncoder, VideoClassifier, make_head
 from engine.models.recurrent import run_lstm
+from engine.models.backbones import backbone_stages
 from engine.models.registry import register_model
 
 
@@ -104,7 +105,7 @@ class CNNICALSTM(VideoClassifier):
 
 
 @register_model("cnn_ica_lstm", label="CNN + input-cell attention LSTM (Ismail et al. 2019)",
-                tiny=dict(proj_dim=8, hidden_size=8, hops=2, width=4))
+                tiny=dict(proj_dim=8, hidden_size=8, hops=2, width=4), per_frame=True, stages=backbone_stages)
 def cnn_ica_lstm(*, num_classes: int = 2, in_channels: int = 1, backbone: str = "small", proj_dim: int = 64,
                  hidden_size: int = 64, num_layers: int = 1, hops: int = 4, width: int = 32, dropout: float = 0.0,
                  head_hidden: int = 0, weights_path: str | None = None, freeze_backbone: bool = False) -> CNNICALSTM:

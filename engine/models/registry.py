@@ -1,8 +1,15 @@
-"""The model registry: one table of named builders that the CLI and the app read.
+"""The model registry: one table of named builders that the CLI, the app and the tests read.
 
 Builders take keyword-only arguments (``num_classes``, ``in_channels`` and the
 architecture's own options) and return an ``nn.Module`` that maps
-(B, T, C, H, W) clips to (B, K) logits.
+(B, T, C, H, W) clips to (B, K) logits. Each registration also declares what the
+model offers, so nothing elsewhere special-cases a model by name:
+
+* ``per_frame``: per-frame separable features (``frame_features`` then
+  ``classify_features``), which the exact fast paths use;
+* ``stages``: the names of its CNN stages, the choices of the CAM methods' ``layer``;
+* ``tiny`` and ``tiny_input``: a tiny configuration that every generic test runs;
+* ``input_preset``: the input preset training defaults to (torchvision's published preprocessing).
 """
 
 from __future__ import annotations
@@ -12,50 +19,38 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from engine.registry import Registry
+
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """A registered architecture."""
+    """A registered architecture (see the module docstring)."""
 
     name: str
     label: str
     builder: Callable[..., nn.Module]
     tiny: dict
     tiny_input: tuple[int, int, int, int]
+    per_frame: bool = False
+    stages: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
+    input_preset: str | None = None
+
+    def stage_names(self) -> tuple[str, ...]:
+        """The CNN stage names it may offer (resolved now: a backbone's come from the backbone registry)."""
+        return tuple(self.stages()) if callable(self.stages) else tuple(self.stages)
+
+    def build_tiny(self, num_classes: int = 2) -> nn.Module:
+        """The tiny configuration, for tests."""
+        return self.builder(num_classes=num_classes, in_channels=self.tiny_input[1], **self.tiny)
 
 
-class ModelRegistry:
-    """Maps names to builders; registering a name twice raises."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, ModelEntry] = {}
-
-    def register(self, name: str, *, label: str, tiny: dict | None = None,
-                 tiny_input: tuple[int, int, int, int] = (4, 1, 32, 32)) -> Callable:
-        def decorator(builder: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
-            if name in self._entries:
-                raise ValueError(f"model {name!r} is already registered")
-            self._entries[name] = ModelEntry(name, label, builder, dict(tiny or {}), tiny_input)
-            return builder
-
-        return decorator
-
-    def names(self) -> list[str]:
-        return list(self._entries)
-
-    def entry(self, name: str) -> ModelEntry:
-        if name not in self._entries:
-            from engine.errors import UserError
-
-            raise UserError(f"Unknown model {name!r}; choose one of: {', '.join(self._entries)}.")
-        return self._entries[name]
-
-
-MODELS = ModelRegistry()
+MODELS: Registry[ModelEntry] = Registry("model")
 
 
 def register_model(name: str, *, label: str, tiny: dict | None = None,
-                   tiny_input: tuple[int, int, int, int] = (4, 1, 32, 32)) -> Callable:
+                   tiny_input: tuple[int, int, int, int] = (4, 1, 32, 32), per_frame: bool = False,
+                   stages: tuple[str, ...] | Callable[[], tuple[str, ...]] = (),
+                   input_preset: str | None = None) -> Callable:
     """Decorator registering a builder under ``name``.
 
     Args:
@@ -63,8 +58,18 @@ def register_model(name: str, *, label: str, tiny: dict | None = None,
         label: what users read.
         tiny: builder arguments of a tiny configuration, for the tests that run every method on every model.
         tiny_input: (T, C, H, W) of a clip that tiny configuration takes.
+        per_frame: the model has per-frame separable features.
+        stages: its CNN stage names (or a function giving them), earliest first; () for none.
+        input_preset: a key of ``engine.io.tensors.PRESETS`` whose input (frames, size, normalisation)
+            training uses by default (the published weights' preprocessing); None for the project's defaults.
     """
-    return MODELS.register(name, label=label, tiny=tiny, tiny_input=tiny_input)
+
+    def decorator(builder: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        MODELS.add(name, ModelEntry(name, label, builder, dict(tiny or {}), tiny_input, per_frame, stages,
+                                    input_preset))
+        return builder
+
+    return decorator
 
 
 def list_models() -> list[str]:
@@ -74,4 +79,9 @@ def list_models() -> list[str]:
 
 def get_model(name: str, **config) -> nn.Module:
     """Builds the registered architecture ``name`` with keyword-only ``config``."""
-    return MODELS.entry(name).builder(**config)
+    return MODELS.get(name).builder(**config)
+
+
+def stage_choices() -> tuple[str, ...]:
+    """"auto" and every CNN stage name a registered model offers (the CAM methods' ``layer`` choices)."""
+    return ("auto", *dict.fromkeys(stage for entry in MODELS.values() for stage in entry.stage_names()))

@@ -70,7 +70,7 @@ def load_with_code(checkpoint: str | Path, code: str, classes: list[str], *, fra
         code: ``FILE.py:FUNCTION``, the user's trusted builder.
         classes: class names in output order.
         frames, size, normalise: the input; ``preset``'s defaults fill what is None.
-        preset: an input preset of :data:`engine.tensors.PRESETS`.
+        preset: an input preset of :data:`engine.io.tensors.PRESETS`.
         device: where the model runs.
 
     Returns:
@@ -79,9 +79,10 @@ def load_with_code(checkpoint: str | Path, code: str, classes: list[str], *, fra
     Raises:
         UserError: no state dict, no classes, or weights that do not fit the built model.
     """
-    from engine.checkpoint import CheckpointMeta, LoadedModel, file_sha256, foreign_state, read_payload
+    from engine.models.checkpoint import CheckpointMeta, LoadedModel, file_sha256, read_payload
+    from engine.models.foreign_checkpoint import foreign_state
     from engine.models.foreign import strip_module
-    from engine.tensors import PRESETS, normalised_spec
+    from engine.io.tensors import PRESETS, normalised_spec
 
     if not classes:
         raise UserError("A model built from code needs the class names in output order (--classes NAME NAME ...).")

@@ -24,6 +24,7 @@ from torch import nn
 from engine.models.registry import register_model
 
 RESNET3D_STAGES = {f"layer{i}": f"layer{i}" for i in range(1, 5)}
+C3D_STAGES = {f"block{i + 1}": f"features.{i}" for i in range(4)}
 # registered name -> (torchvision weights enum, CAM stage name -> module path, temporal stride of each stage)
 TORCHVISION_VIDEO = {
     "r3d_18": ("R3D_18_Weights", RESNET3D_STAGES, (1, 2, 4, 8)),
@@ -102,13 +103,13 @@ class CompactC3D(nn.Module):
         return self.fc(self.dropout(self.pool(self.features(x)).flatten(1)))
 
 
-@register_model("c3d", label="Compact 3D CNN (C3D-style, no recurrence)", tiny=dict(width=4))
+@register_model("c3d", label="Compact 3D CNN (C3D-style, no recurrence)", tiny=dict(width=4),
+                stages=tuple(C3D_STAGES))
 def c3d(*, num_classes: int = 2, in_channels: int = 1, width: int = 16, dropout: float = 0.2) -> ChannelsFirst:
     """A small 3D CNN; stage widths are ``width`` x (1, 2, 4, 6)."""
     net = CompactC3D(num_classes=num_classes, in_channels=in_channels, widths=(width, 2 * width, 4 * width, 6 * width),
                      dropout=dropout)
-    stages = {f"block{i + 1}": f"features.{i}" for i in range(4)}
-    model = ChannelsFirst(net, in_channels=in_channels, net_channels=in_channels, stages=stages,
+    model = ChannelsFirst(net, in_channels=in_channels, net_channels=in_channels, stages=C3D_STAGES,
                           temporal_strides=(1, 2, 4, 8))
     model.num_classes = num_classes
     return model
@@ -187,7 +188,8 @@ TINY = {"r3d_18": ({}, (4, 3, 32, 32)), "mc3_18": ({}, (4, 3, 32, 32)), "r2plus1
         "swin3d_t": ({"tiny": True}, (4, 3, 32, 32))}
 for _name in TORCHVISION_VIDEO:
     register_model(_name, label=f"torchvision {_name} (video model)", tiny=TINY[_name][0],
-                   tiny_input=TINY[_name][1])(_torchvision_builder(_name))
+                   tiny_input=TINY[_name][1], stages=tuple(TORCHVISION_VIDEO[_name][1]),
+                   input_preset=_name)(_torchvision_builder(_name))
 
 
 def torchvision_preset(name: str) -> dict:

@@ -12,6 +12,8 @@ import importlib
 import pkgutil
 
 from engine.saliency import methods as _methods
+from engine.saliency.baselines import BASELINES
+from engine.saliency.context import Cancelled
 from engine.saliency.core import explain, resolve_target
 from engine.saliency.memory import memory_budget, parse_budget
 from engine.saliency.registry import METHODS, Param, get_method, list_methods, register_method
@@ -21,6 +23,6 @@ for _info in pkgutil.iter_modules(_methods.__path__):
     importlib.import_module(f"{_methods.__name__}.{_info.name}")
 
 __all__ = [
-    "METHODS", "REDUCTIONS", "Param", "SaliencyResult", "explain", "get_method", "list_methods", "load_result",
+    "BASELINES", "Cancelled", "METHODS", "REDUCTIONS", "Param", "SaliencyResult", "explain", "get_method", "list_methods", "load_result",
     "memory_budget", "parse_budget", "reduce_channels", "register_method", "resolve_target", "save_result",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 BASELINES = ("blur", "median", "zero", "black")
 

@@ -11,7 +11,7 @@ from torch import nn
 
 from engine.errors import UserError
 from engine.saliency.memory import ClipCost, items_within, probe_clip, resolve_budget
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 
 class Cancelled(UserError):

@@ -14,7 +14,7 @@ from engine.saliency.context import SaliencyContext
 from engine.saliency.memory import resolve_budget
 from engine.saliency.registry import get_method
 from engine.saliency.result import SaliencyResult
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 
 def explain(
@@ -78,8 +78,9 @@ def explain(
     if ctx._cost is not None:  # a batched method probed the model: say what one clip costs
         diagnostics["clip_backward_mb"] = round(ctx._cost.backward / 2**20, 1)
     diagnostics.update(output.diagnostics)
+    used = str(output.diagnostics.get("baseline") or output.diagnostics.get("fill") or "")  # "" for methods with none
     return SaliencyResult(entry.name, values, attributions.astype(np.float32), target_index, list(classes),
-                          probabilities, occlusion, diagnostics, baseline)
+                          probabilities, occlusion, diagnostics, used)
 
 
 def resolve_target(target: int | str | None, classes: list[str], probabilities: np.ndarray) -> int:

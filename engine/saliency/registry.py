@@ -10,9 +10,10 @@ registered with :func:`register_method`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from engine.errors import UserError
+from engine.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,9 @@ class Param:
         default: the default value.
         low: smallest allowed value (int/float), or None.
         high: largest allowed value (int/float), or None.
-        choices: allowed values for "choice".
+        choices: allowed values for "choice", or a function giving them; a function is called when a
+            value is checked or the choices are shown (:meth:`options`), so choices that depend on other
+            registrations (TSR's base, the CAM stages) see every registration, whatever the import order.
         help: one line for the CLI and the app.
     """
 
@@ -34,8 +37,12 @@ class Param:
     default: object
     low: float | None = None
     high: float | None = None
-    choices: tuple = ()
+    choices: tuple | Callable[[], tuple] = ()
     help: str = ""
+
+    def options(self) -> tuple:
+        """The allowed values of a "choice", resolved now."""
+        return tuple(self.choices()) if callable(self.choices) else tuple(self.choices)
 
     def parse(self, text: str) -> object:
         """Converts a command-line string to a checked value."""
@@ -56,8 +63,9 @@ class Param:
 
     def check(self, value: object) -> object:
         """Raises UserError when ``value`` is out of range or not a choice."""
-        if self.kind == "choice" and value not in self.choices:
-            raise UserError(f"Parameter {self.name} must be one of {', '.join(map(str, self.choices))}; got {value!r}.")
+        if self.kind == "choice" and value not in self.options():
+            raise UserError(f"Parameter {self.name} must be one of {', '.join(map(str, self.options()))}; "
+                            f"got {value!r}.")
         if self.kind in ("int", "float"):
             if self.low is not None and value < self.low:
                 raise UserError(f"Parameter {self.name} must be at least {self.low}; got {value}.")
@@ -104,27 +112,7 @@ class SaliencyMethod:
         return values
 
 
-@dataclass
-class MethodTable:
-    """Name -> SaliencyMethod; registering a name twice raises."""
-
-    entries: dict[str, SaliencyMethod] = field(default_factory=dict)
-
-    def add(self, method: SaliencyMethod) -> None:
-        if method.name in self.entries:
-            raise ValueError(f"saliency method {method.name!r} is already registered")
-        self.entries[method.name] = method
-
-    def get(self, name: str) -> SaliencyMethod:
-        if name not in self.entries:
-            raise UserError(f"Unknown saliency method {name!r}; choose one of: {', '.join(self.entries)}.")
-        return self.entries[name]
-
-    def names(self) -> list[str]:
-        return sorted(self.entries, key=lambda n: (self.entries[n].order, n))
-
-
-METHODS = MethodTable()
+METHODS: Registry[SaliencyMethod] = Registry("saliency method", order=lambda m: (m.order, m.name))
 
 
 def register_method(name: str, *, label: str, paper: str, params: tuple[Param, ...] = (),
@@ -135,14 +123,14 @@ def register_method(name: str, *, label: str, paper: str, params: tuple[Param, .
     """
 
     def decorator(fn: Callable) -> Callable:
-        METHODS.add(SaliencyMethod(name, label, paper, tuple(params), fn, gradient_based, order))
+        METHODS.add(name, SaliencyMethod(name, label, paper, tuple(params), fn, gradient_based, order))
         return fn
 
     return decorator
 
 
 def list_methods() -> list[str]:
-    """Names of all registered methods, in registration order."""
+    """Names of all registered methods, in the order shown to users."""
     return METHODS.names()
 
 

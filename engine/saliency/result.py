@@ -52,7 +52,8 @@ class SaliencyResult:
         probabilities: (K,) model probabilities for the clip.
         temporal_occlusion: (T,) probability drop per removed frame, or None.
         diagnostics: seconds, device, and method-specific numbers.
-        baseline: the baseline used, where the method has one.
+        baseline: the baseline (or fill) the method used, as its diagnostics report it; "" for a method that
+            uses none (gradient, Grad-CAM, ...).
     """
 
     method: str
@@ -89,12 +90,13 @@ class SaliencyResult:
 
 
 def save_result(path, result: SaliencyResult, extra_arrays: dict | None = None, extra_meta: dict | None = None) -> Path:
-    """Writes one ``.npz``: arrays plus a JSON ``metadata`` string (no pickles)."""
+    """Writes one ``.npz``: arrays plus a JSON ``metadata`` string (no pickles).
+
+    Display maps are not stored: :meth:`SaliencyResult.display` derives them from the attributions
+    (files from before this change hold ``display_*`` arrays too; they load the same).
+    """
     arrays = {
         "attributions": result.attributions.astype(np.float32),
-        "display_abs": result.display("abs"),
-        "display_positive": result.display("positive"),
-        "display_negative": result.display("negative"),
         "timestep_importance": result.timestep_importance(),
         "probabilities": result.probabilities.astype(np.float32),
     }

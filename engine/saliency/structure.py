@@ -23,7 +23,7 @@ from torch import nn
 
 from engine.saliency.baselines import BASELINES, make_baseline
 from engine.saliency.memory import ClipCost, free_memory_bytes, items_within
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 FILL_CHOICES = ("baseline", *BASELINES)
 DEFAULT_BATCH_CAP = 256
@@ -291,8 +291,8 @@ def patch_boxes(height: int, width: int, patch: int) -> list[tuple[int, int, int
 
 def patch_variants(frame: torch.Tensor, fill_frame: torch.Tensor,
                    boxes: list[tuple[int, int, int, int]]) -> torch.Tensor:
-    """(C, H, W) frame and fill -> (N, C, H, W): the frame with patch n replaced by the fill, for each box."""
-    variants = frame.unsqueeze(0).repeat(len(boxes), 1, 1, 1)
+    """(..., H, W) frame(s) and fill -> (N, ..., H, W): the input with box n taken from the fill, for each box."""
+    variants = frame.unsqueeze(0).repeat(len(boxes), *([1] * frame.dim()))
     for n, (top, bottom, left, right) in enumerate(boxes):
-        variants[n, :, top:bottom, left:right] = fill_frame[:, top:bottom, left:right]
+        variants[n, ..., top:bottom, left:right] = fill_frame[..., top:bottom, left:right]
     return variants

@@ -6,7 +6,7 @@ accuracy reaches 100% or ``max_epochs``, keep the epoch with the best accuracy
 on a separate validation set (the paper's code kept the best *test* accuracy),
 then score the absolute gradient of the true class's softmax probability on
 300 test samples against the box with the paper's metrics
-(:mod:`engine.paper_metrics`) and the share of saliency per time third.
+(:mod:`engine.evaluation.paper`) and the share of saliency per time third.
 
 Inputs are standardised per input column as the paper's code does: each
 (step, feature) cell gets the mean and standard deviation of the training set.
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.paper_metrics import PAPER_METRICS, paper_scores
+from engine.evaluation.paper import PAPER_METRICS, paper_scores
 from engine.study.box_models import BOX_MODELS, BoxClassifier
 from engine.synth.box import BOXES, BoxData, make_box_data
 

@@ -76,7 +76,7 @@ def model_keys(checkpoints: Sequence[str]) -> dict[str, str]:
 def build_tasks(clips: Sequence[StudyClip], checkpoints: Sequence[str], methods: Sequence[str],
                 results: Path) -> list:
     """One task per (checkpoint, method, clip); output ``results/<model>/<method>/<clip key>.npz``."""
-    from engine.batch import SaliencyTask
+    from engine.runs import SaliencyTask
 
     keys = model_keys(checkpoints)
     return [

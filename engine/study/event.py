@@ -23,10 +23,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, TensorDataset
 
-from engine.checkpoint import LoadedModel, load_checkpoint
-from engine.paper_metrics import PAPER_METRICS, paper_scores
+from engine.models.checkpoint import LoadedModel, load_checkpoint
+from engine.evaluation.paper import PAPER_METRICS, paper_scores
 from engine.synth import EVENT_CLASSES, POSITIONS, event_window, render_event_clip
-from engine.tensors import InputSpec, frames_to_tensor
+from engine.synth.event import event_clip_seed
+from engine.io.tensors import InputSpec, frames_to_tensor
 
 EVENT_MODELS = ("cnnlstm", "cnn_ica_lstm")
 TRAIN_SEED, VAL_SEED, TEST_SEED = 101, 102, 103
@@ -75,11 +76,6 @@ class EventConfig:
 
     def spec(self) -> InputSpec:
         return InputSpec(num_frames=self.num_frames, height=self.size, width=self.size, channels=1)
-
-
-def event_clip_seed(seed: int, label: str, index: int) -> int:
-    """The int seed of clip ``index`` of a class (same rule as ``generate_event_clips``)."""
-    return int(np.random.SeedSequence([seed, EVENT_CLASSES.index(label), index]).generate_state(1)[0])
 
 
 def event_tensors(position: str, per_class: int, seed: int, cfg: EventConfig) -> tuple[torch.Tensor, torch.Tensor,
@@ -148,9 +144,9 @@ def _encoder_start(model_name: str, donor: str | Path, run_dir: Path, seed: int)
 
     ``train`` loads it as weights only (no optimizer state, epoch 0).
     """
-    from engine.checkpoint import read_payload
+    from engine.models.checkpoint import read_payload
     from engine.models import get_model
-    from engine.train import seed_everything
+    from engine.models.train import seed_everything
 
     seed_everything(seed)
     state = get_model(model_name, num_classes=len(EVENT_CLASSES), in_channels=1).state_dict()
@@ -169,7 +165,7 @@ def store_half(path: str | Path) -> Path:
     The bundled event models are stored this way so all seeds fit in a few MB; everything
     measured on them is measured on the float16-rounded weights.
     """
-    from engine.checkpoint import read_payload
+    from engine.models.checkpoint import read_payload
 
     payload = read_payload(path)
     payload["state_dict"] = {k: v.half() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
@@ -193,7 +189,7 @@ def train_event_model(model_name: str, position: str, seed: int, cfg: EventConfi
     Returns:
         {"checkpoint", "encoder_from", "best_val_acc", "seconds", "history"}.
     """
-    from engine.train import TrainConfig, train
+    from engine.models.train import TrainConfig, train
 
     val_x, val_y, _ = event_tensors(position, cfg.val_per_class, VAL_SEED, cfg)
     start = time.perf_counter()
@@ -233,7 +229,7 @@ def saliency_scores(maps: np.ndarray, masks: np.ndarray, window: tuple[int, int]
     Returns:
         dict with "timestep_mass" (T,) mean share of saliency per frame,
         "window_mass" (mean share inside the window), and per-clip lists of the
-        scores of Ismail et al. (:func:`engine.paper_metrics.paper_scores`: "jac", "wjac",
+        scores of Ismail et al. (:func:`engine.evaluation.paper.paper_scores`: "jac", "wjac",
         "euc", "auc", "es"), each map min-max scaled over its whole clip volume.
     """
     mass = maps.reshape(len(maps), maps.shape[1], -1).sum(axis=2)

@@ -2,7 +2,7 @@
 
 Both add columns to the rows in place: "deletion_auc", "insertion_auc" on every
 row, "randomisation_spearman" on the first ``sanity_clips`` clips of each model
-and method. The maths lives in :mod:`engine.faithfulness`; this module feeds it
+and method. The maths lives in :mod:`engine.evaluation.faithfulness`; this module feeds it
 the study's clips, models and saved attributions, one job per (checkpoint, clip),
 in parallel processes (one thread each) like the saliency tasks.
 """
@@ -34,10 +34,10 @@ def clip_checks(checkpoint: str, clip_path: str, results: list[str], sanity: lis
     Returns:
         one dict per result with "deletion_auc", "insertion_auc" and maybe "randomisation_spearman".
     """
-    from engine.checkpoint import load_checkpoint
-    from engine.faithfulness import deletion_insertion, randomisation_check
+    from engine.models.checkpoint import load_checkpoint
+    from engine.evaluation.faithfulness import deletion_insertion, randomisation_check
     from engine.saliency import load_result
-    from engine.tensors import frames_to_tensor
+    from engine.io.tensors import frames_to_tensor
 
     loaded = load_checkpoint(checkpoint, device=device)
     spec = loaded.meta.input_spec

@@ -8,15 +8,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from engine.evaluation.catalog import metric_label
 from engine.study.summary import group_rows, mean_curve
 
-METRIC_LABELS = {
-    "correct": "Accuracy", "flow.spearman": "Spearman with flow magnitude", "flow.mass_jaccard":
-    "Mass Jaccard with flow", "flow.auc": "AUC on motion mask", "mask.auc": "AUC on person mask",
-    "mask.pointing_ratio": "Energy in mask / area share", "deletion_auc": "Deletion AUC (lower better)",
-    "insertion_auc": "Insertion AUC (higher better)", "randomisation_spearman":
-    "Rank corr. after weight randomisation (lower better)", "seconds": "Seconds per clip",
-}
 
 
 class FigureEmbedder:
@@ -36,7 +30,7 @@ def metric_bars(summary: Sequence[dict], metrics: Sequence[str], columns: int = 
     """One panel per metric: bars per method, one colour per model, 95% bootstrap intervals as error bars."""
     shown = [m for m in metrics if any(m in row for row in summary)]
     rows = -(-len(shown) // columns)
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[METRIC_LABELS.get(m, m) for m in shown],
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[metric_label(m) for m in shown],
                         vertical_spacing=0.16 if rows > 1 else 0.1)
     models = list(dict.fromkeys(r["model"] for r in summary))
     palette = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e")

@@ -18,13 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.study.figures import METRIC_LABELS, FigureEmbedder, metric_bars, timestep_curves
+from engine.evaluation.catalog import metric_label, shown_metrics
+from engine.study.figures import FigureEmbedder, metric_bars, timestep_curves
 from engine.study.strips import result_strip_tag
 from engine.study.summary import best_and_worst, format_interval, group_rows, ranking_metric
 
-TABLE_METRICS = ("correct", "flow.spearman", "flow.mass_jaccard", "flow.auc", "mask.auc", "mask.pointing_ratio",
-                 "deletion_auc", "insertion_auc", "randomisation_spearman", "seconds")
-CLASS_METRICS = ("correct", "flow.spearman", "mask.auc", "deletion_auc", "insertion_auc")
 STYLE = """body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1300px;color:#222}
 table{border-collapse:collapse;font-size:13px;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 6px}
 th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}.strip{image-rendering:pixelated;
@@ -57,7 +55,7 @@ def interval_table(summary: list[dict], keys: tuple[str, ...], metrics: tuple[st
     shown = [m for m in metrics if any(m in r for r in summary)]
     rows = [{**{k: r[k] for k in keys}, "clips": r["clips"], **{m: format_interval(r, m) for m in shown}}
             for r in summary]
-    return html_table(rows, [*keys, "clips", *shown], [*keys, "clips", *(METRIC_LABELS.get(m, m) for m in shown)])
+    return html_table(rows, [*keys, "clips", *shown], [*keys, "clips", *(metric_label(m) for m in shown)])
 
 
 def _timestep_arrays(rows: list[dict]) -> dict[str, list[float]]:
@@ -73,7 +71,7 @@ def examples_html(rows: list[dict], per_side: int = 2) -> str:
     metric = ranking_metric(rows)
     if metric is None:
         return "<p>No clip metric to rank by.</p>"
-    parts = [f'<p class="note">Ranked by {html.escape(METRIC_LABELS.get(metric, metric))}. Top row: frames; '
+    parts = [f'<p class="note">Ranked by {html.escape(metric_label(metric))}. Top row: frames; '
              "bottom row: |saliency| over them (one colour scale per clip).</p>"]
     for (model, method), group in group_rows(rows, ("model", "method")).items():
         best, worst = best_and_worst(group, metric, per_side)
@@ -95,10 +93,10 @@ def methods_html(part: dict, embed: FigureEmbedder) -> str:
         f"<p>{len(part['clips'])} clips, models: {', '.join(sorted({r['model_file'] for r in rows}))}, "
         f"methods: {', '.join(dict.fromkeys(r['method'] for r in rows))}.</p>",
         f'<p class="note">{METRICS_NOTE}</p>',
-        interval_table(summary, ("model", "method"), TABLE_METRICS),
-        embed.html(metric_bars(summary, TABLE_METRICS)),
+        interval_table(summary, ("model", "method"), shown_metrics("study")),
+        embed.html(metric_bars(summary, shown_metrics("study"))),
         embed.html(timestep_curves(rows, _timestep_arrays(rows))),
-        "<h3>Per class</h3>", interval_table(part["per_class"], ("model", "method", "label"), CLASS_METRICS),
+        "<h3>Per class</h3>", interval_table(part["per_class"], ("model", "method", "label"), shown_metrics("per_class")),
         "<h3>Best and worst clips</h3>", examples_html(rows),
     ])
 

@@ -9,8 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.paper_metrics import PAPER_METRICS
-from engine.stats import t_interval
+from engine.evaluation.paper import PAPER_METRICS
+from engine.evaluation.stats import t_interval
 from engine.study.box_models import MODEL_LABELS
 from engine.study.box_paper import PAPER_SOURCE, PAPER_VALUES
 from engine.synth.box import BOXES

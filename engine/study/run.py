@@ -20,15 +20,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import UserError
+from engine.paths import assets_dir, bundled_model
 from engine.study.box import BoxConfig
 from engine.study.event import EventConfig
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "models"
-DEFAULT_CHECKPOINTS = (str(ASSETS / "cnnlstm.pt"), str(ASSETS / "cnn_ica_lstm.pt"), str(ASSETS / "c3d.pt"))
-DEFAULT_EVENT_DIR = str(ASSETS / "event")
+STUDY_MODELS = ("cnnlstm", "cnn_ica_lstm", "c3d")  # bundled checkpoints compared by default
 DEFAULT_METHODS = ("gradient", "integrated_gradients", "gradcam", "occlusion")
 SECTIONS = ("methods", "event", "ica-box")
 TEST_SEED = 1234  # never used for training (training used seeds 1 and 2)
+
+
+def default_checkpoints() -> tuple[str, ...]:
+    """The bundled checkpoints the study compares by default."""
+    return tuple(str(bundled_model(name)) for name in STUDY_MODELS)
+
+
+def default_event_dir() -> str:
+    """The bundled event-experiment checkpoints."""
+    return str(assets_dir() / "models" / "event")
 
 
 @dataclass
@@ -59,7 +68,7 @@ class StudyConfig:
     data: str | None = None
     layout: str = "auto"
     subset: str = "test"
-    checkpoints: tuple[str, ...] = DEFAULT_CHECKPOINTS
+    checkpoints: tuple[str, ...] = field(default_factory=lambda: default_checkpoints())
     methods: tuple[str, ...] = DEFAULT_METHODS
     per_class: int = 10
     seed: int = TEST_SEED
@@ -70,7 +79,7 @@ class StudyConfig:
     device: str = "cpu"
     sections: tuple[str, ...] = SECTIONS
     sanity_clips: int = 2
-    event_dir: str = DEFAULT_EVENT_DIR
+    event_dir: str = field(default_factory=lambda: default_event_dir())
     event_retrain: bool = False
     event_train_missing: bool = False
     event: EventConfig = field(default_factory=EventConfig)
@@ -109,8 +118,8 @@ def run_study(cfg: StudyConfig) -> dict:
 
 def run_methods_section(cfg: StudyConfig, out: Path) -> dict:
     """Saliency over the clip set (parallel via ``run_tasks``), then faithfulness and sanity checks."""
-    from engine.batch import run_tasks
-    from engine.render import write_rows_csv
+    from engine.runs import run_tasks
+    from engine.viz.export import write_rows_csv
     from engine.study.clips import build_tasks, study_clips, write_clips_json
     from engine.study.faithful import add_checks
     from engine.study.summary import summarise
@@ -144,7 +153,7 @@ def label_row(row: dict) -> dict:
 
 def run_event_section(cfg: StudyConfig, out: Path) -> list[dict]:
     """The vanishing-saliency experiment: evaluates the event models (training them only when asked)."""
-    from engine.render import write_rows_csv
+    from engine.viz.export import write_rows_csv
     from engine.study.event import event_checkpoints, run_event_experiment, save_event_rows
     from engine.study.report_event import csv_rows, event_table
 
@@ -172,7 +181,7 @@ def run_box_section(cfg: StudyConfig, out: Path) -> list[dict]:
 
     import torch
 
-    from engine.render import write_rows_csv
+    from engine.viz.export import write_rows_csv
     from engine.study.box import run_box_experiment
     from engine.study.report_box import box_summary, comparison_text, verdict
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from engine.overlay import clip_scale, overlay
+from engine.viz.export import encode_png
+from engine.viz.panels import PanelSettings, draw_panels
 
 
 def strip_image(frames: np.ndarray, display: np.ndarray, count: int = 8, width: int = 80) -> np.ndarray:
@@ -25,26 +25,18 @@ def strip_image(frames: np.ndarray, display: np.ndarray, count: int = 8, width: 
     """
     picks = np.linspace(0, len(frames) - 1, min(count, len(frames))).round().astype(int)
     height = max(1, round(frames.shape[1] * width / frames.shape[2]))
-    vmax = clip_scale(display)
-    top, bottom = [], []
-    for t in picks:
-        frame = cv2.resize(frames[t], (width, height), interpolation=cv2.INTER_AREA)
-        top.append(frame)
-        bottom.append(overlay(frame, display[t], alpha=0.7, vmax=vmax))
-    return np.concatenate([np.concatenate(top, axis=1), np.concatenate(bottom, axis=1)], axis=0)
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    """(H, W, 3) uint8 RGB -> PNG file bytes."""
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise ValueError("PNG encoding failed")
-    return encoded.tobytes()
+    no_flow = np.zeros((len(frames), 1, 1, 2), np.float32)
+    settings = PanelSettings(opacity=0.7, size=(height, width))
+    panels = draw_panels(frames, display, no_flow, settings=settings)
+    rows = [np.concatenate(list(panels[name][picks]), axis=1) for name in ("frame", "overlay")]
+    return np.concatenate(rows, axis=0)
 
 
 def result_strip_tag(result_path: str | Path, alt: str, count: int = 8) -> str:
     """An ``<img>`` tag with the result file's strip embedded as base64 PNG."""
-    with np.load(result_path, allow_pickle=False) as z:
-        image = strip_image(z["frames"], z["display_abs"], count)
-    data = base64.b64encode(png_bytes(image)).decode("ascii")
+    from engine.saliency import load_result
+
+    result, arrays, _ = load_result(result_path)
+    image = strip_image(arrays["frames"], result.display("abs"), count)
+    data = base64.b64encode(encode_png(image)).decode("ascii")
     return f'<img class="strip" alt="{alt}" src="data:image/png;base64,{data}">'

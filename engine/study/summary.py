@@ -12,14 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from engine.stats import bootstrap_ci
+from engine.evaluation.catalog import lower_is_better, shown_metrics
+from engine.evaluation.stats import bootstrap_ci
 
-SUMMARY_METRICS = (
-    "correct", "confidence", "flow.spearman", "flow.mass_jaccard", "flow.auc", "flow.temporal_correlation",
-    "mask.auc", "mask.pointing_ratio", "mask.mass_jaccard", "deletion_auc", "insertion_auc",
-    "randomisation_spearman", "seconds",
-)
-LOWER_IS_BETTER = frozenset({"deletion_auc", "randomisation_spearman", "seconds", "flow.rms_distance"})
 RANKING_METRICS = ("mask.auc", "flow.auc", "flow.spearman")
 
 
@@ -40,19 +35,21 @@ def group_rows(rows: Sequence[dict], keys: Sequence[str]) -> dict[tuple, list[di
 
 
 def summarise(rows: Sequence[dict], keys: Sequence[str] = ("model", "method"),
-              metrics: Sequence[str] = SUMMARY_METRICS, n_boot: int = 2000, seed: int = 0) -> list[dict]:
+              metrics: Sequence[str] | None = None, n_boot: int = 2000, seed: int = 0) -> list[dict]:
     """One row per group: for each metric its mean, 95% bootstrap interval and clip count.
 
     Args:
         rows: per-clip rows.
         keys: columns that define a group.
-        metrics: numeric columns to summarise; a metric missing from every row of a group is left out.
+        metrics: numeric columns to summarise (default: the catalog's "summary" view); a metric missing
+            from every row of a group is left out.
         n_boot: bootstrap resamples.
         seed: bootstrap seed (same rows, same intervals).
 
     Returns:
         dicts with the key columns, "clips", and for each metric m: m, m + ".low", m + ".high", m + ".n".
     """
+    metrics = shown_metrics("summary") if metrics is None else metrics
     table = []
     for group_key, members in group_rows(rows, keys).items():
         out = dict(zip(keys, group_key))
@@ -79,10 +76,10 @@ def ranking_metric(rows: Sequence[dict]) -> str | None:
 def best_and_worst(rows: Sequence[dict], metric: str, count: int = 2) -> tuple[list[dict], list[dict]]:
     """The ``count`` rows with the highest and the lowest finite ``metric`` (best first, worst first).
 
-    Lower-is-better metrics (see ``LOWER_IS_BETTER``) are ranked the other way.
+    Lower-is-better metrics (:func:`engine.evaluation.catalog.lower_is_better`) are ranked the other way.
     """
     scored = [r for r in rows if math.isfinite(_number(r.get(metric)))]
-    sign = 1.0 if metric in LOWER_IS_BETTER else -1.0
+    sign = 1.0 if lower_is_better(metric) else -1.0
     ordered = sorted(scored, key=lambda r: (sign * _number(r[metric]), str(r.get("clip", ""))))
     best = ordered[:count]
     worst = [r for r in reversed(ordered) if r not in best][:count]

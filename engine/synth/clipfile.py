@@ -14,7 +14,16 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import UserError
-from engine.video import mask_sidecar_path, write_video
+from engine.io.video import write_video
+from engine.io.masks import mask_sidecar_path
+
+
+def class_clip_seed(seed: int, classes, label: str, index: int) -> int:
+    """The int seed of clip ``index`` of class ``label`` of a generator whose classes are ``classes``.
+
+    The one rule of every generator here (KTH-like and event clips) and of the study that redraws their clips.
+    """
+    return int(np.random.SeedSequence([seed, list(classes).index(label), index]).generate_state(1)[0])
 
 FPS = 25.0
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)

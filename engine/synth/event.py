@@ -17,7 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from engine.errors import UserError
-from engine.synth.clipfile import write_clip
+from engine.synth.clipfile import class_clip_seed, write_clip
 from engine.synth.scene import sensor_effects, smooth_noise
 
 EVENT_CLASSES = ("up", "down")
@@ -106,6 +106,11 @@ def render_event_clip(
     return frames, masks.astype(bool), meta
 
 
+def event_clip_seed(seed: int, label: str, index: int) -> int:
+    """The int seed of event clip ``index`` of a class (``render_event_clip(..., event_clip_seed(...))`` redoes it)."""
+    return class_clip_seed(seed, EVENT_CLASSES, label, index)
+
+
 def generate_event_clips(
     out_dir: str | Path,
     per_class: int,
@@ -122,7 +127,6 @@ def generate_event_clips(
     jobs = [(label, i) for label in EVENT_CLASSES for i in range(per_class)]
     paths = []
     for label, i in tqdm(jobs, desc="event clips", unit="clip", disable=not progress):
-        clip_seed = int(np.random.SeedSequence([seed, EVENT_CLASSES.index(label), i]).generate_state(1)[0])
-        frames, masks, meta = render_event_clip(label, position, clip_seed, num_frames, size)
+        frames, masks, meta = render_event_clip(label, position, event_clip_seed(seed, label, i), num_frames, size)
         paths.append(write_clip(Path(out_dir) / label / f"event{i:04d}.avi", frames, masks, meta))
     return paths

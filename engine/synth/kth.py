@@ -19,7 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from engine.errors import UserError
-from engine.synth.clipfile import FPS, write_clip
+from engine.synth.clipfile import FPS, class_clip_seed, write_clip
 from engine.synth.figure import Appearance, draw_figure, pose_to_pixels, sample_appearance
 from engine.synth.gait import Gait, sample_gait
 from engine.synth.pose import body_pose
@@ -177,7 +177,7 @@ def person_appearances(seed: int) -> dict[tuple[int, bool], Appearance]:
 
 def clip_seed(seed: int, label: str, index: int) -> int:
     """The int seed of clip ``index`` of a class (``render_clip(label, clip_seed(...))`` redoes it)."""
-    return int(np.random.SeedSequence([seed, CLASSES.index(label), index]).generate_state(1)[0])
+    return class_clip_seed(seed, CLASSES, label, index)
 
 
 def generate_kth_like(

@@ -1,9 +1,9 @@
 """The frame player: one Streamlit component (components v2) that draws every panel in the browser.
 
-``paint.js``, ``chart.js``, ``player.js`` and ``player.css`` beside this file are the
-whole component: plain JavaScript (the three files joined into one module) and CSS,
+``paint.js``, ``chart.js``, ``dom.js``, ``player.js`` and ``player.css`` beside this file are the
+whole component: plain JavaScript (the four files joined into one module) and CSS,
 nothing built, nothing fetched. The payload comes from
-:mod:`engine.player`; Streamlit sends an element only once per session while its
+:mod:`engine.viz.player`; Streamlit sends an element only once per session while its
 content is unchanged (its message cache), so scrubbing and playback cost no round trip.
 The player reports its view (frame and display settings) once it settles;
 :func:`frame_player` returns that view.
@@ -17,7 +17,7 @@ import streamlit as st
 
 HERE = Path(__file__).parent
 STARTS = "_vse_player_starts"
-JS_FILES = ("paint.js", "chart.js", "player.js")
+JS_FILES = ("paint.js", "chart.js", "dom.js", "player.js")
 _mount = st.components.v2.component("vse_frame_player",
                                     js="\n".join((HERE / name).read_text() for name in JS_FILES),
                                     css=(HERE / "player.css").read_text())
@@ -33,7 +33,7 @@ def frame_player(key: str, payload: dict) -> dict:
 
     Args:
         key: the widget key (one per page).
-        payload: from :mod:`engine.player` (not changed here; it may be shared by sessions).
+        payload: from :mod:`engine.viz.player` (not changed here; it may be shared by sessions).
 
     Returns:
         ``{"frame": 0-based index, "cmap", "opacity", "scale" ("clip" | "frame"), "flow_view"}``.

@@ -1,5 +1,5 @@
 // Pixels for the player: decoding the payload's images and colouring maps and flow
-// exactly as the server does (engine/overlay.py colour tables, OpenCV's HSV wheel).
+// exactly as the server does (engine/viz/colour.py colour tables, OpenCV's HSV wheel).
 // Joined before player.js by ui/player/__init__.py (one module, no build).
 
 async function decode(b64, type) {

@@ -1,4 +1,4 @@
-// The frame player: every panel drawn on canvases from one payload (engine/player.py).
+// The frame player: every panel drawn on canvases from one payload (engine/viz/player.py).
 // Steps, playback, hover and display settings never ask the server; the frame and
 // display settings are reported to Python (state "view") only once they settle.
 
@@ -6,16 +6,6 @@ const SETTLE_MS = 350;
 const CATCH_UP_MS = 500;  // playback catches up a delay shorter than this (one frame per display frame), else restarts its clock
 const SPEEDS = [0.25, 0.5, 1, 1.5, 2];
 const MEMORY = new Map();  // payload id -> {start, settings}: a remounted player keeps its place
-
-function el(tag, attrs = {}, parent = null) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  if (parent) parent.appendChild(node);
-  return node;
-}
 
 class Player {
   constructor(root, data, report) {
@@ -45,72 +35,7 @@ class Player {
   }
 
   build(root) {
-    const d = this.data;
-    this.node = el("div", { class: "vse-player", tabindex: "0", "data-frame": String(this.t) }, root);
-    const bar = el("div", { class: "bar" }, this.node);
-    this.buttons = {};
-    for (const [act, label, title] of [["first", "|◀", "First frame (Home)"], ["back", "◀", "Previous frame (←)"],
-      ["play", "Play", "Play / pause (space)"], ["forward", "▶", "Next frame (→)"], ["last", "▶|", "Last frame (End)"]]) {
-      this.buttons[act] = el("button", { type: "button", "data-act": act, title, text: label }, bar);
-    }
-    this.slider = el("input", { type: "range", min: "1", max: String(this.count), value: String(this.t + 1),
-      "aria-label": "Frame", class: "slider" }, bar);
-    this.text = el("span", { class: "frame-text" }, bar);
-    const opts = el("div", { class: "bar options" }, this.node);
-    this.speedSel = this.select(opts, "Speed", SPEEDS.map((s) => [String(s), `${s}x`]), "1");
-    const loopLabel = el("label", { text: "Loop " }, opts);
-    this.loopBox = el("input", { type: "checkbox", "aria-label": "Loop" }, loopLabel);
-    this.loopBox.checked = true;
-    const hasMap = d.panels.some((p) => p.kind === "overlay" || p.kind === "saliency");
-    const hasFlow = d.panels.some((p) => p.kind === "flow");
-    if (hasMap) {
-      this.cmapSel = this.select(opts, "Colour map", Object.keys(d.colormaps).map((c) => [c, c]), this.settings.cmap);
-      const label = el("label", { text: "Opacity " }, opts);
-      this.opacity = el("input", { type: "range", min: "0", max: "1", step: "0.05", value: String(this.settings.opacity),
-        "aria-label": "Opacity" }, label);
-      this.scaleSel = this.select(opts, "Scale", [["clip", "whole clip"], ["frame", "each frame"]], this.settings.scale);
-    }
-    if (hasFlow) {
-      this.flowSel = this.select(opts, "Flow view", [["wheel", "colour wheel (direction)"], ["magnitude", "speed"]],
-        this.settings.flow_view);
-    }
-    const grid = el("div", { class: "panels" }, this.node);
-    grid.style.gridTemplateColumns = `repeat(${d.panels.length}, minmax(0, 1fr))`;
-    const [fw, fh] = d.frame_size;
-    const side = 320 / Math.max(fw, fh);
-    this.canvases = d.panels.map((panel, k) => {
-      const fig = el("figure", { class: "panel", "data-kind": panel.kind }, grid);
-      const canvas = el("canvas", { width: String(Math.round(fw * side)), height: String(Math.round(fh * side)),
-        "data-panel": String(k), "aria-label": panel.title }, fig);
-      el("figcaption", { text: panel.title }, fig);
-      canvas.addEventListener("mousemove", (e) => this.hover(e, panel));
-      canvas.addEventListener("mouseleave", () => { this.readout.textContent = this.hint; });
-      return canvas;
-    });
-    this.hint = "Hover a panel to read the saliency and the flow under the pointer.";
-    this.readout = el("div", { class: "readout", text: this.hint }, this.node);
-    this.chart = d.series.length ? el("canvas", { class: "chart", height: String(CHART_HEIGHT),
-      "aria-label": "Time-step chart" }, this.node) : null;
-    if (this.chart) {
-      const legend = el("div", { class: "legend" }, this.node);
-      const colours = seriesColours(d.series);
-      d.series.forEach((s, k) => {
-        const item = el("span", {}, legend);
-        el("i", { style: `background:${colours[k]}` }, item);
-        item.appendChild(document.createTextNode(s.name + (s.style === "line2" ? " (right axis)" : "")));
-      });
-      el("span", { class: "hint", text: "click a bar to go to its frame" }, legend);
-      this.chart.addEventListener("click", (e) => this.chartClick(e));
-    }
-    this.wire();
-  }
-
-  select(parent, label, options, value) {
-    const wrap = el("label", { text: `${label} ` }, parent);
-    const sel = el("select", { "aria-label": label }, wrap);
-    for (const [v, text] of options) el("option", { value: v, text }, sel);
-    sel.value = value;
-    return sel;
+    buildPlayer(this, root);
   }
 
   wire() {

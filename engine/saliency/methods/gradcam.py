@@ -12,15 +12,15 @@ from __future__ import annotations
 import torch
 
 from engine.errors import UserError
+from engine.models.registry import stage_choices
 from engine.saliency.cam import capture, combine, to_clip
 from engine.saliency.captum_utils import private_copy
 from engine.saliency.context import MethodOutput, SaliencyContext
 from engine.saliency.registry import Param, register_method
 
-# Stage names of the registered models (small CNN and compact 3D CNN: block*, ResNets: layer*);
+# The stage names the registered models declare, resolved when the parameter is checked;
 # checked against the model at run time.
-STAGE_CHOICES = ("auto", "block1", "block2", "block3", "block4", "layer1", "layer2", "layer3", "layer4")
-STAGE_PARAM = Param("layer", "choice", "auto", choices=STAGE_CHOICES,
+STAGE_PARAM = Param("layer", "choice", "auto", choices=stage_choices,
                     help="CNN stage; auto = second-to-last (more detail than the last).")
 
 

@@ -20,6 +20,7 @@ from engine.models.base import per_frame
 from engine.saliency.baselines import make_baseline
 from engine.saliency.context import MethodOutput, SaliencyContext
 from engine.saliency.registry import Param, register_method
+from engine.saliency.structure import patch_variants
 
 
 def window_starts(length: int, window: int, stride: int) -> list[int]:
@@ -64,18 +65,6 @@ class OccludedScorer:
         return self.ctx.model.classify_features(feats)[:, self.ctx.target]
 
 
-def occluded_frames(frames: torch.Tensor, fill: torch.Tensor, boxes: list[tuple[int, int]], size: int) -> torch.Tensor:
-    """(n, C, H, W) frames, one copy per box with the (size x size) box at (y0, x0) taken from ``fill``.
-
-    Returns:
-        (len(boxes), n, C, H, W).
-    """
-    batch = frames.unsqueeze(0).repeat(len(boxes), 1, 1, 1, 1)
-    for i, (y0, x0) in enumerate(boxes):
-        batch[i, :, :, y0:y0 + size, x0:x0 + size] = fill[:, :, y0:y0 + size, x0:x0 + size]
-    return batch
-
-
 @register_method(
     "occlusion",
     label="Occlusion (spatio-temporal)",
@@ -100,7 +89,8 @@ def occlusion(ctx: SaliencyContext, window_frames: int, stride_frames: int, wind
     x, fill = ctx.x[0], make_baseline(ctx.x, ctx.baseline, ctx.spec)[0]
     t, _, h, w = x.shape
     n, size = min(window_frames, t), min(window_px, h, w)
-    boxes = [(y0, x0) for y0 in window_starts(h, size, stride_px) for x0 in window_starts(w, size, stride_px)]
+    boxes = [(y0, y0 + size, x0, x0 + size)
+             for y0 in window_starts(h, size, stride_px) for x0 in window_starts(w, size, stride_px)]
     total, counts = torch.zeros_like(x), torch.zeros_like(x)
     with torch.no_grad():
         scorer = OccludedScorer(ctx)
@@ -111,10 +101,10 @@ def occlusion(ctx: SaliencyContext, window_frames: int, stride_frames: int, wind
             for first in range(0, len(boxes), perturbations_per_eval):
                 ctx.progress("Occlusion", (step + first / len(boxes)) / len(starts))
                 chunk = boxes[first:first + perturbations_per_eval]
-                drops = clean - scorer(t0, occluded_frames(x[t0:t0 + n], fill[t0:t0 + n], chunk, size))
-                for (y0, x0), drop in zip(chunk, drops, strict=True):
-                    total[t0:t0 + n, :, y0:y0 + size, x0:x0 + size] += drop
-                    counts[t0:t0 + n, :, y0:y0 + size, x0:x0 + size] += 1
+                drops = clean - scorer(t0, patch_variants(x[t0:t0 + n], fill[t0:t0 + n], chunk))
+                for (top, bottom, left, right), drop in zip(chunk, drops, strict=True):
+                    total[t0:t0 + n, :, top:bottom, left:right] += drop
+                    counts[t0:t0 + n, :, top:bottom, left:right] += 1
     diagnostics = {"baseline": ctx.baseline, "windows": len(starts) * len(boxes),
                    "perturbations_per_eval": perturbations_per_eval,
                    "path": "per-frame" if scorer.structured else "generic"}

@@ -53,8 +53,8 @@ MAX_VARIANTS_PER_CALL = 1024
 
 
 def base_choices() -> tuple[str, ...]:
-    """The structure-aware bases, then every gradient-based method registered so far."""
-    registered = [n for n in METHODS.names() if METHODS.get(n).gradient_based and n not in STRUCTURED_BASES]
+    """The structure-aware bases, then every registered gradient-based method (resolved when checked)."""
+    registered = [n for n, m in METHODS.items() if m.gradient_based and n not in STRUCTURED_BASES]
     return (*STRUCTURED_BASES, *registered)
 
 
@@ -156,7 +156,7 @@ def run_tsr(ctx: SaliencyContext, *, base: str, time_threshold: float, patch: in
     paper="Ismail, Gunady, Corrada Bravo & Feizi, 'Benchmarking Deep Learning Interpretability in Time Series "
           "Predictions', NeurIPS 2020",
     params=(
-        Param("base", "choice", "gradient", choices=base_choices(), help="gradient-based method that TSR rescales"),
+        Param("base", "choice", "gradient", choices=base_choices, help="gradient-based method that TSR rescales"),
         Param("time_threshold", "float", 1.0, low=0.0, high=10.0,
               help="a frame is relevant when its time relevance exceeds this many times the mean"),
         Param("patch", "int", 8, low=1, high=256, help="side of the square pixel patches (features), in pixels"),

@@ -9,10 +9,10 @@ server. Everything it needs is sent once:
   each frame's map as a base64 8-bit grey PNG at the model's resolution, scaled to
   that frame's own maximum (``frame_max``), so a value reads back as
   ``grey / 255 * frame_max[t]``; ``clip_vmax`` and ``frame_vmax`` are the colour
-  scales "whole clip" and "each frame" (:func:`engine.overlay.clip_scale`).
+  scales "whole clip" and "each frame" (:func:`engine.viz.colour.clip_scale`).
 * ``flow``: each frame's (dx, dy) as a base64 RGB PNG, ``128 + 127 * d / scale`` in
   red and green, for the colour wheel, the speed view and the hover read-out.
-* ``colormaps``: 256 RGB entries per colour map of :data:`engine.overlay.COLORMAPS`,
+* ``colormaps``: 256 RGB entries per colour map of :data:`engine.viz.colour.COLORMAPS`,
   taken from OpenCV, so the browser colours exactly as the server does.
 * ``series``: the per-frame curves of the time-step chart.
 
@@ -28,8 +28,8 @@ import json
 import cv2
 import numpy as np
 
-from engine.flow import flow_magnitude, robust_max
-from engine.overlay import COLORMAPS, clip_scale
+from engine.viz.colour import COLORMAPS, clip_scale, flow_speed_scale
+from engine.viz.export import encode_png
 
 PANEL_KINDS = ("frame", "overlay", "flow", "saliency")
 JPEG_QUALITY = 90
@@ -41,17 +41,17 @@ def _b64(data: bytes) -> str:
 
 def encode_image(image: np.ndarray, fmt: str = ".png") -> str:
     """(H, W) grey or (H, W, 3) RGB uint8 -> base64 PNG (lossless) or JPEG."""
-    if image.ndim == 3:
-        image = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2BGR)
-    params = [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY] if fmt == ".jpg" else [cv2.IMWRITE_PNG_COMPRESSION, 6]
-    ok, buffer = cv2.imencode(fmt, np.ascontiguousarray(image), params)
+    if fmt == ".png":
+        return _b64(encode_png(image, compression=6))
+    ok, buffer = cv2.imencode(fmt, cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2BGR),
+                              [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
         raise ValueError(f"{fmt} encoding failed")
     return _b64(buffer.tobytes())
 
 
 def colormap_tables() -> dict[str, list[int]]:
-    """Colour map name -> 768 ints (R, G, B of levels 0..255), as :func:`engine.overlay.colorize` colours."""
+    """Colour map name -> 768 ints (R, G, B of levels 0..255), as :func:`engine.viz.colour.colorize` colours."""
     levels = np.arange(256, dtype=np.uint8)[:, None]
     tables = {}
     for name, code in COLORMAPS.items():
@@ -90,11 +90,10 @@ def flow_entry(fields: np.ndarray, valid: np.ndarray) -> dict:
     scale = scale if scale > 0 else 1.0
     quantised = np.clip(np.round(128 + 127 * fields / scale), 1, 255).astype(np.uint8)
     planes = np.concatenate([quantised, np.zeros(fields.shape[:3] + (1,), np.uint8)], axis=-1)
-    speed = robust_max(flow_magnitude(fields[valid])) if valid.any() else 0.0
     return {
         "png": [encode_image(p) for p in planes],
         "scale": scale,
-        "speed": float(speed) if speed > 0 else 1.0,
+        "speed": flow_speed_scale(fields, valid),
         "valid": [bool(v) for v in valid],
         "size": [int(fields.shape[2]), int(fields.shape[1])],
     }
@@ -113,9 +112,13 @@ def frame_labels(clip) -> list[str]:
 
 
 def flow_share(flow) -> list[float]:
-    """(T,) share of the clip's flow magnitude in each frame (0 where the flow is a copy)."""
-    mass = flow.magnitude.sum(axis=(1, 2)) * np.asarray(flow.valid, bool)
-    return [float(v) for v in mass / max(float(mass.sum()), 1e-9)]
+    """(T,) share of the clip's flow mass (:meth:`engine.flow.Flow.mass`) in each frame.
+
+    A frame without flow of its own has NaN mass; JSON has no NaN, so it is sent as 0 (drawn at the axis).
+    """
+    mass = flow.mass()
+    share = mass / max(float(np.nansum(mass)), 1e-9)
+    return [float(v) for v in np.nan_to_num(share, nan=0.0)]
 
 
 def build_payload(clip, maps: list[dict], flow, panels: list[dict], series: list[dict], *,
@@ -123,7 +126,7 @@ def build_payload(clip, maps: list[dict], flow, panels: list[dict], series: list
     """The player's data.
 
     Args:
-        clip: the :class:`engine.video.Clip` (frames, indices, fps).
+        clip: the :class:`engine.io.video.Clip` (frames, indices, fps).
         maps: :func:`saliency_entry` dicts.
         flow: an :class:`engine.flow.Flow`.
         panels: what to draw, in order: ``{"kind": one of PANEL_KINDS, "map": index, "title": str}``.
@@ -156,8 +159,8 @@ def build_payload(clip, maps: list[dict], flow, panels: list[dict], series: list
 
 
 def explore_payload(analysis, reduction: str = "abs", outline: bool = False, settings: dict | None = None) -> dict:
-    """Frame, overlay, flow and raw saliency of one :class:`engine.analysis.Analysis`, with its time-step chart."""
-    from engine.appstate import PANEL_TITLES, outlined_frames
+    """Frame, overlay, flow and raw saliency of one :class:`engine.pipeline.Analysis`, with its time-step chart."""
+    from engine.viz.panels import PANEL_TITLES, outline_mask
 
     result = analysis.result
     display = result.display(reduction)
@@ -168,7 +171,8 @@ def explore_payload(analysis, reduction: str = "abs", outline: bool = False, set
         series.append({"name": "temporal occlusion (probability drop)",
                        "values": [float(v) for v in result.temporal_occlusion], "style": "line2"})
     panels = [{"kind": kind, "map": 0, "title": PANEL_TITLES[kind]} for kind in PANEL_KINDS]
-    frames = outlined_frames(analysis.clip) if outline and analysis.clip.masks is not None else None
+    frames = (np.stack([outline_mask(f, m) for f, m in zip(analysis.clip.frames, analysis.clip.masks)])
+              if outline and analysis.clip.masks is not None else None)
     return build_payload(analysis.clip, [saliency_entry(display, result.method)], analysis.flow, panels, series,
                          frames=frames, settings=settings)
 

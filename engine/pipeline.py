@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.checkpoint import LoadedModel
+from engine.models.checkpoint import LoadedModel
 from engine.flow import Flow, compute_flow
-from engine.metrics import agreement_table
-from engine.saliency import SaliencyResult, explain, save_result
-from engine.tensors import clip_to_tensor
-from engine.video import Clip, resize_masks
+from engine.evaluation.agreement import agreement_table
+from engine.saliency import SaliencyResult, explain, load_result, save_result
+from engine.io.tensors import clip_to_tensor
+from engine.io.video import Clip
+from engine.io.masks import resize_masks
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Analysis:
         result: the saliency result (attributions at model resolution).
         flow: optical flow of the same frames at model resolution.
         masks: (T, h, w) ground-truth masks at model resolution, or None.
-        metrics: agreement table (see :func:`engine.metrics.agreement_table`) of the abs display map.
+        metrics: agreement table (see :func:`engine.evaluation.agreement.agreement_table`) of the abs display map.
         info: checkpoint and clip provenance.
     """
 
@@ -49,6 +50,28 @@ class Analysis:
     def frame_metrics(self) -> dict[str, np.ndarray]:
         """Per-frame metric arrays (T,)."""
         return {k: np.asarray(v) for k, v in self.metrics.items() if not k.endswith(".clip")}
+
+    def frame_table(self, reduction: str = "abs") -> list[dict]:
+        """The metrics table, one schema for every CSV: one row per frame, then one ``clip`` row.
+
+        Frame rows: ``t``, ``frame_index`` (source), ``time_s``, ``mass_share`` (share of the clip's
+        saliency mass), ``temporal_occlusion`` (when computed) and every per-frame metric (sorted).
+        The clip row holds ``t = "clip"`` and the per-clip values, clip-only metrics included.
+        """
+        importance = self.result.timestep_importance(reduction)
+        occlusion = self.result.temporal_occlusion
+        metrics = dict(sorted(self.frame_metrics().items()))
+        rows = []
+        for t, (index, seconds) in enumerate(zip(self.clip.indices, self.clip.timestamps)):
+            row = {"t": t, "frame_index": int(index), "time_s": round(float(seconds), 4),
+                   "mass_share": float(importance[t])}
+            if occlusion is not None:
+                row["temporal_occlusion"] = float(occlusion[t])
+            rows.append(row | {name: float(values[t]) for name, values in metrics.items()})
+        clip_values = self.clip_metrics()
+        rows.append({"t": "clip"} | {name: clip_values[name] for name in [*metrics, *sorted(clip_values)]
+                                     if name in clip_values})
+        return rows
 
 
 def analyse_clip(
@@ -114,6 +137,38 @@ def library_versions() -> dict[str, str]:
     except ImportError:  # pragma: no cover - captum is a requirement
         pass
     return versions
+
+
+def load_analysis(path: str | Path) -> Analysis:
+    """Reads a file written by :func:`save_analysis` back as an :class:`Analysis`.
+
+    The clip holds the saved frames (no display-resolution masks); ``masks`` are the saved
+    model-resolution masks; ``info`` is the file's metadata.
+
+    Raises:
+        UserError: no such file, not a result file, or one without frames and flow.
+    """
+    from engine.errors import UserError
+
+    if not Path(path).is_file():
+        raise UserError(f"No such result file: {path}")
+    try:
+        result, arrays, meta = load_result(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"{path} is not a saliency result file: {exc}") from None
+    missing = [name for name in ("frames", "frame_indices", "flow") if name not in arrays]
+    if missing:
+        raise UserError(f"{path} lacks {', '.join(missing)}; write it with python -m engine saliency.")
+    frames = arrays["frames"]
+    clip = Clip(frames, arrays["frame_indices"], float(meta.get("fps") or 25.0),
+                tuple(meta.get("source_size") or (frames.shape[2], frames.shape[1])), str(meta.get("clip") or ""),
+                label=meta.get("label"))
+    fields = arrays["flow"].astype(np.float32)
+    flow = Flow(fields, meta.get("flow_method", "farneback"), arrays.get("flow_valid", np.ones(len(fields), bool)),
+                meta.get("camera", "none"))
+    metrics = {k[len("metric."):]: v for k, v in arrays.items() if k.startswith("metric.")}
+    metrics |= {f"{k}.clip": float(v) for k, v in meta.get("metrics", {}).items()}
+    return Analysis(clip, result, flow, arrays.get("masks"), metrics, meta)
 
 
 def save_analysis(path: str | Path, analysis: Analysis) -> Path:

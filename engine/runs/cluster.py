@@ -1,7 +1,7 @@
 """Batch saliency on Ray: each task one Ray task, on a local instance or a cluster.
 
-``run_on_ray`` is what ``engine.batch.run_tasks(..., executor="ray")`` calls. Every
-Ray task runs :func:`engine.batch.run_task`, the same code as the local
+``run_on_ray`` is what ``engine.runs.run_tasks(..., executor="ray")`` calls. Every
+Ray task runs :func:`engine.runs.tasks.run_task`, the same code as the local
 executor, with one CPU thread, so result files are identical to a local run;
 a task whose output file already exists is read back, not recomputed (resume).
 
@@ -18,16 +18,16 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 UPLOAD_EXCLUDES = [".git", "assets", "runs", "report", "data", "*.npz", "*.avi", "*.pt", "__pycache__"]
 GPU_SHARE = 0.25  # four saliency tasks share one GPU
 
 
 def _run_one(task, device: str) -> dict:
-    """Body of a Ray task: one thread, like a local worker process, then :func:`engine.batch.run_task`."""
+    """Body of a Ray task: one thread, like a local worker process, then :func:`engine.runs.tasks.run_task`."""
     import torch
 
-    from engine.batch import run_task
+    from engine.runs.tasks import run_task
 
     torch.set_num_threads(1)
     return run_task(task, device)
@@ -54,7 +54,7 @@ def run_on_ray(tasks: Sequence, *, address: str | None = None, device: str = "cp
     """Runs saliency tasks as Ray tasks; returns their rows in task order.
 
     Args:
-        tasks: :class:`engine.batch.SaliencyTask` items.
+        tasks: :class:`engine.runs.tasks.SaliencyTask` items.
         address: a Ray cluster ("ray://head:10001" or "auto"); None starts a local
             instance with ``workers`` CPUs (default: all cores).
         device: "cpu", or "cuda" (each task then asks Ray for a quarter GPU).
@@ -62,7 +62,7 @@ def run_on_ray(tasks: Sequence, *, address: str | None = None, device: str = "cp
         workers: local instance size; on a cluster, the most tasks in flight at once.
 
     Returns:
-        one summary row per task (see :func:`engine.batch.summary_row`), in task order.
+        one summary row per task (see :func:`engine.runs.tasks.summary_row`), in task order.
     """
     import ray
 

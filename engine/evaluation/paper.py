@@ -18,8 +18,8 @@ Scores (all arrays flattened; any shape):
 Every score is NaN for an empty reference, a reference that covers every cell
 (AUC only), or a constant saliency map (min-max scaling is undefined).
 
-These differ from the sum-normalised :func:`engine.metrics.mass_jaccard` and the
-unit-max RMS :func:`engine.metrics.rms_distance`, which compare two continuous maps.
+These differ from the sum-normalised :func:`engine.evaluation.agreement.mass_jaccard` and the
+unit-max RMS :func:`engine.evaluation.agreement.rms_distance`, which compare two continuous maps.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from engine.metrics import auc as _rank_auc
+from engine.evaluation.agreement import auc as _rank_auc
 
 PAPER_METRICS = MappingProxyType({
     "jac": ("Jac (top-N Jaccard)", True),

@@ -18,11 +18,11 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from engine.checkpoint import (CheckpointError, CheckpointMeta, ForeignSettings, NeedsSettings, foreign_state,
-                               read_checkpoint, read_payload, save_checkpoint)
+from engine.models.checkpoint import CheckpointError, CheckpointMeta, read_checkpoint, read_payload, save_checkpoint
+from engine.models.foreign_checkpoint import ForeignSettings, NeedsSettings, foreign_state
 from engine.models.foreign import strip_module
 from engine.models import get_model
-from engine.tensors import InputSpec
+from engine.io.tensors import InputSpec
 
 LOG_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
 

@@ -1,4 +1,4 @@
-"""Reading video clips: probing, temporal sampling and the model's tensor layout.
+"""Reading and writing video clips (sampling: :mod:`engine.io.sampling`; masks: :mod:`engine.io.masks`).
 
 Layout used everywhere in the engine:
 
@@ -14,7 +14,6 @@ so a long high-resolution video never sits in memory whole.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,15 +21,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine.errors import UserError
+from engine.errors import UserError, VideoError
+from engine.io.masks import load_sidecar, resize_masks
+from engine.io.sampling import clip_indices
 
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".gif", ".m4v", ".mpg", ".mpeg")
 MAX_VIDEO_BYTES = 2 * 1024**3
 VIDEO_FOURCC = {".webm": "VP80", ".avi": "MJPG", ".mp4": "mp4v"}
-
-
-class VideoError(UserError, ValueError):
-    """A video cannot be used: unreadable, empty, too short or not a video."""
 
 
 @dataclass(frozen=True)
@@ -117,59 +114,6 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
     return VideoInfo(str(path), count, fps, int(width), int(height))
 
 
-def frames_text(count: int) -> str:
-    """"1 frame", "16 frames"."""
-    return f"{count} frame" if count == 1 else f"{count} frames"
-
-
-def uniform_indices(frame_count: int, num_frames: int, start: int = 0, stop: int | None = None) -> np.ndarray:
-    """T indices spread evenly over [start, stop), centre of each segment.
-
-    Raises:
-        VideoError: fewer than ``num_frames`` frames are available.
-    """
-    stop = frame_count if stop is None else min(stop, frame_count)
-    available = stop - start
-    if available < num_frames:
-        raise VideoError(f"The clip has {frames_text(available)}; at least {num_frames} are needed.")
-    edges = np.linspace(start, stop, num_frames + 1)
-    return np.floor((edges[:-1] + edges[1:]) / 2).astype(np.int64)
-
-
-def clip_indices(frame_count: int, num_frames: int, frame_step: int = 0, start: int = 0,
-                 stop: int | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
-    """The T source frames a model sees.
-
-    With ``frame_step`` 0, T frames spread evenly over [start, stop). Otherwise T frames
-    every ``frame_step`` frames, in a window centred in the range (or at a random offset
-    when ``rng`` is given: a temporal crop); a range too short for that window uses the
-    largest step that fits.
-
-    Raises:
-        VideoError: fewer than ``num_frames`` frames are available.
-    """
-    stop = frame_count if stop is None else min(stop, frame_count)
-    if frame_step <= 0:
-        return uniform_indices(frame_count, num_frames, start, stop)
-    available = stop - start
-    if available < num_frames:
-        raise VideoError(f"The clip has {frames_text(available)}; at least {num_frames} are needed.")
-    step = min(frame_step, max(1, (available - 1) // max(num_frames - 1, 1)))
-    slack = available - ((num_frames - 1) * step + 1)
-    offset = slack // 2 if rng is None else int(rng.integers(0, slack + 1))
-    return start + offset + step * np.arange(num_frames, dtype=np.int64)
-
-
-def window_indices(frame_count: int, num_frames: int, stride: int) -> list[np.ndarray]:
-    """Contiguous windows of ``num_frames`` frames every ``stride`` frames."""
-    if frame_count < num_frames:
-        raise VideoError(f"The clip has {frames_text(frame_count)}; at least {num_frames} are needed.")
-    if stride < 1:
-        raise ValueError("stride must be at least 1")
-    starts = range(0, frame_count - num_frames + 1, stride)
-    return [np.arange(s, s + num_frames, dtype=np.int64) for s in starts]
-
-
 def _display_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
     if not max_side or max(width, height) <= max_side:
         return width, height
@@ -223,23 +167,6 @@ def to_rgb(frame: np.ndarray, max_side: int | None) -> np.ndarray:
     if (w, h) != (frame.shape[1], frame.shape[0]):
         frame = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
     return frame
-
-
-def mask_sidecar_path(video_path: str | os.PathLike) -> Path:
-    """Where a synthetic clip keeps its masks: ``<stem>.masks.npz`` beside the video."""
-    p = Path(video_path)
-    return p.with_name(p.stem + ".masks.npz")
-
-
-def load_sidecar(video_path: str | os.PathLike) -> tuple[np.ndarray | None, dict]:
-    """Returns ((N, H, W) bool masks for every source frame, metadata), or (None, {})."""
-    side = mask_sidecar_path(video_path)
-    if not side.is_file():
-        return None, {}
-    with np.load(side, allow_pickle=False) as z:
-        masks = z["masks"].astype(bool)
-        meta = json.loads(str(z["meta"])) if "meta" in z.files else {}
-    return masks, meta
 
 
 def read_clip(
@@ -340,10 +267,3 @@ def write_video(path: str | os.PathLike, frames: np.ndarray, fps: float = 25.0) 
     finally:
         writer.release()
     return path
-
-
-def resize_masks(masks: np.ndarray, height: int, width: int) -> np.ndarray:
-    """(T, H, W) bool -> (T, height, width) bool, nearest neighbour."""
-    return np.stack(
-        [cv2.resize(m.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0 for m in masks]
-    )

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 if TYPE_CHECKING:
-    from engine.video import Clip
+    from engine.io.video import Clip
 
 
 @dataclass(frozen=True)
@@ -88,13 +88,6 @@ def frames_to_tensor(frames: np.ndarray, spec: InputSpec) -> torch.Tensor:
 def clip_to_tensor(clip: Clip, spec: InputSpec) -> torch.Tensor:
     """The model input for a clip: (T, C, H, W) float32, normalised per the spec."""
     return frames_to_tensor(clip.frames, spec)
-
-
-def tensor_to_unit(x: torch.Tensor, spec: InputSpec) -> torch.Tensor:
-    """Undoes normalisation: (..., C, H, W) model input -> [0, 1] pixels."""
-    mean = torch.tensor(spec.mean, dtype=x.dtype, device=x.device).view(-1, 1, 1)
-    std = torch.tensor(spec.std, dtype=x.dtype, device=x.device).view(-1, 1, 1)
-    return (x * std + mean) / spec.pixel_scale
 
 
 ACTIVITYNET_MEAN = (114.7748, 107.7354, 99.4750)  # the reference cnn-lstm's mean.py, in 0-255 units

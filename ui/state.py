@@ -1,26 +1,23 @@
-"""What the app's pages share that is not Streamlit: where files are, upload limits,
-reading uploads through a temporary folder, and the per-frame images of a result.
+"""The app's own state that is not Streamlit: where files are, upload limits,
+reading uploads through a temporary folder, captions.
 
 Folders (environment variables, read on every call so tests can point elsewhere):
 
 * ``VSE_ASSETS``: the bundled assets root (``models/*.pt``, ``clips/*.webm``);
-  default the repository's ``assets/``.
+  default the repository's ``assets/`` (:mod:`engine.paths`, shared with the CLI).
 * ``VSE_MODELS_DIR``: an extra folder of checkpoints (searched recursively).
 * ``VSE_DATA_DIR``: a data folder (KTH, class folders or UCF101-style) for the
   clip picker, the evaluation and the browser.
 * ``VSE_MAX_UPLOAD_MB``: the upload limit in MB (default 200). One number for the
   browser and the server: a MB is 10^6 bytes, as Streamlit's uploader counts it.
 
-Nothing here imports Streamlit; the result images are computed once per result and
-the app only picks them while scrubbing.
+Nothing here imports Streamlit; pictures come from :mod:`engine.viz.panels`.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
-import io
 import os
 import tempfile
 from pathlib import Path
@@ -28,28 +25,17 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine.checkpoint import CheckpointError, ForeignSettings, LoadedModel, load_checkpoint, save_checkpoint
-from engine.errors import UserError
-from engine.flow import flow_to_rgb, magnitude_to_rgb
-from engine.metrics import AGREEMENT_METRICS, REFERENCES
-from engine.overlay import clip_scale, colorize, overlay, resize_map
-from engine.video import VIDEO_EXTENSIONS, Clip, VideoError, read_clip
+from engine import Clip, LoadedModel, UserError, load_checkpoint, read_clip
+from engine.io import VIDEO_EXTENSIONS, VideoError
+from engine.models import CheckpointError, ForeignSettings, save_checkpoint
+from engine.paths import assets_dir
+
 
 CHECKPOINT_EXTENSIONS = (".pt", ".pth", ".ckpt")
 UPLOAD_VIDEO_TYPES = ("mp4", "avi", "mov", "mkv", "webm", "gif")
 DEFAULT_MAX_UPLOAD_MB = 200
 CHECKPOINT_UPLOAD_MB = 300  # a ResNet-152 reference cnn-lstm is about 240 MB; equal to server.maxUploadSize
 MB = 10**6  # bytes: Streamlit's uploader counts a MB this way, and so does check_upload
-PANELS = ("frame", "overlay", "flow", "saliency")
-PANEL_TITLES = {"frame": "Frame", "overlay": "Saliency over frame", "flow": "Optical flow", "saliency": "Raw saliency"}
-FLOW_VIEWS = {"wheel": "Colour wheel (direction)", "magnitude": "Magnitude (speed)"}
-PANEL_SIDE = 320
-
-
-def assets_dir() -> Path:
-    """The bundled assets root (``VSE_ASSETS`` or the repository's ``assets/``)."""
-    env = os.environ.get("VSE_ASSETS")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "assets"
 
 
 def _env_dir(name: str) -> Path | None:
@@ -110,7 +96,7 @@ def list_data_videos(folder: Path | None) -> dict[str, Path]:
     """Relative name -> path of every video under a data folder (empty when none)."""
     if folder is None or not folder.is_dir():
         return {}
-    from engine.data.folder import find_videos
+    from engine.data import find_videos
 
     return {p.relative_to(folder).as_posix(): p for p in find_videos(folder)}
 
@@ -195,22 +181,6 @@ def freeze(value):
     return value
 
 
-def _fit(image: np.ndarray, side: int) -> np.ndarray:
-    height, width = image.shape[:2]
-    scale = side / max(height, width)
-    if abs(scale - 1) < 1e-6:
-        return image
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA)
-
-
-def _outline(frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    out = np.ascontiguousarray(frame.copy())
-    cv2.drawContours(out, contours, -1, (0, 255, 120), 1)
-    return out
-
-
 def window_caption(clip: Clip, frame_count: int) -> str:
     """Which source frames and times a clip holds: "Source frames 120–150 (every 2nd) · 4.80–6.00 s of 9.60 s"."""
     first, last = int(clip.indices[0]), int(clip.indices[-1])
@@ -221,111 +191,3 @@ def window_caption(clip: Clip, frame_count: int) -> str:
     fps = clip.fps if clip.fps > 0 else 25.0
     return (f"Source frames {first}–{last} ({every}) · {first / fps:.2f}–{last / fps:.2f} s of "
             f"{frame_count / fps:.2f} s")
-
-
-def outlined_frames(clip) -> np.ndarray:
-    """(T, H, W, 3) uint8: the clip's frames with the ground-truth mask outline drawn (the clip has masks)."""
-    return np.stack([_outline(frame, mask) for frame, mask in zip(clip.frames, clip.masks)])
-
-
-def render_panels(analysis, reduction: str = "abs", cmap: str = "inferno", opacity: float = 0.6,
-                  flow_view: str = "wheel", outline: bool = False, per_frame: bool = False,
-                  side: int = PANEL_SIDE) -> dict[str, np.ndarray]:
-    """The four synchronised views of every frame, computed once per result and display setting.
-
-    Args:
-        analysis: an :class:`engine.analysis.Analysis`.
-        reduction: channel reduction of the saliency ("abs", "positive", "negative").
-        cmap: a key of ``engine.overlay.COLORMAPS``.
-        opacity: heatmap opacity at full saliency, 0..1.
-        flow_view: "wheel" (direction as hue) or "magnitude".
-        outline: draw the ground-truth mask outline on the frame (when the clip has masks).
-        per_frame: scale each frame's saliency to its own maximum instead of one clip-wide scale
-            (shows where early frames look even when the last frames hold most of the mass).
-        side: longer side of each panel in pixels.
-
-    Returns:
-        {panel name: (T, H, W, 3) uint8 RGB} for the names in :data:`PANELS`.
-    """
-    frames = np.asarray(analysis.clip.frames)
-    height, width = frames.shape[1:3]
-    sal = analysis.result.display(reduction)
-    vmax = clip_scale(sal)
-    flow_rgb = flow_to_rgb(analysis.flow.fields) if flow_view == "wheel" else magnitude_to_rgb(analysis.flow.magnitude)
-    masks = analysis.clip.masks if outline else None
-    out: dict[str, list[np.ndarray]] = {name: [] for name in PANELS}
-    for t, frame in enumerate(frames):
-        if per_frame:
-            vmax = clip_scale(sal[t])
-        shown = _outline(frame, masks[t]) if masks is not None else frame
-        out["frame"].append(_fit(shown, side))
-        out["overlay"].append(_fit(overlay(shown, sal[t], alpha=opacity, cmap=cmap, vmax=vmax), side))
-        out["flow"].append(_fit(cv2.resize(flow_rgb[t], (width, height), interpolation=cv2.INTER_LINEAR), side))
-        out["saliency"].append(_fit(colorize(resize_map(sal[t], height, width), cmap, vmax), side))
-    return {name: np.stack(images) for name, images in out.items()}
-
-
-def encode_png(image: np.ndarray) -> bytes:
-    """(H, W, 3) uint8 RGB -> PNG bytes."""
-    ok, buffer = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2BGR),
-                              [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    if not ok:
-        raise ValueError("PNG encoding failed")
-    return buffer.tobytes()
-
-
-def view_image(panels: dict[str, np.ndarray], t: int, gap: int = 4) -> np.ndarray:
-    """The four panels of frame ``t`` side by side on white: (H, 4W + 3 gap, 3) uint8."""
-    images = [panels[name][t] for name in PANELS]
-    spacer = np.full((images[0].shape[0], gap, 3), 255, np.uint8)
-    row = []
-    for image in images:
-        row += [image, spacer]
-    return np.concatenate(row[:-1], axis=1)
-
-
-def overlay_video_bytes(panels: dict[str, np.ndarray], fps: float = 4.0) -> bytes:
-    """The overlay panel of every frame as a VP8 ``.webm`` (plays in browsers), via a temporary file."""
-    from engine.video import write_video
-
-    with tempfile.TemporaryDirectory(prefix="vse-video-") as folder:
-        return write_video(Path(folder) / "overlay.webm", panels["overlay"], fps=fps).read_bytes()
-
-
-def metric_label(key: str) -> str:
-    """"flow.pearson" -> "Pearson r vs optical flow"."""
-    reference, _, name = key.partition(".")
-    info = AGREEMENT_METRICS.get(name)
-    label = info.label if info else name.replace("_", " ")
-    return f"{label} vs {REFERENCES.get(reference, reference).lower()}"
-
-
-def clip_metric_rows(analysis) -> list[dict]:
-    """Per-clip agreement as rows {metric, optical flow, ground-truth mask}."""
-    values = analysis.clip_metrics()
-    rows: dict[str, dict] = {}
-    for key, value in values.items():
-        reference, _, name = key.partition(".")
-        info = AGREEMENT_METRICS.get(name)
-        row = rows.setdefault(name, {"metric": info.label if info else name.replace("_", " ")})
-        row[REFERENCES.get(reference, reference)] = round(float(value), 4)
-    return list(rows.values())
-
-
-def metrics_csv(analysis) -> str:
-    """Per-frame agreement (one row per frame, source index included) and a last "clip" row."""
-    frame_metrics = analysis.frame_metrics()
-    clip_values = analysis.clip_metrics()
-    names = sorted(frame_metrics)
-    importance = analysis.result.timestep_importance()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["frame", "source_index", "timestep_importance", *names])
-    for t in range(analysis.clip.num_frames):
-        writer.writerow([t, int(analysis.clip.indices[t]), f"{importance[t]:.6g}",
-                         *(f"{frame_metrics[n][t]:.6g}" for n in names)])
-    writer.writerow(["clip", "", "", *(f"{clip_values.get(n, float('nan')):.6g}" for n in names)])
-    extra = sorted(set(clip_values) - set(names))
-    for name in extra:
-        writer.writerow([f"clip:{name}", "", "", f"{clip_values[name]:.6g}"])
-    return buffer.getvalue()

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from engine.checkpoint import LoadedModel
-from engine.tensors import clip_to_tensor, frames_to_tensor
-from engine.video import Clip, iter_windows, probe_video, read_clip
+from engine.models.checkpoint import LoadedModel
+from engine.io.tensors import clip_to_tensor, frames_to_tensor
+from engine.io.video import Clip, iter_windows, probe_video, read_clip
 
 
 @dataclass
@@ -25,10 +25,6 @@ class Prediction:
     @property
     def label(self) -> str:
         return self.classes[int(np.argmax(self.probabilities))]
-
-    @property
-    def confidence(self) -> float:
-        return float(np.max(self.probabilities))
 
     def as_dict(self) -> dict:
         return {
@@ -73,7 +69,7 @@ def classify_windows(loaded: LoadedModel, path: str, window_s: float = 3.2, stri
     if pending:
         out.extend(_predict_batch(loaded, pending, info.fps))
     if not out:
-        from engine.video import VideoError
+        from engine.io.video import VideoError
 
         raise VideoError(f"{path} is shorter than one window ({window_s:.1f} s).")
     return out

@@ -1,22 +1,16 @@
-"""Batch saliency: one task per (clip, method), resumable, on local cores or a Ray cluster.
+"""One saliency task (a clip under a method) and how it runs, wherever it runs.
 
 A task's output file is its identity: a task whose ``out_path`` exists is not
 run again (resume), and its summary row is read back from that file. Results do
-not depend on the executor: every task seeds itself and runs the same code.
+not depend on the executor (:mod:`engine.runs.local`, :mod:`engine.runs.cluster`):
+every task seeds itself and runs the same code.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-from tqdm import tqdm
-
-EXECUTORS = ("local", "ray")
-
 
 @dataclass(frozen=True)
 class SaliencyTask:
@@ -44,7 +38,7 @@ class SaliencyTask:
 
 @lru_cache(maxsize=4)
 def _cached_model(checkpoint: str, device: str):
-    from engine.checkpoint import load_checkpoint
+    from engine.models.checkpoint import load_checkpoint
 
     return load_checkpoint(checkpoint, device=device)
 
@@ -53,7 +47,7 @@ def run_task(task: SaliencyTask, device: str = "cpu") -> dict:
     """Runs one task (or reads its existing output) and returns its summary row."""
     out = Path(task.out_path)
     if not out.is_file():
-        from engine.analysis import analyse_clip, save_analysis
+        from engine.pipeline import analyse_clip, save_analysis
         from engine.data import ClipRecord, read_record
 
         loaded = _cached_model(task.checkpoint, device)
@@ -78,60 +72,3 @@ def summary_row(path: Path, task: SaliencyTask) -> dict:
            "seconds": result.diagnostics.get("seconds", float("nan")), "result": str(path), **task.extra}
     row.update({k: v for k, v in meta.get("metrics", {}).items()})
     return row
-
-
-def run_tasks(tasks: Sequence[SaliencyTask], *, executor: str = "local", workers: int | None = None,
-              address: str | None = None, device: str = "cpu",
-              on_row: Callable[[dict], None] | None = None) -> list[dict]:
-    """Runs tasks in parallel; returns rows in task order. Finished tasks are skipped (resume).
-
-    Args:
-        tasks: the tasks.
-        executor: "local" (a process per core) or "ray" (each task a Ray task).
-        workers: local processes (default: all cores; 1 runs in this process).
-        address: Ray cluster address (None starts a local Ray instance).
-        device: "cpu" or "cuda" for every task.
-        on_row: called with each finished row (progress reporting).
-    """
-    if executor not in EXECUTORS:
-        from engine.errors import UserError
-
-        raise UserError(f"Unknown executor {executor!r}; choose one of: {', '.join(EXECUTORS)}.")
-    if executor == "ray":
-        from engine.ray_executor import run_on_ray
-
-        return run_on_ray(tasks, address=address, device=device, on_row=on_row, workers=workers)
-    return _run_local(tasks, workers or os.cpu_count() or 1, device, on_row)
-
-
-def _run_local(tasks, workers: int, device: str, on_row) -> list[dict]:
-    rows: list[dict | None] = [None] * len(tasks)
-    bar = tqdm(total=len(tasks), desc="saliency", unit="task")
-    if workers <= 1 or len(tasks) <= 1:
-        for i, task in enumerate(tasks):
-            rows[i] = run_task(task, device)
-            _done(bar, rows[i], on_row)
-    else:
-        import concurrent.futures as cf
-        import multiprocessing as mp
-
-        with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker) as pool:
-            futures = {pool.submit(run_task, task, device): i for i, task in enumerate(tasks)}
-            for future in cf.as_completed(futures):
-                rows[futures[future]] = future.result()
-                _done(bar, rows[futures[future]], on_row)
-    bar.close()
-    return rows  # type: ignore[return-value]
-
-
-def _done(bar, row, on_row) -> None:
-    bar.update(1)
-    if on_row:
-        on_row(row)
-
-
-def _init_worker() -> None:
-    import torch
-
-    torch.set_num_threads(1)  # one core a worker process
-

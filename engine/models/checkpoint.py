@@ -10,7 +10,7 @@ Loading uses ``torch.load(..., weights_only=True)`` only: a checkpoint can never
 run code. Files without that metadata (the reference cnn-lstm's ``{epoch, state_dict,
 optimizer_state_dict}``, the seed project's variants, plain state dicts, with or without
 DataParallel's ``module.``) are recognised by their keys (``engine.models.foreign``) and load
-once the user gives the class names (:class:`ForeignSettings`).
+once the user gives the class names (:mod:`engine.models.foreign_checkpoint`).
 """
 
 from __future__ import annotations
@@ -20,15 +20,18 @@ import hashlib
 import os
 import pickle
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from engine.errors import UserError
+
+if TYPE_CHECKING:
+    from engine.models.foreign_checkpoint import ForeignSettings
 from engine.models import get_model
-from engine.models.foreign import Recognised, describe_keys, known_layouts_text, recognise, recognise_as
-from engine.tensors import PRESETS, InputSpec, normalised_spec
+from engine.io.tensors import InputSpec
 
 FORMAT = "vse-checkpoint/1"
 MAX_CHECKPOINT_BYTES = 2 * 1024**3
@@ -175,99 +178,6 @@ def _build_and_fill(meta: CheckpointMeta, state: dict, name: str) -> nn.Module:
     return model
 
 
-@dataclass(frozen=True)
-class ForeignSettings:
-    """What a checkpoint without the project's metadata cannot tell; the user states it.
-
-    Attributes:
-        classes: class names in the model's output order (required).
-        preset: input preset from ``engine.tensors.PRESETS``; default: the one of the
-            repository whose layout was recognised.
-        num_frames: T, where it differs from the preset's.
-        size: input height and width, where it differs from the preset's.
-        normalise: a name from ``engine.tensors.NORMALISATIONS``, where it differs.
-        frame_step: source frames between sampled frames, where it differs from the preset's.
-        model: a registered model whose bare state dict the file holds (e.g. a torchvision video
-            model's published weights), for files in no recognised layout.
-    """
-
-    classes: tuple[str, ...] = ()
-    preset: str | None = None
-    num_frames: int | None = None
-    size: int | None = None
-    normalise: str | None = None
-    frame_step: int | None = None
-    model: str | None = None
-
-    def input_spec(self, recognised: Recognised) -> InputSpec:
-        """The input spec: the preset's values, overridden by those given."""
-        name = self.preset or recognised.preset
-        if name not in PRESETS:
-            raise CheckpointError(f"Unknown architecture preset {name!r}; choose one of: {', '.join(PRESETS)}.")
-        preset = PRESETS[name]
-        try:
-            return normalised_spec(self.num_frames or preset["num_frames"], self.size or preset["size"],
-                                   recognised.config["in_channels"],
-                                   preset["frame_step"] if self.frame_step is None else self.frame_step,
-                                   self.normalise or preset["normalise"])
-        except ValueError as exc:
-            raise CheckpointError(str(exc)) from None
-
-
-class NeedsSettings(CheckpointError):
-    """A recognised foreign checkpoint that needs its class names before it can load."""
-
-    def __init__(self, message: str, recognised: Recognised):
-        super().__init__(message)
-        self.recognised = recognised
-
-
-def foreign_state(payload: dict) -> tuple[dict, str] | None:
-    """(state dict, wrapper description) of a file without our metadata, or None if it holds none."""
-    if isinstance(payload.get("state_dict"), dict):
-        return payload["state_dict"], f"a training checkpoint (epoch {payload.get('epoch', '?')})"
-    if payload and all(isinstance(v, torch.Tensor) for v in payload.values()):
-        return payload, "a plain state dict"
-    return None
-
-
-def recognise_payload(payload: dict, name: str, model: str | None = None) -> tuple[Recognised, str]:
-    """Recognises a foreign payload's layout (or loads it as ``model``), else a CheckpointError saying what was found."""
-    found = foreign_state(payload)
-    if found is None:
-        raise CheckpointError(f"{name} is a PyTorch file but not a model checkpoint (no state_dict; "
-                              f"keys: {', '.join(map(str, list(payload)[:8]))}).")
-    state, wrapper = found
-    if model:
-        try:
-            return recognise_as(state, model), wrapper
-        except ValueError as exc:
-            raise CheckpointError(f"{name} is {wrapper} that does not fit {model}: {exc}") from None
-    recognised = recognise(state)
-    if recognised is None:
-        raise CheckpointError(f"{name} is {wrapper} but not a model checkpoint in any layout this tool knows. "
-                              f"Found: {describe_keys(state)}.\n"
-                              f"Known layouts:\n{known_layouts_text()}")
-    return recognised, wrapper
-
-
-def _foreign_meta(payload: dict, name: str, path: str, settings: ForeignSettings | None) -> tuple[CheckpointMeta, dict]:
-    recognised, wrapper = recognise_payload(payload, name, settings.model if settings else None)
-    classes = [str(c) for c in (settings.classes if settings else ())] or list(recognised.default_classes)
-    if len(classes) != recognised.num_classes:
-        given = f"{len(classes)} class names were given" if classes else "no class names were given"
-        raise NeedsSettings(
-            f"{name} is {wrapper} recognised as the {recognised.summary()}; {given}. State its "
-            f"{recognised.num_classes} class names in output order, e.g. --classes "
-            f"{' '.join(f'NAME{i + 1}' for i in range(recognised.num_classes))}.", recognised)
-    spec = (settings or ForeignSettings()).input_spec(recognised)
-    training = {"epoch": payload.get("epoch"), "source_layout": recognised.layout,
-                "note": "; ".join(recognised.notes)}
-    meta = CheckpointMeta(recognised.model_name, dict(recognised.config), classes, spec,
-                          training={k: v for k, v in training.items() if v not in (None, "")}, path=path)
-    return meta, recognised.state_dict
-
-
 def read_checkpoint(path, settings: ForeignSettings | None = None) -> tuple[CheckpointMeta, dict]:
     """(metadata, state dict in the project's keys) of our checkpoint or a recognised foreign one.
 
@@ -285,7 +195,9 @@ def read_checkpoint(path, settings: ForeignSettings | None = None) -> tuple[Chec
             raise CheckpointError(f"{name}: its metadata is incomplete ({exc}).") from None
         state = payload["state_dict"]
     else:
-        meta, state = _foreign_meta(payload, name, path, settings)
+        from engine.models.foreign_checkpoint import foreign_meta
+
+        meta, state = foreign_meta(payload, name, path, settings)
     meta.sha256 = file_sha256(path)
     return meta, state
 

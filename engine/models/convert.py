@@ -12,8 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.checkpoint import (FORMAT, CheckpointError, CheckpointMeta, ForeignSettings, NeedsSettings,
-                               load_checkpoint, read_payload, recognise_payload, save_checkpoint)
+from engine.models.checkpoint import FORMAT, CheckpointError, CheckpointMeta, load_checkpoint, read_payload, save_checkpoint
+from engine.models.foreign_checkpoint import ForeignSettings, NeedsSettings, recognise_payload
 from engine.models.foreign import Recognised
 
 

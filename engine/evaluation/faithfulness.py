@@ -13,7 +13,7 @@
   depend on what the model learned.
 
 The patch helpers (:func:`patch_ranking`, :func:`patches_to_mask`) give the
-spatial deletion order; :func:`engine.stats.curve_auc` the area under a curve.
+spatial deletion order; :func:`engine.evaluation.stats.curve_auc` the area under a curve.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.metrics import rank_correlation
+from engine.evaluation.agreement import rank_correlation
 from engine.models.base import per_frame
 from engine.saliency.core import explain
 from engine.saliency.structure import classify_sequences, fill_clip, variant_batch_size
-from engine.stats import curve_auc
-from engine.tensors import InputSpec
+from engine.evaluation.stats import curve_auc
+from engine.io.tensors import InputSpec
 
 RANDOM_ORDERS = 10
 
@@ -58,11 +58,6 @@ def patch_ranking(sal: np.ndarray, patch: int) -> np.ndarray:
     return np.stack(np.unravel_index(order, means.shape), axis=1).astype(np.int64)
 
 
-def deletion_order(sal_frame: np.ndarray, patch: int) -> np.ndarray:
-    """Patches of one (H, W) frame by descending mean saliency: (N, 2) rows (i, j)."""
-    return patch_ranking(np.asarray(sal_frame)[None], patch)[:, 1:]
-
-
 def patches_to_mask(patches: np.ndarray, shape: tuple[int, int, int], patch: int) -> np.ndarray:
     """(K, 3) (t, i, j) patch indices -> (T, H, W) bool mask of the pixels they cover."""
     mask = np.zeros(shape, dtype=bool)
@@ -75,15 +70,39 @@ def _probabilities(logits: torch.Tensor, target: int) -> np.ndarray:
     return torch.softmax(logits.float(), dim=1)[:, target].cpu().numpy().astype(np.float64)
 
 
+def _batched_logits(model: nn.Module, clips, count: int, clip_bytes: int, device: torch.device) -> torch.Tensor:
+    """(count, K) logits of clips made lazily by ``clips(start, stop)`` ((B, T, C, H, W)), in memory-sized batches."""
+    size = variant_batch_size(8 * clip_bytes, device, cap=16)
+    with torch.no_grad():
+        return torch.cat([model(clips(start, min(count, start + size))) for start in range(0, count, size)])
+
+
 def _batched_probabilities(model: nn.Module, clips, count: int, target: int, clip_bytes: int,
                            device: torch.device) -> np.ndarray:
-    """Target probability of ``count`` clips produced lazily by ``clips(start, stop)`` ((B, T, C, H, W))."""
-    size = variant_batch_size(8 * clip_bytes, device, cap=16)
-    out = []
-    with torch.no_grad():
-        for start in range(0, count, size):
-            out.append(_probabilities(model(clips(start, min(count, start + size))), target))
-    return np.concatenate(out)
+    """Target probability of ``count`` clips produced lazily by ``clips(start, stop)``."""
+    return _probabilities(_batched_logits(model, clips, count, clip_bytes, device), target)
+
+
+def frame_removal_logits(model: nn.Module, x: torch.Tensor, fill: torch.Tensor, removed: torch.Tensor, *,
+                         structured: bool | None = None) -> torch.Tensor:
+    """Logits of the clip with some frames replaced by the fill's, for every row of ``removed``.
+
+    Args:
+        model: the classifier.
+        x: (T, C, H, W) clip; fill: the same shape.
+        removed: (R, T) bool, frames taken from ``fill`` in variant r.
+        structured: use the per-frame fast path (cached CNN features); default when the model has one.
+
+    Returns:
+        (R, K) logits; both paths give the same numbers.
+    """
+    if per_frame(model) if structured is None else structured:
+        with torch.no_grad():
+            feats, fill_feats = model.frame_features(x.unsqueeze(0))[0], model.frame_features(fill.unsqueeze(0))[0]
+        return classify_sequences(model, feats, fill_feats, removed)
+    clip_bytes = x.numel() * x.element_size()
+    return _batched_logits(model, lambda start, stop: torch.where(removed[start:stop, :, None, None, None], fill, x),
+                           len(removed), clip_bytes, x.device)
 
 
 def _spatial_curves(model, x, fill, display, target, patch, steps) -> dict:
@@ -106,7 +125,7 @@ def _spatial_curves(model, x, fill, display, target, patch, steps) -> dict:
     }
 
 
-def _order_masks(order: np.ndarray, device: torch.device) -> torch.Tensor:
+def order_masks(order: np.ndarray, device: torch.device) -> torch.Tensor:
     """(T,) frame order -> (T + 1, T) bool: row k marks the first k frames of the order."""
     count = len(order)
     rank = np.empty(count, dtype=np.int64)
@@ -120,19 +139,9 @@ def _temporal_curves(model, x, fill, display, target, seed, random_orders) -> di
     mass = display.reshape(display.shape[0], -1).sum(axis=1)
     rng = np.random.default_rng(seed)
     orders = [np.argsort(-mass, kind="stable")] + [rng.permutation(len(mass)) for _ in range(random_orders)]
-    removed = torch.cat([_order_masks(o, x.device) for o in orders])  # (R * (T + 1), T)
-    if per_frame(model):
-        with torch.no_grad():
-            feats, fill_feats = model.frame_features(x.unsqueeze(0))[0], model.frame_features(fill.unsqueeze(0))[0]
-        deletion = _probabilities(classify_sequences(model, feats, fill_feats, removed), target)
-        insertion = _probabilities(classify_sequences(model, feats, fill_feats, ~removed), target)
-    else:
-        def spliced(rows):
-            return lambda start, stop: torch.where(rows[start:stop, :, None, None, None], fill, x)
-
-        clip_bytes = x.numel() * x.element_size()
-        deletion = _batched_probabilities(model, spliced(removed), len(removed), target, clip_bytes, x.device)
-        insertion = _batched_probabilities(model, spliced(~removed), len(removed), target, clip_bytes, x.device)
+    removed = torch.cat([order_masks(o, x.device) for o in orders])  # (R * (T + 1), T)
+    deletion = _probabilities(frame_removal_logits(model, x, fill, removed), target)
+    insertion = _probabilities(frame_removal_logits(model, x, fill, ~removed), target)
     deletion, insertion = deletion.reshape(len(orders), -1), insertion.reshape(len(orders), -1)
     return {
         "fractions": np.arange(len(mass) + 1) / len(mass),

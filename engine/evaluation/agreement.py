@@ -1,4 +1,4 @@
-"""Agreement of saliency maps with motion or masks (deletion and insertion curves: :mod:`engine.faithfulness`).
+"""Agreement of saliency maps with motion or masks (deletion and insertion curves: :mod:`engine.evaluation.faithfulness`).
 
 Per-frame metrics take (H, W) arrays and return a float, NaN when undefined
 (a constant map, an empty reference, a map with no mass). Clip values are the
@@ -17,51 +17,16 @@ distance compares maps scaled to maximum 1 and is divided by sqrt(pixel count)
 (in [0, 1], comparable across sizes). These are this project's scores for a
 continuous reference, not the paper's: the weighted Jaccard, Euclidean distance
 and enrichment score of Ismail et al. (NeurIPS 2019), which compare a min-max
-scaled map with a binary mask, are in :mod:`engine.paper_metrics`.
+scaled map with a binary mask, are in :mod:`engine.evaluation.paper`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from types import MappingProxyType
-
 import numpy as np
 
+from engine.evaluation.catalog import metric_key, per_frame_metrics, register_metric
+from engine.evaluation.stats import pearson, rankdata, spearman
 from engine.flow import motion_masks
-from engine.stats import pearson, rankdata, spearman
-
-
-@dataclass(frozen=True)
-class MetricInfo:
-    """How to show one agreement metric."""
-
-    label: str
-    higher_is_better: bool
-    reference: str  # "map" (continuous reference) or "mask" (binary reference)
-
-
-AGREEMENT_METRICS = MappingProxyType(
-    {
-        "pearson": MetricInfo("Pearson r", True, "map"),
-        "spearman": MetricInfo("Spearman rho", True, "map"),
-        "sim": MetricInfo("SIM (histogram intersection)", True, "map"),
-        "mass_jaccard": MetricInfo("Mass Jaccard (maps scaled to sum 1)", True, "map"),
-        "rms_distance": MetricInfo("RMS distance (maps scaled to max 1)", False, "map"),
-        "topk_jaccard": MetricInfo("Top-k Jaccard", True, "map"),
-        "auc": MetricInfo("AUC", True, "mask"),
-        "nss": MetricInfo("NSS", True, "mask"),
-        "pointing_mass": MetricInfo("Energy inside mask", True, "mask"),
-        "area_share": MetricInfo("Mask area share", True, "mask"),
-        "pointing_ratio": MetricInfo("Energy / area share", True, "mask"),
-        "topk_iou": MetricInfo("Top-k IoU with mask", True, "mask"),
-    }
-)
-REFERENCES = MappingProxyType({"flow": "Optical flow", "mask": "Ground-truth mask"})
-
-
-def metric_key(reference: str, metric: str, clip: bool = False) -> str:
-    """Key of a metric in :func:`agreement_table`: "flow.pearson", "mask.auc.clip"."""
-    return f"{reference}.{metric}" + (".clip" if clip else "")
 
 
 def rank_correlation(map_a: np.ndarray, map_b: np.ndarray, absolute: bool = False) -> float:
@@ -96,7 +61,7 @@ def mass_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """sum(min(p, q)) / sum(max(p, q)) with p = a / sum(a), q = b / sum(b) (negatives clipped to 0); in [0, 1].
 
     Not the paper's weighted Jaccard (that one compares a min-max scaled map with a binary
-    mask: :func:`engine.paper_metrics.weighted_jaccard`). NaN when either map has no mass.
+    mask: :func:`engine.evaluation.paper.weighted_jaccard`). NaN when either map has no mass.
     """
     p, q = _unit_sum(a), _unit_sum(b)
     if p is None or q is None:
@@ -107,7 +72,7 @@ def mass_jaccard(a: np.ndarray, b: np.ndarray) -> float:
 def rms_distance(a: np.ndarray, b: np.ndarray) -> float:
     """RMS difference of the maps scaled to maximum 1: ||a/max a - b/max b||₂ / sqrt(pixel count).
 
-    Not the paper's Euclidean distance (:func:`engine.paper_metrics.euclidean`). NaN when
+    Not the paper's Euclidean distance (:func:`engine.evaluation.paper.euclidean`). NaN when
     either maximum is not positive.
     """
     a = np.asarray(a, dtype=np.float64)
@@ -208,33 +173,18 @@ def temporal_correlation(sal_mass_per_frame: np.ndarray, flow_mass_per_frame: np
 
 def _map_metrics(sal: np.ndarray, ref: np.ndarray, top_k: float) -> dict[str, float]:
     """All continuous-reference metrics of one (H, W) frame; NaN when ref has no mass."""
-    names = [n for n, info in AGREEMENT_METRICS.items() if info.reference == "map"]
+    metrics = per_frame_metrics("map")
     if not np.any(ref > 0):
-        return dict.fromkeys(names, float("nan"))
-    return {
-        "pearson": pearson(sal, ref),
-        "spearman": spearman(sal, ref),
-        "sim": sim(sal, ref),
-        "mass_jaccard": mass_jaccard(sal, ref),
-        "rms_distance": rms_distance(sal, ref),
-        "topk_jaccard": topk_jaccard(sal, ref, top_k),
-    }
+        return dict.fromkeys(metrics, float("nan"))
+    return {name: metric.fn(sal, ref, top_k) for name, metric in metrics.items()}
 
 
 def _mask_metrics(sal: np.ndarray, mask: np.ndarray, top_k: float) -> dict[str, float]:
     """All binary-reference metrics of one (H, W) frame; NaN when the mask is empty."""
-    names = [n for n, info in AGREEMENT_METRICS.items() if info.reference == "mask"]
+    metrics = per_frame_metrics("mask")
     if not np.any(mask):
-        return dict.fromkeys(names, float("nan"))
-    mass, area_share, ratio = pointing_game(sal, mask)
-    return {
-        "auc": auc(sal, mask),
-        "nss": nss(sal, mask),
-        "pointing_mass": mass,
-        "area_share": area_share,
-        "pointing_ratio": ratio,
-        "topk_iou": topk_iou(sal, mask, top_k),
-    }
+        return dict.fromkeys(metrics, float("nan"))
+    return {name: metric.fn(sal, mask, top_k) for name, metric in metrics.items()}
 
 
 def _add_frames(table: dict, reference: str, per_frame: list[dict[str, float]]) -> None:
@@ -295,3 +245,27 @@ def agreement_table(
 def _check_shape(sal: np.ndarray, reference: np.ndarray, name: str) -> None:
     if sal.ndim != 3 or reference.shape != sal.shape:
         raise ValueError(f"saliency {sal.shape} and {name} {reference.shape} must both be (T, H, W)")
+
+
+STUDY = ("study", "summary")
+register_metric("pearson", "Pearson r", "map", lambda s, r, k: pearson(s, r), shown={"flow": ("compare",)})
+register_metric("spearman", "Spearman rho", "map", lambda s, r, k: spearman(s, r),
+                shown={"flow": ("cli", *STUDY, "per_class")})
+register_metric("sim", "SIM (histogram intersection)", "map", lambda s, r, k: sim(s, r),
+                shown={"flow": ("cli", "compare")})
+register_metric("mass_jaccard", "Mass Jaccard (maps scaled to sum 1)", "map", lambda s, r, k: mass_jaccard(s, r),
+                shown={"flow": STUDY})
+register_metric("rms_distance", "RMS distance (maps scaled to max 1)", "map", lambda s, r, k: rms_distance(s, r),
+                higher_is_better=False)
+register_metric("topk_jaccard", "Top-k Jaccard", "map", topk_jaccard)
+register_metric("auc", "AUC", "mask", lambda s, m, k: auc(s, m),
+                shown={"flow": ("cli", *STUDY), "mask": ("cli", "compare", *STUDY, "per_class")})
+register_metric("nss", "NSS", "mask", lambda s, m, k: nss(s, m))
+register_metric("pointing_mass", "Energy inside mask", "mask", lambda s, m, k: pointing_game(s, m)[0],
+                shown={"mask": ("compare",)})
+register_metric("area_share", "Mask area share", "mask", lambda s, m, k: pointing_game(s, m)[1])
+register_metric("pointing_ratio", "Energy / area share", "mask", lambda s, m, k: pointing_game(s, m)[2],
+                shown={"mask": ("cli", *STUDY)})
+register_metric("topk_iou", "Top-k IoU with mask", "mask", topk_iou)
+register_metric("temporal_correlation", "Correlation over time of saliency and flow mass", "clip",
+                shown={"flow": ("cli", "summary")}, order=60)

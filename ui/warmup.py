@@ -25,13 +25,14 @@ def warm_up(device: str | None = None) -> dict[str, float]:
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     try:
-        from engine import appstate, player, plots
-        from engine.analysis import analyse_clip
-        from engine.checkpoint import default_device, load_checkpoint
-        from engine.video import read_clip
+        from engine import analyse_clip, load_checkpoint, read_clip
+        from engine.models import default_device
+        from engine.viz import figures as plots
+        from engine.viz import player
+        from ui import state
 
         seconds["imports"] = time.perf_counter() - started
-        checkpoints, samples = appstate.list_checkpoints(), appstate.list_sample_clips()
+        checkpoints, samples = state.list_checkpoints(), state.list_sample_clips()
         if not checkpoints or not samples:
             return seconds
         started = time.perf_counter()

@@ -1,7 +1,8 @@
 """Small statistics: correlations, Otsu's threshold, curve areas, bootstrap and t intervals.
 
 All functions take numpy arrays and return Python floats; NaN means "undefined"
-(a constant input, too few values).
+(a constant input, too few values). Correlations and ranks are scipy's and Otsu's
+threshold OpenCV's, imported when first called (start-up stays fast).
 """
 
 from __future__ import annotations
@@ -12,52 +13,54 @@ import numpy as np
 
 
 def rankdata(values: np.ndarray) -> np.ndarray:
-    """Ranks from 1, ties sharing their average rank (scipy.stats.rankdata's 'average'), flattened."""
-    values = np.ravel(values)
-    order = np.argsort(values, kind="mergesort")
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(len(values))
-    ordered = values[order]
-    starts = np.r_[True, ordered[1:] != ordered[:-1]]
-    dense = np.cumsum(starts)[inverse]
-    bounds = np.r_[np.nonzero(starts)[0], len(values)]
-    return 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
+    """Ranks from 1, ties sharing their average rank (``scipy.stats.rankdata``), flattened."""
+    from scipy.stats import rankdata as scipy_rankdata
+
+    return scipy_rankdata(np.ravel(values), method="average")
 
 
-def pearson(a: np.ndarray, b: np.ndarray) -> float:
-    """Pearson correlation of two same-size arrays (flattened); NaN if either is constant."""
+def _pair(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both arrays flattened to float64, or None when either is constant or empty (correlation undefined)."""
     a = np.asarray(a, dtype=np.float64).ravel()
     b = np.asarray(b, dtype=np.float64).ravel()
     if a.size != b.size:
         raise ValueError(f"arrays differ in size: {a.size} vs {b.size}")
-    a = a - a.mean() if a.size else a
-    b = b - b.mean() if b.size else b
-    denominator = np.sqrt(np.dot(a, a) * np.dot(b, b))
-    if not denominator > 0:
-        return float("nan")
-    return float(np.clip(np.dot(a, b) / denominator, -1.0, 1.0))
+    if a.size < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return None
+    return a, b
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of two same-size arrays (flattened, ``scipy.stats.pearsonr``); NaN if either is constant."""
+    from scipy.stats import pearsonr
+
+    pair = _pair(a, b)
+    return float("nan") if pair is None else float(np.clip(pearsonr(*pair).statistic, -1.0, 1.0))
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation (average ranks for ties); NaN if either is constant."""
-    return pearson(rankdata(np.ravel(a)), rankdata(np.ravel(b)))
+    """Spearman rank correlation (``scipy.stats.spearmanr``, average ranks for ties); NaN if either is constant."""
+    from scipy.stats import spearmanr
+
+    pair = _pair(a, b)
+    return float("nan") if pair is None else float(spearmanr(*pair).statistic)
 
 
 def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
-    """Otsu's threshold of float values: maximises the between-class variance.
+    """Otsu's threshold of float values (OpenCV's, on the values binned to 256 levels between min and max).
 
-    The values are binned into ``bins`` equal bins between their min and max;
-    the threshold returned is the largest value of the lower class, so
-    ``values > threshold`` is the upper class. NaNs are ignored.
+    The threshold returned is the largest value of the lower class, so ``values > threshold``
+    is the upper class. NaNs are ignored.
 
     Args:
         values: any shape, floats.
-        bins: histogram bins.
+        bins: histogram levels (OpenCV's Otsu takes 8-bit levels: at most 256).
 
     Returns:
-        The threshold; the single value itself when all values are equal,
-        NaN when there are none.
+        The threshold; the single value itself when all values are equal, NaN when there are none.
     """
+    import cv2
+
     values = np.asarray(values, dtype=np.float64).ravel()
     values = values[np.isfinite(values)]
     if values.size == 0:
@@ -65,16 +68,10 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     low, high = values.min(), values.max()
     if high <= low:
         return float(low)
-    counts, edges = np.histogram(values, bins=bins, range=(low, high))
-    centres = (edges[:-1] + edges[1:]) / 2.0
-    weight_low = np.cumsum(counts)[:-1].astype(np.float64)
-    weight_high = values.size - weight_low
-    sum_low = np.cumsum(counts * centres)[:-1]
-    mean_low = sum_low / np.maximum(weight_low, 1)
-    mean_high = (np.sum(counts * centres) - sum_low) / np.maximum(weight_high, 1)
-    between = weight_low * weight_high * (mean_low - mean_high) ** 2
-    split = edges[1 + int(np.argmax(between))]
-    return float(values[values < split].max())  # the lower class's largest value
+    levels = min(bins, 256)
+    binned = np.minimum((values - low) / (high - low) * levels, levels - 1).astype(np.uint8)
+    split, _ = cv2.threshold(binned.reshape(1, -1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return float(values[binned <= split].max())  # the lower class's largest value
 
 
 def curve_auc(fractions: np.ndarray, scores: np.ndarray) -> float:
@@ -104,44 +101,31 @@ def bootstrap_ci(
     seed: int = 0,
     statistic: Callable[..., float] = np.mean,
 ) -> tuple[float, float, float]:
-    """Percentile bootstrap confidence interval; NaNs are dropped first.
+    """Percentile bootstrap confidence interval (``scipy.stats.bootstrap``); NaNs are dropped first.
 
     Args:
         values: (N,) sample (any shape is flattened).
         n_boot: resamples.
         alpha: 1 - coverage (0.05 gives a 95% interval).
         seed: seed of the resampling generator (same seed, same interval).
-        statistic: reduces an array to a number; if it accepts ``axis=`` the
-            resamples are reduced in vectorised chunks.
+        statistic: reduces an array to a number (vectorised when it takes ``axis=``).
 
     Returns:
         (estimate on the full sample, low, high); all NaN when no value is left.
     """
+    from scipy.stats import bootstrap
+
     values = np.asarray(values, dtype=np.float64).ravel()
     values = values[np.isfinite(values)]
     if values.size == 0:
         return float("nan"), float("nan"), float("nan")
     estimate = float(statistic(values))
-    rng = np.random.default_rng(seed)
-    chunk = max(1, 2_000_000 // values.size)  # bounds memory to ~16 MB per chunk
-    replicates = []
-    for start in range(0, n_boot, chunk):
-        indices = rng.integers(0, values.size, size=(min(chunk, n_boot - start), values.size))
-        replicates.append(_apply_rows(statistic, values[indices]))
-    replicates = np.concatenate(replicates)
-    low, high = np.quantile(replicates, [alpha / 2.0, 1.0 - alpha / 2.0])
-    return estimate, float(low), float(high)
-
-
-def _apply_rows(statistic: Callable[..., float], samples: np.ndarray) -> np.ndarray:
-    """(R, N) resamples -> (R,) statistics, vectorised when the statistic takes axis=."""
-    try:
-        result = np.asarray(statistic(samples, axis=1), dtype=np.float64)
-        if result.shape == (samples.shape[0],):
-            return result
-    except TypeError:
-        pass
-    return np.array([statistic(row) for row in samples], dtype=np.float64)
+    if values.size == 1 or np.ptp(values) == 0:
+        return estimate, estimate, estimate
+    interval = bootstrap((values,), statistic, n_resamples=n_boot, confidence_level=1.0 - alpha,
+                         method="percentile", rng=np.random.default_rng(seed),
+                         batch=max(1, 2_000_000 // values.size)).confidence_interval  # ~16 MB a batch
+    return estimate, float(interval.low), float(interval.high)
 
 
 def t_interval(values: np.ndarray, alpha: float = 0.05) -> tuple[float, float, float]:
