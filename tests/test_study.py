@@ -102,11 +102,12 @@ def test_strip_has_frame_and_overlay_rows():
 
 
 def test_event_experiment_trains_and_scores(tmp_path):
-    cfg = EventConfig(num_frames=9, size=24, train_per_class=4, val_per_class=2, test_per_class=3, epochs=1)
+    cfg = EventConfig(num_frames=9, size=24, train_per_class=4, val_per_class=2, test_per_class=3, epochs=1,
+                      seeds=(0,))
     rows = run_event_experiment(tmp_path, cfg, positions=("late",), models=("cnnlstm",))
-    assert (tmp_path / "cnnlstm_late.pt").is_file()
+    assert (tmp_path / "cnnlstm_late_seed0.pt").is_file()
     (row,) = rows
-    assert row["test_clips"] == 6 and 0.0 <= row["test_acc"] <= 1.0
+    assert row["test_clips"] == 6 and 0.0 <= row["test_acc"] <= 1.0 and row["seed"] == 0
     assert len(row["timestep_mass"]) == 9 and sum(row["timestep_mass"]) == pytest.approx(1.0)
     assert len(row["auc"]) == 6 and all(0.0 <= v <= 1.0 for v in row["auc"])
 

@@ -5,7 +5,7 @@ With no arguments it studies the bundled models on a fresh synthetic test set
 
     python -m engine study --out report/
     python -m engine study --data DIR --checkpoint A.pt --checkpoint B.pt --methods gradient,gradcam
-    python -m engine study --sections event --event-retrain      # (re)train the six event models
+    python -m engine study --sections event --event-retrain      # (re)train the 18 event models
     python -m engine study --sections ica-box                    # the box experiments of Ismail et al. 2019
     python -m engine study --executor ray --address ray://head:10001
 """
@@ -38,9 +38,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="comma-separated: methods, event, ica-box (default all three)")
     p.add_argument("--event", action="store_true", help="shorthand for --sections event")
     p.add_argument("--event-dir", default=default_event_dir(), help="event checkpoints (default bundled)")
-    p.add_argument("--event-retrain", action="store_true", help="train the six event models again")
+    p.add_argument("--event-retrain", action="store_true",
+                   help="train every event model again (2 architectures x 3 positions x --event-seeds)")
+    p.add_argument("--event-train-missing", action="store_true",
+                   help="train the event models missing from --event-dir (default: evaluate what is there)")
+    p.add_argument("--event-seeds", type=int, default=3, help="event: training seeds per model and position "
+                                                              "(default 3)")
     p.add_argument("--event-epochs", type=int,
-                   help="event training epochs of every model (default 8, and 16 for cnn_ica_lstm)")
+                   help="event training epochs of every model (default 12, and 30 for cnn_ica_lstm)")
     p.add_argument("--box-seeds", type=int, default=3, help="ica-box: training seeds per box and model (default 3)")
     p.add_argument("--box-epochs", type=int, help="ica-box: epoch cap (default 30)")
     p.add_argument("--boxes", help="ica-box: comma-separated boxes (default all five)")
@@ -67,7 +72,9 @@ def config_from_args(args: argparse.Namespace):
     if args.per_class < 1:
         raise UserError(f"--per-class must be at least 1, not {args.per_class}.")
     box = box_config(args)
-    event = EventConfig()
+    if args.event_seeds < 1:
+        raise UserError(f"--event-seeds must be at least 1, not {args.event_seeds}.")
+    event = EventConfig(seeds=tuple(range(args.event_seeds)))
     if args.event_epochs is not None:
         event = replace(event, epochs=args.event_epochs, model_epochs=())
     return StudyConfig(out_dir=args.out, data=args.data, layout=args.layout, subset=args.subset,
@@ -75,6 +82,7 @@ def config_from_args(args: argparse.Namespace):
                        per_class=args.per_class, seed=args.seed, max_clips=args.max_clips, executor=args.executor,
                        address=args.address, workers=args.workers, device=args.device, sections=sections,
                        sanity_clips=args.sanity_clips, event_dir=args.event_dir, event_retrain=args.event_retrain,
+                       event_train_missing=args.event_train_missing,
                        event=event, box=box)
 
 

@@ -18,10 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.evaluation.paper import PAPER_METRICS
-
 from engine.evaluation.catalog import metric_label, shown_metrics
-from engine.study.event import EVENT_MODELS
 from engine.study.figures import FigureEmbedder, metric_bars, timestep_curves
 from engine.study.strips import result_strip_tag
 from engine.study.summary import best_and_worst, format_interval, group_rows, ranking_metric
@@ -38,12 +35,6 @@ METRICS_NOTE = (
     "probability while the most salient pixels are removed/restored (lower/higher is better). Randomisation: "
     "rank correlation of |saliency| before and after randomising the weights (a method that passes the sanity "
     "check of Adebayo et al. 2018 scores near 0). Seconds: saliency time per clip (one core per task).")
-
-ENCODER_NOTE = (
-    "From scratch, in this budget, the plain LSTM learned only the late event and the input-cell attention model "
-    "none (held-out accuracy near chance), so every model except the plain LSTM on the late event starts with "
-    "that model's trained frame encoder (CNN + projection) and a fresh temporal part and head: the two "
-    "architectures then differ only where the vanishing-saliency question lies. ")
 
 
 def _cell(value) -> str:
@@ -110,38 +101,11 @@ def methods_html(part: dict, embed: FigureEmbedder) -> str:
     ])
 
 
-def event_html(rows: list[dict], embed: FigureEmbedder, cfg) -> str:
-    """The vanishing-saliency section."""
-    from engine.study.report_event import event_table, timestep_figure, verdict
-
-    table = event_table(rows)
-    shown = [{**r, **{s: f"{r[s]:.3f} [{r[s + '.low']:.3f}, {r[s + '.high']:.3f}]"
-                      for s in PAPER_METRICS}} for r in table]
-    columns = ["model", "position", "test_acc", "window_mass", "mass_early", "mass_middle", "mass_late",
-               *PAPER_METRICS]
-    event = cfg.event
-    return "".join([
-        "<h2>Vanishing saliency: LSTM against input-cell attention</h2>",
-        f'<p class="note">After Ismail et al. (NeurIPS 2019): the class (up/down) is decided only by a white square '
-        f"moving for 3-4 frames in one third of a {event.num_frames}-frame clip ({event.size}x{event.size}, "
-        f"grey distractor discs throughout). One model per architecture and position, default configs, trained on "
-        f"fresh clips every epoch ({2 * event.train_per_class} clips an epoch; epochs: "
-        f"{', '.join(f'{m} {event.epochs_for(m)}' for m in EVENT_MODELS)}). "
-        + (ENCODER_NOTE if event.shared_encoder else "")
-        + f"Scores on {2 * event.test_per_class} held-out clips (a seed never used in training): plain gradient "
-        "saliency of the true class against the event mask over the whole clip volume, scored as Ismail et al. "
-        "define it (map min-max scaled over the clip; Jac, WJac, AUC, Es: higher is better; Euc: lower is "
-        "better). window_mass: share of saliency on the event's third; "
-        "mass_early/middle/late: share on each third.</p>",
-        "".join(f"<p><b>{html.escape(line)}</b></p>" for line in verdict(table)),
-        html_table(shown, columns), embed.html(timestep_figure(rows)),
-    ])
-
-
 def write_report(out: Path, cfg, methods_part: dict | None, event_rows: list[dict] | None, timings: dict,
                  box_summary: list[dict] | None = None) -> Path:
     """Writes ``out/index.html``; returns its path."""
     from engine.study.report_box import box_html
+    from engine.study.report_event import event_html
 
     embed = FigureEmbedder()
     sections = [methods_html(methods_part, embed) if methods_part else "",

@@ -58,7 +58,9 @@ class StudyConfig:
         device: "cpu" or "cuda".
         sections: any of "methods", "event" and "ica-box".
         sanity_clips: clips per (model, method) for the randomisation check.
-        event_dir: event checkpoints; event_retrain: train them again; event: its sizes.
+        event_dir: event checkpoints; event_retrain: train them all again; event_train_missing: train
+            the missing ones (otherwise the section only evaluates the checkpoints it finds); event: its
+            sizes and seeds.
         box: sizes of the box experiments.
     """
 
@@ -79,6 +81,7 @@ class StudyConfig:
     sanity_clips: int = 2
     event_dir: str = field(default_factory=lambda: default_event_dir())
     event_retrain: bool = False
+    event_train_missing: bool = False
     event: EventConfig = field(default_factory=EventConfig)
     box: BoxConfig = field(default_factory=BoxConfig)
 
@@ -149,18 +152,22 @@ def label_row(row: dict) -> dict:
 
 
 def run_event_section(cfg: StudyConfig, out: Path) -> list[dict]:
-    """The vanishing-saliency experiment: trains missing (or all, with retrain) event models, evaluates them."""
+    """The vanishing-saliency experiment: evaluates the event models (training them only when asked)."""
     from engine.viz.export import write_rows_csv
-    from engine.study.event import run_event_experiment, save_event_rows
-    from engine.study.report_event import event_table
+    from engine.study.event import event_checkpoints, run_event_experiment, save_event_rows
+    from engine.study.report_event import csv_rows, event_table
 
-    rows = run_event_experiment(cfg.event_dir, cfg.event, retrain=cfg.event_retrain)
+    rows = run_event_experiment(cfg.event_dir, cfg.event, train_missing=cfg.event_train_missing,
+                                retrain=cfg.event_retrain)
+    missing = [path.name for *_, path in event_checkpoints(cfg.event_dir, cfg.event) if not path.is_file()]
     if not rows:
         raise UserError(f"No event models in {cfg.event_dir}; run with --event-retrain to train them.")
+    if missing:
+        print(f"event: {len(missing)} checkpoint(s) missing in {cfg.event_dir}, left out ({', '.join(missing)}); "
+              "--event-train-missing trains them")
     save_event_rows(out / "event.json", rows, cfg.event)
-    write_rows_csv(out / "event.csv", event_table(rows))
+    write_rows_csv(out / "event.csv", csv_rows(event_table(rows)))
     return rows
-
 
 
 def run_box_section(cfg: StudyConfig, out: Path) -> list[dict]:
