@@ -62,6 +62,16 @@ def swap_rows(feats: torch.Tensor, rows: torch.Tensor, positions: torch.Tensor) 
     return torch.where(chosen, rows.unsqueeze(1), feats.unsqueeze(0))
 
 
+def splice(sequence: torch.Tensor, block: torch.Tensor, start: int) -> torch.Tensor:
+    """(1, T, ...) sequence, (P, n, ...) block -> (P, T, ...): copy p has steps start..start+n from block[p].
+
+    The same for a clip's frames (occlusion's generic path) and for its per-frame features (its fast path).
+    """
+    spliced = sequence.repeat(block.shape[0], *([1] * (sequence.dim() - 1)))
+    spliced[:, start : start + block.shape[1]] = block
+    return spliced
+
+
 def mix_rows(feats: torch.Tensor, replacement: torch.Tensor, replaced: torch.Tensor) -> torch.Tensor:
     """(T, F), (T, F), (V, T) bool -> (V, T, F): row t of sequence v from ``replacement`` where replaced[v, t]."""
     return torch.where(replaced.unsqueeze(-1), replacement.unsqueeze(0), feats.unsqueeze(0))

@@ -20,7 +20,7 @@ from engine.models.base import per_frame
 from engine.saliency.baselines import make_baseline
 from engine.saliency.context import MethodOutput, SaliencyContext
 from engine.saliency.registry import Param, register_method
-from engine.saliency.structure import patch_variants
+from engine.saliency.structure import patch_variants, splice
 
 
 def window_starts(length: int, window: int, stride: int) -> list[int]:
@@ -55,13 +55,9 @@ class OccludedScorer:
 
     def __call__(self, t0: int, frames: torch.Tensor) -> torch.Tensor:
         """frames: (P, n, C, H, W) replacing frames t0..t0+n of x -> (P,) target logits."""
-        p, n = frames.shape[:2]
         if not self.structured:
-            clips = self.ctx.x.repeat(p, 1, 1, 1, 1)
-            clips[:, t0:t0 + n] = frames
-            return self.ctx.score(clips)
-        feats = self.clean_features.repeat(p, 1, 1)
-        feats[:, t0:t0 + n] = self.ctx.model.frame_features(frames)
+            return self.ctx.score(splice(self.ctx.x, frames, t0))
+        feats = splice(self.clean_features, self.ctx.model.frame_features(frames), t0)
         return self.ctx.model.classify_features(feats)[:, self.ctx.target]
 
 
