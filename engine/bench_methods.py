@@ -151,8 +151,9 @@ def _run_child(command: list[str], name: str, timeout: float) -> dict:
                 last[0] = line.strip()
                 print(line.rstrip(), file=sys.stderr, flush=True)
 
-    readers = [threading.Thread(target=lambda: stdout.extend(child.stdout), name="bench-child-stdout", daemon=True),
-               threading.Thread(target=relay, name="bench-child-stderr", daemon=True)]
+    # not daemons: both end when the child's pipes close, and every path below joins them
+    readers = [threading.Thread(target=lambda: stdout.extend(child.stdout), name="bench-child-stdout"),
+               threading.Thread(target=relay, name="bench-child-stderr")]
     for reader in readers:
         reader.start()
     try:
@@ -164,6 +165,9 @@ def _run_child(command: list[str], name: str, timeout: float) -> dict:
         return {"name": name, "error": f"stopped after {timeout:.0f} s; peak RSS so far {peak / 2**30:.2f} GB",
                 "peak_rss_gb": peak / 2**30}
     finally:
+        if child.poll() is None:  # interrupted (Ctrl-C): the child goes too, so its pipes close
+            child.kill()
+            child.wait()
         for reader in readers:
             reader.join()
     lines = [ln for ln in stdout if ln.startswith("{")]
