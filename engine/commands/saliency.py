@@ -212,7 +212,7 @@ def print_summary(analysis, seconds: float, out: Path) -> None:
 
 def run_dataset(args: argparse.Namespace) -> int:
     """Every clip of a subset under every method, resumable; writes summary.csv."""
-    from engine.runs import run_tasks
+    from engine.runs import is_done, run_tasks
     from engine.models.checkpoint import load_checkpoint
     from engine.viz.export import write_rows_csv
 
@@ -232,7 +232,7 @@ def run_dataset(args: argparse.Namespace) -> int:
     if not records:
         raise UserError(f"No clips in the {args.subset} subset of {args.data}.")
     tasks = build_tasks(records, methods, resolved, args, out)
-    done = sum(Path(t.out_path).is_file() for t in tasks)
+    done = sum(is_done(t) for t in tasks)
     print(f"{len(records)} clips x {len(methods)} methods = {len(tasks)} tasks ({done} already done)")
     rows = run_tasks(tasks, executor=args.executor, workers=args.workers, address=args.address,
                      device=str(device))

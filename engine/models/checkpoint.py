@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -54,6 +55,20 @@ class CheckpointMeta:
     created: str = ""
     path: str = ""
     sha256: str = ""
+    code_sha256: str = ""
+
+    @property
+    def identity(self) -> str:
+        """The model's identity: a digest of everything that changes its function or its input.
+
+        The checkpoint file's digest alone does not identify a model: one reference file loads
+        with other classes, frames, size or normalisation, and one state dict fits other model
+        code. Every cache key, result file and resumed task names a model by this digest.
+        """
+        fields = {"checkpoint_sha256": self.sha256, "model": self.model_name, "config": self.model_config,
+                  "classes": list(self.classes), "input": self.input_spec.to_dict(), "code_sha256": self.code_sha256}
+        text = json.dumps(fields, sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def card(self) -> dict:
         """A flat summary for display."""
@@ -67,6 +82,7 @@ class CheckpointMeta:
             "seed": self.seed,
             "created": self.created,
             "sha256": self.sha256[:12],
+            "identity": self.identity[:12],
         }
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
-from engine.runs.tasks import SaliencyTask, run_task, summary_row
+from engine.runs.tasks import SaliencyTask, is_done, run_task, summary_row
 
 EXECUTORS = ("local", "ray")
-__all__ = ["EXECUTORS", "SaliencyTask", "run_task", "run_tasks", "summary_row"]
+__all__ = ["EXECUTORS", "SaliencyTask", "is_done", "run_task", "run_tasks", "summary_row"]
 
 
 def run_tasks(tasks: Sequence[SaliencyTask], *, executor: str = "local", workers: int | None = None,
