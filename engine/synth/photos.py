@@ -86,10 +86,21 @@ def plan_photo(rng: np.random.Generator, photos, height: int, width: int, pan_px
     return Backdrop(name, float(scale), float(top), float(left)), float(pan)
 
 
-def procedural_image(rng: np.random.Generator, scenario: str, height: int, width: int, ground_y: float) -> np.ndarray:
-    """KTH-like scenery (``scene.scenario_background``) as (height, width, 3) uint8 grey RGB."""
-    grey = scenario_background(scenario, rng, height, width, ground_y)
-    return np.repeat(grey[:, :, None], 3, axis=2)
+def procedural_image(rng: np.random.Generator, scenario: str, height: int, width: int, ground_y: float,
+                     tint: bool = False) -> np.ndarray:
+    """KTH-like scenery (``scene.scenario_background``) as (height, width, 3) uint8 RGB.
+
+    Grey, or with ``tint`` coloured by a vertical blend of two random tints (sky or wall
+    above, grass, earth or floor below).
+    """
+    grey = scenario_background(scenario, rng, height, width, ground_y).astype(np.float32)
+    if not tint:
+        return np.repeat(grey[:, :, None].astype(np.uint8), 3, axis=2)
+    upper = np.array([0.85, 0.95, 1.2]) * rng.uniform(0.85, 1.15, 3)
+    lower = np.array([[0.8, 1.1, 0.7], [1.15, 1.0, 0.75], [1.0, 1.0, 1.0]])[int(rng.integers(3))] * rng.uniform(0.85, 1.15, 3)
+    blend = np.clip((np.arange(height) - (ground_y - 0.4 * height)) / (0.3 * height), 0.0, 1.0)[:, None, None]
+    tints = (upper * (1 - blend) + lower * blend).astype(np.float32)
+    return np.clip(grey[:, :, None] * tints, 0, 255).astype(np.uint8)
 
 
 def render_backdrop(image: np.ndarray, backdrop: Backdrop, offsets: np.ndarray, height: int, width: int) -> np.ndarray:

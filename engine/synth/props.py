@@ -38,7 +38,8 @@ class Occluder:
         return round(cx - w / 2), round(cy - h / 2), round(cx + w / 2), round(cy + h / 2)
 
 
-def draw_occluder(rng: np.random.Generator, height: int, width: int, near_x: float, pan_speed: float) -> Occluder:
+def draw_occluder(rng: np.random.Generator, height: int, width: int, near_x: float, pan_speed: float,
+                  feet_row: float, person_px: float) -> Occluder:
     """An occluder placed where it hides part of a person standing near column ``near_x``.
 
     Args:
@@ -46,20 +47,20 @@ def draw_occluder(rng: np.random.Generator, height: int, width: int, near_x: flo
         height, width: frame size.
         near_x: column the main person passes (its hip at mid-clip, or where it crosses).
         pan_speed: the background's pan in pixels per second; a near object moves 1.2-2x as fast.
+        feet_row: image row of the main person's feet; person_px: their height in pixels.
+            Posts and boxes rise from the frame's bottom to 20-75% of the person's height, the
+            rail crosses at 20-80% of it.
     """
     kind = OCCLUDER_KINDS[int(rng.integers(len(OCCLUDER_KINDS)))]
+    top = min(feet_row - rng.uniform(0.2, 0.75) * person_px, height - 2.0)
     if kind == "pole":
-        size = (rng.uniform(0.04, 0.12) * width, 2.2 * height)
-        centre_y = height / 2
-    elif kind == "post":
-        size = (rng.uniform(0.06, 0.16) * width, rng.uniform(0.3, 0.7) * height * 2)
-        centre_y = height
-    elif kind == "box":
-        size = (rng.uniform(0.2, 0.45) * width, rng.uniform(0.15, 0.4) * height * 2)
-        centre_y = height
+        size, centre_y = (rng.uniform(0.04, 0.12) * width, 2.2 * height), height / 2
+    elif kind in ("post", "box"):
+        share = rng.uniform(0.06, 0.16) if kind == "post" else rng.uniform(0.2, 0.45)
+        size, centre_y = (share * width, 2 * (height - top)), height
     else:
-        size = (3.0 * width, rng.uniform(0.03, 0.08) * height)
-        centre_y = rng.uniform(0.4, 0.8) * height
+        size = (3.0 * width, max(2.0, rng.uniform(0.04, 0.12) * person_px))
+        centre_y = feet_row - rng.uniform(0.2, 0.8) * person_px
     speed = -pan_speed * rng.uniform(1.2, 2.0)
     colour = tuple(int(c) for c in rng.integers(20, 235, 3))
     x = near_x + rng.uniform(-0.15, 0.15) * width
@@ -116,3 +117,21 @@ def cast_shadow(frame: np.ndarray, sprite: np.ndarray, feet: tuple[float, float]
     blob = cv2.resize(sprite, (w, h), interpolation=cv2.INTER_LINEAR)[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
     region = frame[cy0:cy1, cx0:cx1].astype(np.float32)
     frame[cy0:cy1, cx0:cx1] = (region * (1.0 - strength * blob)[..., None]).astype(np.uint8)
+
+
+def paint_belt(frame: np.ndarray, feet: tuple[float, float], px_per_leg: float, grey: int) -> None:
+    """Draws a treadmill deck under the feet, in place (behind the person, never in the mask).
+
+    Args:
+        frame: (H, W, 3) uint8.
+        feet: (x, y) pixel position of the ground under the hip.
+        px_per_leg: scale at the person's depth.
+        grey: the deck's grey level.
+    """
+    x, y = feet
+    half, depth = 0.9 * px_per_leg, max(1.0, 0.14 * px_per_leg)
+    top_left = (int(round(x - half)), int(round(y - 0.02 * px_per_leg)))
+    bottom_right = (int(round(x + half)), int(round(y + depth)))
+    cv2.rectangle(frame, top_left, bottom_right, (grey, grey, grey), -1)
+    cv2.rectangle(frame, (top_left[0], bottom_right[1] - max(1, int(depth / 3))), bottom_right,
+                  (grey // 2, grey // 2, grey // 2), -1)

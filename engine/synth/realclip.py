@@ -21,7 +21,7 @@ from engine.synth.domain import part_rng
 from engine.synth.photos import Backdrop, backgrounds_dir, load_photos, plan_photo, procedural_image, render_backdrop
 from engine.synth.pose import body_pose
 from engine.synth.projection import Pinhole, heading_axes, project_person
-from engine.synth.props import cast_shadow, paint_occluder, shadow_sprite
+from engine.synth.props import cast_shadow, paint_belt, paint_occluder, shadow_sprite
 from engine.synth.realplan import ClipPlan, PersonPlan
 
 MAX_SUBFRAMES = 7
@@ -103,7 +103,8 @@ def backgrounds(plan: ClipPlan, times: np.ndarray, ground_row: float) -> tuple[n
         image = dict(photos)[backdrop.source]
     else:
         room = math.ceil(wanted)
-        image = procedural_image(rng, plan.backdrop.split(":")[1], plan.height, plan.width + room, ground_row)
+        image = procedural_image(rng, plan.backdrop.split(":")[1], plan.height, plan.width + room, ground_row,
+                                 plan.colour)
         backdrop = Backdrop(plan.backdrop, 1.0, 0.0, 0.0)
     speed = math.copysign(room / duration, plan.pan_speed) if wanted > 0 else 0.0
     offsets = speed * times
@@ -118,6 +119,8 @@ def _paint_instant(image, mask, plan: ClipPlan, tracks: list[PersonTrack], index
     order = sorted(range(len(tracks)), key=lambda p: -tracks[p].depth[index])
     for p in order:
         track, look = tracks[p], plan.people[p].look
+        if plan.people[p].in_place:
+            paint_belt(image, tuple(track.feet[index]), float(track.px_per_leg[index]), plan.belt_grey)
         if plan.shadow > 0:
             leg = track.px_per_leg[index]
             cast_shadow(image, sprite, tuple(track.feet[index]), (0.55 * leg * look.width, 0.1 * leg), plan.shadow)

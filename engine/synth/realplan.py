@@ -87,6 +87,7 @@ class ClipPlan:
     jpeg_quality: int | None
     jpeg_downscale: float
     visibility: str
+    belt_grey: int = 60
 
 
 def clip_length(fps: float, seconds: float, num_frames: int | None) -> int:

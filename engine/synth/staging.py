@@ -161,12 +161,13 @@ def plan_clip(label: str, seed: int, options=frozenset(), width: int = 160, heig
     occluder_rng = part_rng(seed, "occluder")
     occluder = None
     if "occlusion" in options and occluder_rng.uniform() < OCCLUSION_SHARE:
-        occluder = draw_occluder(occluder_rng, height, width, near, pan)
+        occluder = draw_occluder(occluder_rng, height, width, near, pan, ground, share * height)
         occluder = _centred_at_middle(occluder, duration)
     shake = draw_shake(part_rng(seed, "shake"), width) if "shake" in options else NO_SHAKE
     return ClipPlan(label, int(seed), tuple(sorted(options)), width, height, fps, frames, tuple(people), focal,
                     camera_height, horizon, mode, float(pan), backdrop, shake, occluder,
-                    visibility=visibility, **_image_effects(options, seed))
+                    visibility=visibility, belt_grey=int(part_rng(seed, "belt").integers(25, 110)),
+                    **_image_effects(options, seed))
 
 
 def _centred_at_middle(occluder: Occluder, duration: float) -> Occluder:
