@@ -22,7 +22,7 @@ OPTIONS = {
     "backgrounds": "real photographs (assets/backgrounds/) cropped and panned, instead of procedural scenery",
     "colour": "colour video: colour clothing and scenery, white-balance casts (off: grey frames)",
     "lighting": "brightness, contrast, gamma and slow exposure drift; a soft shadow under the feet",
-    "noise": "sensor noise from clean to grainy, with chroma noise in colour",
+    "noise": "sensor noise from clean to grainy (sigma 0.5-10 grey levels, log-uniform), chroma noise in colour",
     "scale": "people 20-100% of the frame height (off: 42-67%, KTH-like)",
     "clothing": "body proportions, clothing colours, shorts, sleeves and striped tops",
     "view": "oblique, towards- and away-from-camera walks: perspective projection of the 3-D gait",
@@ -32,7 +32,7 @@ OPTIONS = {
     "crowd": "one to three more people of the same action, at other depths and headings",
     "occlusion": "a pole, post or box in front of the scene that hides part of the person",
     "blur": "motion blur from an exposure of 1/1000 s to 1/25 s (sub-frame rendering)",
-    "compression": "JPEG re-encoding of every frame at quality 12-85, sometimes at reduced resolution",
+    "compression": "JPEG re-encoding of every frame at quality 12-92 (mostly high), 40% at 0.5-0.9x resolution",
     "fps": "frame rates of 5-30 fps: the gait keeps its cadence in Hz and the frames sample it",
     "pace": "wider kinematics: walking 95-130 steps/min, jogging to sprinting 150-230 steps/min",
 }

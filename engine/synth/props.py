@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import colorsys
 from dataclasses import dataclass
 
 import cv2
@@ -62,7 +63,8 @@ def draw_occluder(rng: np.random.Generator, height: int, width: int, near_x: flo
         size = (3.0 * width, max(2.0, rng.uniform(0.04, 0.12) * person_px))
         centre_y = feet_row - rng.uniform(0.2, 0.8) * person_px
     speed = -pan_speed * rng.uniform(1.2, 2.0)
-    colour = tuple(int(c) for c in rng.integers(20, 235, 3))
+    hue, sat, val = rng.uniform(), rng.uniform(0.0, 0.35), rng.uniform(0.15, 0.8)
+    colour = tuple(int(round(255 * c)) for c in colorsys.hsv_to_rgb(hue, sat, val))  # painted metal, wood, concrete
     x = near_x + rng.uniform(-0.15, 0.15) * width
     return Occluder(kind, (float(x), float(centre_y)), (float(size[0]), float(size[1])), float(speed), colour,
                     float(rng.uniform(-0.4, 0.4)))

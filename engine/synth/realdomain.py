@@ -17,7 +17,8 @@ from engine.synth.clipfile import class_clip_seed, write_clip
 from engine.synth.kth import CLASSES
 from engine.synth.projection import heading_axes
 from engine.synth.realclip import render_plan, subframe_count
-from engine.synth.realplan import DEFAULT_SECONDS, ClipPlan
+from engine.synth.domain import DEFAULT_SECONDS
+from engine.synth.realplan import ClipPlan
 from engine.synth.staging import plan_clip
 
 
@@ -54,10 +55,11 @@ def plan_meta(plan: ClipPlan, background: dict) -> dict:
         "cadence_hz": _r(main.gait.cadence_hz), "height_px": _r(plan.focal * main.look.height_in_legs / main.depth, 2),
         "height_share": _r(plan.focal * main.look.height_in_legs / main.depth / plan.height),
         "camera": plan.camera, "pan_px_per_s": _r(plan.pan_speed, 2), "background": background,
-        "focal_px": _r(plan.focal, 2), "camera_height_legs": _r(plan.camera_height), "horizon_row": _r(plan.horizon, 2),
-        "people": _person_meta(plan), "persons": len(plan.people), "visibility": plan.visibility,
-        "shake": {"amplitude_px": _r(plan.shake.amplitude, 3), "zoom": [_r(plan.shake.zoom_start), _r(plan.shake.zoom_end)],
-                  "roll_deg": _r(plan.shake.roll_deg, 3)},
+        "focal_px": _r(plan.focal, 2), "camera_height_legs": _r(plan.camera_height),
+        "horizon_row": _r(plan.horizon, 2), "people": _person_meta(plan), "persons": len(plan.people),
+        "visibility": plan.visibility,
+        "shake": {"amplitude_px": _r(plan.shake.amplitude, 3), "roll_deg": _r(plan.shake.roll_deg, 3),
+                  "zoom": [_r(plan.shake.zoom_start), _r(plan.shake.zoom_end)]},
         "occluder": None if occluder is None else {"kind": occluder.kind, "centre": [_r(c, 2) for c in occluder.centre],
                                                     "size": [_r(s, 2) for s in occluder.size],
                                                     "speed_px_per_s": _r(occluder.speed, 2)},

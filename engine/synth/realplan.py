@@ -19,7 +19,7 @@ import numpy as np
 from engine.synth.body import Look, kth_look, varied_look
 from engine.synth.camera import Shake
 from engine.synth.degrade import Exposure
-from engine.synth.domain import DEFAULT_SECONDS, MIN_FRAMES, part_rng
+from engine.synth.domain import MIN_FRAMES, part_rng
 from engine.synth.gait import Gait, sample_gait, sample_gait_wide
 from engine.synth.props import Occluder
 

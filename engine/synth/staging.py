@@ -14,13 +14,12 @@ import numpy as np
 from engine.errors import UserError
 from engine.synth.camera import NO_SHAKE, draw_shake
 from engine.synth.degrade import Exposure, draw_lighting, draw_white_balance
-from engine.synth.domain import OPTIONS, part_rng
+from engine.synth.domain import DEFAULT_SECONDS, OPTIONS, part_rng
 from engine.synth.kth import CLASSES, plan_entry
 from engine.synth.projection import heading_axes
 from engine.synth.props import Occluder, draw_occluder
 from engine.synth.realplan import (
     CROWD_SHARE,
-    DEFAULT_SECONDS,
     MAX_SCALE_CHANGE,
     OCCLUSION_SHARE,
     ClipPlan,
@@ -109,14 +108,38 @@ def _image_effects(options, seed) -> dict:
         "exposure": Exposure(**fields), "colour": "colour" in options,
         "shadow": float(part_rng(seed, "shadow").uniform(0.15, 0.5)) if "lighting" in options else 0.0,
         "blur_sigma": float(noise.uniform(0.0, 1.2) if rough else noise.uniform(0.3, 0.8)),
-        "noise_sigma": float(noise.uniform(0.5, 10.0) if rough else noise.uniform(2.0, 5.0)),
+        "noise_sigma": float(math.exp(noise.uniform(math.log(0.5), math.log(10.0))) if rough
+                             else noise.uniform(2.0, 5.0)),
         "chroma_sigma": float(noise.uniform(0.0, 4.0)) if rough and "colour" in options else 0.0,
         "exposure_seconds": float(math.exp(blur.uniform(math.log(1 / 1000), math.log(1 / 25))))
         if "blur" in options else 0.0,
-        "jpeg_quality": int(compression.integers(12, 86)) if "compression" in options else None,
+        "jpeg_quality": int(round(92 - 80 * compression.uniform() ** 2)) if "compression" in options else None,
         "jpeg_downscale": float(compression.uniform(0.5, 0.9)) if "compression" in options
         and compression.uniform() < 0.4 else 1.0,
     }
+
+
+def _check(label: str, options: frozenset, width: int, height: int) -> None:
+    if label not in CLASSES:
+        raise UserError(f"Unknown class {label!r}; choose from {', '.join(CLASSES)}.")
+    if options - set(OPTIONS):
+        raise UserError(f"Unknown randomisation(s) {sorted(options - set(OPTIONS))}.")
+    if width < 16 or height < 16:
+        raise UserError(f"Frames must be at least 16x16 pixels, not {width}x{height}.")
+
+
+def _scenery(options, seed, width, height, near, ground, person_px, pan, duration) -> dict:
+    """Backdrop kind, occluder and camera shake of a clip."""
+    scenery = part_rng(seed, "backdrop")
+    backdrop = "photo" if "backgrounds" in options else f"procedural:{SCENARIOS[(0, 2, 3)[int(scenery.integers(3))]]}"
+    occluder_rng = part_rng(seed, "occluder")
+    occluder = None
+    if "occlusion" in options and occluder_rng.uniform() < OCCLUSION_SHARE:
+        occluder = draw_occluder(occluder_rng, height, width, near, pan, ground, person_px)
+        occluder = _centred_at_middle(occluder, duration)
+    shake = draw_shake(part_rng(seed, "shake"), width) if "shake" in options else NO_SHAKE
+    return {"backdrop": backdrop, "occluder": occluder, "shake": shake,
+            "belt_grey": int(part_rng(seed, "belt").integers(25, 110))}
 
 
 def plan_clip(label: str, seed: int, options=frozenset(), width: int = 160, height: int = 120,
@@ -132,12 +155,7 @@ def plan_clip(label: str, seed: int, options=frozenset(), width: int = 160, heig
         seconds: clip duration when ``num_frames`` is None.
     """
     options = frozenset(options)
-    if label not in CLASSES:
-        raise UserError(f"Unknown class {label!r}; choose from {', '.join(CLASSES)}.")
-    if options - set(OPTIONS):
-        raise UserError(f"Unknown randomisation(s) {sorted(options - set(OPTIONS))}.")
-    if width < 16 or height < 16:
-        raise UserError(f"Frames must be at least 16x16 pixels, not {width}x{height}.")
+    _check(label, options, width, height)
     fps = draw_fps(options, seed)
     frames = clip_length(fps, seconds, num_frames)
     if frames < 2:
@@ -147,27 +165,17 @@ def plan_clip(label: str, seed: int, options=frozenset(), width: int = 160, heig
     focal = height * (view.uniform(1.0, 1.8) if "view" in options else 1.4)
     camera_height = float(view.uniform(0.6, 2.2) if "view" in options else view.uniform(0.9, 1.3))
     gait = draw_gait(label == "running", options, part_rng(seed, "gait"))
-    look = draw_look(options, part_rng(seed, "look"))
     share = draw_height_share(options, part_rng(seed, "scale"))
-    main, visibility, near = _place_main(label, gait, look, heading, share, mode, options, seed, width, height,
-                                         focal, fps, frames)
+    main, visibility, near = _place_main(label, gait, draw_look(options, part_rng(seed, "look")), heading, share,
+                                         mode, options, seed, width, height, focal, fps, frames)
     ground = part_rng(seed, "ground").uniform(min(share * height * 1.02 + 1, height - 2), height - 1)
-    horizon = float(ground - focal * camera_height / main.depth)
     duration = (frames - 1) / fps
     people = [main] + _crowd(label, main, options, seed, width, duration)
     pan = part_rng(seed, "pan").uniform(0.1, 0.5) * width * heading_axes(heading)[0][0] if mode == "tracking" else 0.0
-    scenery = part_rng(seed, "backdrop")
-    backdrop = "photo" if "backgrounds" in options else f"procedural:{SCENARIOS[(0, 2, 3)[int(scenery.integers(3))]]}"
-    occluder_rng = part_rng(seed, "occluder")
-    occluder = None
-    if "occlusion" in options and occluder_rng.uniform() < OCCLUSION_SHARE:
-        occluder = draw_occluder(occluder_rng, height, width, near, pan, ground, share * height)
-        occluder = _centred_at_middle(occluder, duration)
-    shake = draw_shake(part_rng(seed, "shake"), width) if "shake" in options else NO_SHAKE
     return ClipPlan(label, int(seed), tuple(sorted(options)), width, height, fps, frames, tuple(people), focal,
-                    camera_height, horizon, mode, float(pan), backdrop, shake, occluder,
-                    visibility=visibility, belt_grey=int(part_rng(seed, "belt").integers(25, 110)),
-                    **_image_effects(options, seed))
+                    camera_height, float(ground - focal * camera_height / main.depth), mode, float(pan),
+                    visibility=visibility, **_scenery(options, seed, width, height, near, ground, share * height,
+                                                      pan, duration), **_image_effects(options, seed))
 
 
 def _centred_at_middle(occluder: Occluder, duration: float) -> Occluder:
