@@ -113,7 +113,8 @@ def _limb_strokes(look: Look, side: str) -> tuple[list, list]:
 
 
 def _line(frame, mask, p0, p1, colour, width) -> None:
-    cv2.line(frame, tuple(p0), tuple(p1), colour, width, cv2.LINE_AA, SUBPIXEL_BITS)
+    if frame is not None:
+        cv2.line(frame, tuple(p0), tuple(p1), colour, width, cv2.LINE_AA, SUBPIXEL_BITS)
     if mask is not None:
         cv2.line(mask, tuple(p0), tuple(p1), 1, width, cv2.LINE_8, SUBPIXEL_BITS)
 
@@ -121,13 +122,14 @@ def _line(frame, mask, p0, p1, colour, width) -> None:
 def _torso(frame, mask, look: Look, points: dict, widths: dict) -> None:
     """The torso as the quad of the shoulders and hips plus a stroke of the body's depth; stripes across it."""
     quad = np.stack([points["near_shoulder"], points["far_shoulder"], points["far_hip"], points["near_hip"]])
-    cv2.fillConvexPoly(frame, quad, look.top, cv2.LINE_AA, SUBPIXEL_BITS)
+    if frame is not None:
+        cv2.fillConvexPoly(frame, quad, look.top, cv2.LINE_AA, SUBPIXEL_BITS)
     if mask is not None:
         cv2.fillConvexPoly(mask, quad, 1, cv2.LINE_8, SUBPIXEL_BITS)
     _line(frame, mask, points["shoulder"], points["hip"], look.top, widths["torso"])
     if look.coat:
         _line(frame, mask, points["hip"], points["near_knee_mid"], look.top, widths["torso"])
-    if look.stripes:
+    if look.stripes and frame is not None:
         top, bottom = points["shoulder"].astype(float), points["hip"].astype(float)
         side = (points["near_shoulder"] - points["far_shoulder"]).astype(float)
         axis = bottom - top
@@ -140,12 +142,12 @@ def _torso(frame, mask, look: Look, points: dict, widths: dict) -> None:
             cv2.line(frame, tuple(p0), tuple(p1), look.stripe, thickness, cv2.LINE_AA, SUBPIXEL_BITS)
 
 
-def draw_person(frame: np.ndarray, mask: np.ndarray | None, look: Look, points: dict[str, np.ndarray],
+def draw_person(frame: np.ndarray | None, mask: np.ndarray | None, look: Look, points: dict[str, np.ndarray],
                 px_per_leg: float, back_view: bool) -> None:
     """Draws one person in one frame, in place.
 
     Args:
-        frame: (H, W, 3) uint8 RGB image.
+        frame: (H, W, 3) uint8 RGB image; None draws the mask only (a silhouette).
         mask: (H, W) uint8, set to 1 under the person; None draws the frame only.
         look: the person's look.
         points: joint name -> (2,) int32 fixed-point position (``SUBPIXEL_BITS``).
@@ -164,7 +166,8 @@ def draw_person(frame: np.ndarray, mask: np.ndarray | None, look: Look, points: 
     head = tuple(points["head"])
     radius = max(1.5, HEAD_RADIUS * look.head * px_per_leg)
     axes = (round(radius * 7 / 8 * (1 << SUBPIXEL_BITS)), round(radius * (1 << SUBPIXEL_BITS)))
-    cv2.ellipse(frame, head, axes, 0, 0, 360, look.skin, -1, cv2.LINE_AA, SUBPIXEL_BITS)
-    cv2.ellipse(frame, head, axes, 0, 0 if back_view else 180, 360, look.hair, -1, cv2.LINE_AA, SUBPIXEL_BITS)
+    if frame is not None:
+        cv2.ellipse(frame, head, axes, 0, 0, 360, look.skin, -1, cv2.LINE_AA, SUBPIXEL_BITS)
+        cv2.ellipse(frame, head, axes, 0, 0 if back_view else 180, 360, look.hair, -1, cv2.LINE_AA, SUBPIXEL_BITS)
     if mask is not None:
         cv2.ellipse(mask, head, axes, 0, 0, 360, 1, -1, cv2.LINE_8, SUBPIXEL_BITS)

@@ -21,11 +21,12 @@ from engine.errors import UserError
 OPTIONS = {
     "backgrounds": "real photographs (assets/backgrounds/) cropped and panned, instead of procedural scenery",
     "colour": "colour video: colour clothing and scenery, white-balance casts (off: grey frames)",
-    "lighting": "brightness, contrast, gamma and slow exposure drift; a soft shadow under the feet",
+    "lighting": "brightness, contrast, gamma and slow exposure drift; soft or low-sun cast shadows",
     "noise": "sensor noise from clean to grainy (sigma 0.5-10 grey levels, log-uniform), chroma noise in colour",
-    "scale": "people 20-100% of the frame height (off: 42-67%, KTH-like)",
+    "scale": "people 20-100% of the frame height, log-uniform (off: 42-67%, KTH-like)",
     "clothing": "body proportions, clothing colours, shorts, sleeves and striped tops",
-    "view": "oblique, towards- and away-from-camera walks: perspective projection of the 3-D gait",
+    "view": "oblique, towards- and away-from-camera walks (perspective projection of the 3-D gait), camera heights "
+            "from knee height to a first-floor window",
     "tracking": "a camera that follows the person (person stays near the centre, background pans)",
     "shake": "hand-held camera shake and slow zoom in or out",
     "treadmill": "in-place gait on a treadmill: the person stays put while the legs move",

@@ -137,3 +137,25 @@ def paint_belt(frame: np.ndarray, feet: tuple[float, float], px_per_leg: float, 
     cv2.rectangle(frame, top_left, bottom_right, (grey, grey, grey), -1)
     cv2.rectangle(frame, (top_left[0], bottom_right[1] - max(1, int(depth / 3))), bottom_right,
                   (grey // 2, grey // 2, grey // 2), -1)
+
+
+def cast_sun_shadow(frame: np.ndarray, silhouette: np.ndarray, feet_row: float, shear: float, squash: float,
+                    strength: float) -> None:
+    """Darkens the ground under a person's silhouette thrown by a low sun, in place.
+
+    The silhouette is mirrored about the feet row, squashed onto the ground (a level camera
+    sees the ground plane foreshortened) and sheared towards the light's side.
+
+    Args:
+        frame: (H, W, 3) uint8.
+        silhouette: (H, W) uint8 0/1 mask of the person at this instant.
+        feet_row: image row of the ground under the person.
+        shear: columns the shadow leans per row of height (light azimuth).
+        squash: shadow length / person height on the image.
+        strength: darkening, 0-1.
+    """
+    height, width = silhouette.shape
+    matrix = np.array([[1.0, shear, -shear * feet_row], [0.0, -squash, feet_row * (1.0 + squash)]])
+    shadow = cv2.warpAffine(silhouette.astype(np.float32), matrix, (width, height), flags=cv2.INTER_LINEAR)
+    shadow = cv2.GaussianBlur(shadow, (0, 0), 0.8)
+    frame[:] = (frame * (1.0 - strength * shadow)[..., None]).astype(np.uint8)

@@ -21,7 +21,7 @@ from engine.synth.domain import part_rng
 from engine.synth.photos import Backdrop, backgrounds_dir, load_photos, plan_photo, procedural_image, render_backdrop
 from engine.synth.pose import body_pose
 from engine.synth.projection import Pinhole, heading_axes, project_person
-from engine.synth.props import cast_shadow, paint_belt, paint_occluder, shadow_sprite
+from engine.synth.props import cast_shadow, cast_sun_shadow, paint_belt, paint_occluder, shadow_sprite
 from engine.synth.realplan import ClipPlan, PersonPlan
 
 MAX_SUBFRAMES = 7
@@ -114,16 +114,27 @@ def backgrounds(plan: ClipPlan, times: np.ndarray, ground_row: float) -> tuple[n
     return render_backdrop(image, backdrop, offsets, plan.height, plan.width), described
 
 
+def _shadow(image, plan: ClipPlan, person: PersonPlan, track: PersonTrack, index: int, sprite) -> None:
+    """A soft contact shadow, or the silhouette thrown by a low sun."""
+    leg = float(track.px_per_leg[index])
+    if plan.sun is None:
+        cast_shadow(image, sprite, tuple(track.feet[index]), (0.55 * leg * person.look.width, 0.1 * leg), plan.shadow)
+        return
+    silhouette = np.zeros(image.shape[:2], dtype=np.uint8)
+    points = {name: xy[index] for name, xy in track.points.items()}
+    draw_person(None, silhouette, person.look, points, leg, False)
+    cast_sun_shadow(image, silhouette, float(track.feet[index][1]), plan.sun[0], plan.sun[1], plan.shadow)
+
+
 def _paint_instant(image, mask, plan: ClipPlan, tracks: list[PersonTrack], index: int, t: float, sprite) -> None:
     """Draws shadows, people (far first) and the occluder of one instant into ``image`` (and ``mask``)."""
     order = sorted(range(len(tracks)), key=lambda p: -tracks[p].depth[index])
     for p in order:
-        track, look = tracks[p], plan.people[p].look
+        track = tracks[p]
         if plan.people[p].in_place:
             paint_belt(image, tuple(track.feet[index]), float(track.px_per_leg[index]), plan.belt_grey)
         if plan.shadow > 0:
-            leg = track.px_per_leg[index]
-            cast_shadow(image, sprite, tuple(track.feet[index]), (0.55 * leg * look.width, 0.1 * leg), plan.shadow)
+            _shadow(image, plan, plan.people[p], track, index, sprite)
     for p in order:
         track, person = tracks[p], plan.people[p]
         points = {name: xy[index] for name, xy in track.points.items()}

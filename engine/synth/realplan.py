@@ -29,6 +29,7 @@ TRACKING_SHARE = 0.45
 TREADMILL_SHARE = 0.15
 CROWD_SHARE = 0.5
 OCCLUSION_SHARE = 0.5
+SUN_SHARE = 0.5  # with lighting: a cast shadow from a low sun, else a soft contact shadow
 MAX_SCALE_CHANGE = 1.7  # a walk towards or away from the camera grows or shrinks at most this much
 
 
@@ -88,6 +89,7 @@ class ClipPlan:
     jpeg_downscale: float
     visibility: str
     belt_grey: int = 60
+    sun: tuple[float, float] | None = None  # (shear, squash) of cast shadows, or None for soft contact shadows
 
 
 def clip_length(fps: float, seconds: float, num_frames: int | None) -> int:
@@ -109,9 +111,10 @@ def draw_look(options: frozenset, rng: np.random.Generator) -> Look:
 
 
 def draw_height_share(options: frozenset, rng: np.random.Generator) -> float:
-    """Standing height / frame height: 0.2-1.0 with ``scale``, else KTH's 50-80 px of 120 at 0.9-1.1 distance."""
+    """Standing height / frame height: 0.2-1.0 log-uniform with ``scale`` (median 0.45), else KTH's 50-80 px of
+    120 at 0.9-1.1 distance."""
     if "scale" in options:
-        return float(rng.uniform(0.2, 1.0))
+        return float(np.exp(rng.uniform(np.log(0.2), 0.0)))
     return float(np.clip(rng.uniform(50.0, 80.0) * rng.uniform(0.9, 1.1), 50.0, 80.0) / 120.0)
 
 

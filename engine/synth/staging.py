@@ -22,6 +22,7 @@ from engine.synth.realplan import (
     CROWD_SHARE,
     MAX_SCALE_CHANGE,
     OCCLUSION_SHARE,
+    SUN_SHARE,
     ClipPlan,
     PersonPlan,
     clip_length,
@@ -100,13 +101,15 @@ def _image_effects(options, seed) -> dict:
         fields.update(draw_lighting(part_rng(seed, "lighting")))
     if "colour" in options:
         fields.update(draw_white_balance(part_rng(seed, "colour")))
-    noise = part_rng(seed, "noise")
+    noise, shadow = part_rng(seed, "noise"), part_rng(seed, "shadow")
     rough = "noise" in options
     compression = part_rng(seed, "compression")
     blur = part_rng(seed, "blur")
     return {
         "exposure": Exposure(**fields), "colour": "colour" in options,
-        "shadow": float(part_rng(seed, "shadow").uniform(0.15, 0.5)) if "lighting" in options else 0.0,
+        "shadow": float(shadow.uniform(0.2, 0.6)) if "lighting" in options else 0.0,
+        "sun": (float(shadow.uniform(-1.5, 1.5)), float(shadow.uniform(0.1, 0.45)))
+        if "lighting" in options and shadow.uniform() < SUN_SHARE else None,
         "blur_sigma": float(noise.uniform(0.0, 1.2) if rough else noise.uniform(0.3, 0.8)),
         "noise_sigma": float(math.exp(noise.uniform(math.log(0.5), math.log(10.0))) if rough
                              else noise.uniform(2.0, 5.0)),
@@ -163,7 +166,8 @@ def plan_clip(label: str, seed: int, options=frozenset(), width: int = 160, heig
     view = part_rng(seed, "view")
     heading, mode = draw_heading(options, view), draw_camera_mode(options, part_rng(seed, "camera"))
     focal = height * (view.uniform(1.0, 1.8) if "view" in options else 1.4)
-    camera_height = float(view.uniform(0.6, 2.2) if "view" in options else view.uniform(0.9, 1.3))
+    camera_height = float(np.exp(view.uniform(np.log(0.6), np.log(5.0))) if "view" in options
+                          else view.uniform(0.9, 1.3))  # leg lengths: knee height to a first-floor window
     gait = draw_gait(label == "running", options, part_rng(seed, "gait"))
     share = draw_height_share(options, part_rng(seed, "scale"))
     main, visibility, near = _place_main(label, gait, draw_look(options, part_rng(seed, "look")), heading, share,
