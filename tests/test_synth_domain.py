@@ -61,6 +61,12 @@ def test_cli_real_domain_files_identical_for_a_seed(tmp_path):
     assert meta["randomise"] == sorted(OPTIONS) and meta["label"] == "running"
 
 
+def test_cli_lists_the_randomisations(tmp_path, capsys):
+    assert cli_main(["synth", "--out", str(tmp_path / "none"), "--randomise", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(OPTIONS) and not (tmp_path / "none").exists()
+
+
 def test_cli_rejects_bad_real_domain_arguments(tmp_path, capsys):
     base = ["synth", "--out", str(tmp_path / "x"), "--per-class", "1", "--no-progress"]
     assert cli_main(base + ["--randomise", "colour,sepia"]) == 2

@@ -52,7 +52,12 @@ def _columns(speed_px: float, frames: int, fps: float, entry: float, half: float
 
 
 def _place_main(label, gait, look, heading, share, mode, options, seed, width, height, focal, fps, frames):
-    """(the main person's plan, visibility mode, a column the person passes)."""
+    """(the main person's plan, visibility mode, a column the person passes).
+
+    Whether a person crosses the view or stays in it is decided by a runner's image speed
+    (the person's own when running, a drawn runner's when walking), and so is how long a
+    crossing person is visible (:func:`engine.synth.kth.plan_entry`): neither tells the class.
+    """
     rng = part_rng(seed, "place")
     depth = focal * look.height_in_legs / (share * height)
     speed = 0.0 if mode == "treadmill" else gait.speed
@@ -62,13 +67,13 @@ def _place_main(label, gait, look, heading, share, mode, options, seed, width, h
     half = HALF_WIDTH_LEGS * focal / depth
     middle = (frames - 1) / 2
     start_phase = float(part_rng(seed, "phase").uniform())
-    if mode != "static" or speed_px * duration < 0.5 * width:
+    runner = gait if label == "running" else draw_gait(True, options, rng)  # the class-independent reference
+    runner_px = abs(focal * runner.speed * heading_axes(heading)[0][0] / depth)
+    if mode != "static" or runner_px * duration < 0.5 * width:
         column = float(rng.uniform(0.3, 0.7) * width)
         person = PersonPlan(gait, look, heading, depth, column, rate, start_phase, mode == "treadmill")
         return person, "throughout" if mode == "static" else mode, column
     own = (width + 2 * half) / speed_px * fps
-    runner = gait if label == "running" else draw_gait(True, options, rng)
-    runner_px = abs(focal * runner.speed * heading_axes(heading)[0][0] / depth)
     entry, visibility = plan_entry(rng, frames, own, (width + 2 * half) / runner_px * fps)
     columns = _columns(speed_px, frames, fps, entry, half, width, heading_axes(heading)[0][0] > 0)
     seen = np.flatnonzero((columns > 0) & (columns < width))
