@@ -25,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--per-class", type=int, default=25, help="clips per class (default 25)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives identical files")
     parser.add_argument("--classes", nargs="+", default=None, help="kth and real domain: subset of walking running")
-    parser.add_argument("--frames", type=int, default=None, help="frames per clip (kth default 40, event 16; real domain: overrides --seconds, "
+    parser.add_argument("--frames", type=int, default=None,
+                        help="frames per clip (kth default 40, event 16; real domain: overrides --seconds, "
                              "whatever the drawn frame rate)")
     parser.add_argument("--position", choices=("early", "middle", "late"), default="late",
                         help="event: the third of the clip holding the event")

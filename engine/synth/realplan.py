@@ -27,8 +27,8 @@ KTH_FPS = 25.0
 FPS_RANGE = (5, 30)
 TRACKING_SHARE = 0.45
 TREADMILL_SHARE = 0.15
-CROWD_SHARE = 0.5
-OCCLUSION_SHARE = 0.5
+CROWD_SHARE = 0.35
+OCCLUSION_SHARE = 0.3
 SUN_SHARE = 0.5  # with lighting: a cast shadow from a low sun, else a soft contact shadow
 MAX_SCALE_CHANGE = 1.7  # a walk towards or away from the camera grows or shrinks at most this much
 

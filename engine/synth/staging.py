@@ -36,6 +36,7 @@ from engine.synth.realplan import (
 from engine.synth.scene import SCENARIOS
 
 HALF_WIDTH_LEGS = 0.8  # a figure's half extent, leg lengths (as engine.synth.kth)
+GROUND_FROM = 0.55  # the main person's feet are in the lowest 45% of the frame (or lower, when tall)
 
 
 def _depth_rate(speed: float, heading_deg: float, depth: float, duration: float) -> float:
@@ -177,7 +178,8 @@ def plan_clip(label: str, seed: int, options=frozenset(), width: int = 160, heig
     share = draw_height_share(options, part_rng(seed, "scale"))
     main, visibility, near = _place_main(label, gait, draw_look(options, part_rng(seed, "look")), heading, share,
                                          mode, options, seed, width, height, focal, fps, frames)
-    ground = part_rng(seed, "ground").uniform(min(share * height * 1.02 + 1, height - 2), height - 1)
+    lowest = min(max(share * 1.02, GROUND_FROM) * height + 1, height - 2)
+    ground = part_rng(seed, "ground").uniform(lowest, height - 1)
     duration = (frames - 1) / fps
     people = [main] + _crowd(label, main, options, seed, width, duration)
     pan = part_rng(seed, "pan").uniform(0.1, 0.5) * width * heading_axes(heading)[0][0] if mode == "tracking" else 0.0
