@@ -144,3 +144,22 @@ def test_scale_option_spans_a_fifth_to_the_whole_frame():
     wide, kth = wide[~np.isnan(wide)], kth[~np.isnan(kth)]
     assert wide.min() < 0.3 and wide.max() > 0.85
     assert kth.min() > 0.33 and kth.max() < 0.72
+
+
+def test_sidecar_metadata_records_every_draw(tmp_path):
+    out = tmp_path / "meta"
+    assert cli_main(["synth", "--out", str(out), "--per-class", "1", "--seed", "8", "--domain", "real",
+                     "--frame-size", "48x36", "--frames", "6", "--no-progress"]) == 0
+    for video in sorted(out.glob("*/*.avi")):
+        masks, meta = load_sidecar(video)
+        assert masks.shape == (6, 36, 48) and meta["num_frames"] == 6
+        expected = {"background", "exposure", "colour", "shadow", "sun_shadow", "noise_sigma", "chroma_sigma",
+                    "blur_sigma", "height_share", "people", "persons", "camera", "pan_px_per_s", "shake", "occluder",
+                    "exposure_seconds", "subframes", "jpeg_quality", "jpeg_downscale", "fps", "cadence_hz",
+                    "visible_frames", "visibility", "seed", "randomise", "index"}
+        assert expected <= set(meta), expected - set(meta)
+        person = meta["people"][0]
+        assert {"heading_deg", "in_place", "cadence_hz", "stance_fraction", "look", "height_px"} <= set(person)
+        assert meta["visible_frames"] == int(masks.reshape(6, -1).any(axis=1).sum())
+        _, again, _ = render_real_clip(meta["label"], meta["seed"], REAL_DOMAIN, 48, 36, 6)
+        assert np.array_equal(again, masks)  # the recorded seed redoes the clip
