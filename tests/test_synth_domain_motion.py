@@ -148,3 +148,24 @@ def test_pace_widens_cadence_and_keeps_the_flight_rules():
     narrow = [plan_clip("running", s, set(), 32, 24).people[0].gait.cadence_hz for s in range(40)]
     wide = [plan_clip("running", s, {"pace"}, 32, 24).people[0].gait.cadence_hz for s in range(40)]
     assert np.ptp(wide) > 1.5 * np.ptp(narrow)
+
+
+def test_aspect_ratio_squeezes_the_picture_into_the_frame():
+    wide = _seeds("walking", {"aspect"}, lambda p: p.width == 128 and p.letterbox == 0, 2)
+    tall = _seeds("walking", {"aspect"}, lambda p: p.width == 40, 1)
+    for seed in wide + tall:
+        _, masks, meta = render_real_clip("walking", seed, {"aspect"}, 96, 72, 24)
+        _, plain, _ = render_real_clip("walking", seed, set(), 96, 72, 24)  # same person, same poses, 4:3
+        both = [i for i in range(24) if masks[i].any() and plain[i].any()
+                and not masks[i][:, [0, -1]].any() and not plain[i][:, [0, -1]].any()]
+        assert len(both) >= 3
+        widths = np.median([_extent(masks[i], 0) for i in both]) / np.median([_extent(plain[i], 0) for i in both])
+        heights = np.median([_extent(masks[i], 1) for i in both]) / np.median([_extent(plain[i], 1) for i in both])
+        squeeze = (96 / 72) / meta["aspect"]
+        assert masks.shape == (24, 72, 96) and abs(widths - squeeze) < 0.15 * squeeze and abs(heights - 1) < 0.08
+    seed = _seeds("running", {"aspect"}, lambda p: p.letterbox >= 5, 1)[0]
+    frames, masks, meta = render_real_clip("running", seed, {"aspect", "colour"}, 96, 72, 6)
+    bars = meta["letterbox_rows"]
+    assert bars >= 5 and meta["picture_size"][1] == 72 - 2 * bars
+    assert frames[:, :bars].max() == 0 and frames[:, 72 - bars :].max() == 0 and frames[:, bars:-bars].max() > 0
+    assert not masks[:, :bars].any() and not masks[:, 72 - bars :].any()

@@ -41,6 +41,8 @@ OPTIONS = {
     "compression": "JPEG re-encoding of every frame at quality 12-92 (mostly high), 40% at 0.5-0.9x resolution",
     "fps": "frame rates of 5-30 fps: the gait keeps its cadence in Hz and the frames sample it",
     "pace": "wider kinematics: walking 95-130 steps/min, jogging to sprinting 150-230 steps/min",
+    "aspect": "camera aspect ratios 4:3, 16:9, 21:9, 1:1 and 9:16 resized into the frame (as a reader resizes "
+              "any video), 15% letterboxed",
 }
 REAL_DOMAIN = frozenset(OPTIONS)
 DEFAULT_SECONDS = 3.2  # every clip covers at least 3.2 s: 2.6 model windows of 1.24 s at any frame rate

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from engine.synth.body import draw_person
@@ -193,4 +194,20 @@ def render_plan(plan: ClipPlan, figure: bool = True) -> tuple[np.ndarray, np.nda
     frames = optics_and_noise(frames, noise, plan.blur_sigma, plan.noise_sigma, plan.chroma_sigma)
     if plan.jpeg_quality is not None:
         frames = jpeg_recode(frames, plan.jpeg_quality, plan.jpeg_downscale)
+    frames, masks = to_frame_size(frames, masks, plan)
     return frames, masks.astype(bool), described
+
+
+def to_frame_size(frames: np.ndarray, masks: np.ndarray, plan: ClipPlan) -> tuple[np.ndarray, np.ndarray]:
+    """Resizes the rendered pictures (and masks) into the written frame size, with letterbox rows."""
+    width, height = plan.frame_size
+    if (width, height) in ((0, 0), (plan.width, plan.height)):
+        return frames, masks
+    picture = (width, height - 2 * plan.letterbox)
+    out = np.zeros((len(frames), height, width) + frames.shape[3:], dtype=np.uint8)
+    out_masks = np.zeros((len(frames), height, width), dtype=np.uint8)
+    rows = slice(plan.letterbox, plan.letterbox + picture[1])
+    for i, (frame, mask) in enumerate(zip(frames, masks)):
+        out[i, rows] = cv2.resize(frame, picture, interpolation=cv2.INTER_AREA).reshape(out[i, rows].shape)
+        out_masks[i, rows] = cv2.resize(mask, picture, interpolation=cv2.INTER_NEAREST)
+    return out, out_masks

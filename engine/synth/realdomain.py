@@ -50,10 +50,13 @@ def plan_meta(plan: ClipPlan, background: dict) -> dict:
     exposure = plan.exposure
     return {
         "label": plan.label, "seed": plan.seed, "domain": "real", "randomise": list(plan.options),
-        "fps": plan.fps, "num_frames": plan.num_frames, "width": plan.width, "height": plan.height,
+        "fps": plan.fps, "num_frames": plan.num_frames, "width": plan.frame_size[0] or plan.width,
+        "height": plan.frame_size[1] or plan.height, "picture_size": [plan.width, plan.height],
+        "aspect": _r(plan.width / plan.height), "letterbox_rows": plan.letterbox,
         "direction": "right" if heading_axes(main.heading_deg)[0][0] >= 0 else "left",
         "cadence_hz": _r(main.gait.cadence_hz), "height_px": _r(plan.focal * main.look.height_in_legs / main.depth, 2),
-        "height_share": _r(plan.focal * main.look.height_in_legs / main.depth / plan.height),
+        "height_share": _r(plan.focal * main.look.height_in_legs / main.depth
+                           / (plan.frame_size[1] or plan.height)),
         "camera": plan.camera, "pan_px_per_s": _r(plan.pan_speed, 2), "background": background,
         "focal_px": _r(plan.focal, 2), "camera_height_legs": _r(plan.camera_height),
         "horizon_row": _r(plan.horizon, 2), "people": _person_meta(plan), "persons": len(plan.people),

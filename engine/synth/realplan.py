@@ -29,6 +29,9 @@ TRACKING_SHARE = 0.45
 TREADMILL_SHARE = 0.15
 CROWD_SHARE = 0.35
 OCCLUSION_SHARE = 0.3
+ASPECTS = (4 / 3, 16 / 9, 64 / 27, 1.0, 9 / 16)  # 4:3, 16:9, 21:9, square, portrait phone
+ASPECT_WEIGHTS = (0.35, 0.35, 0.1, 0.05, 0.15)
+LETTERBOX_SHARE = 0.15
 SUN_SHARE = 0.5  # with lighting: a cast shadow from a low sun, else a soft contact shadow
 MAX_SCALE_CHANGE = 1.7  # a walk towards or away from the camera grows or shrinks at most this much
 
@@ -89,6 +92,8 @@ class ClipPlan:
     jpeg_downscale: float
     visibility: str
     belt_grey: int = 60
+    frame_size: tuple[int, int] = (0, 0)  # (width, height) of the written frames; (0, 0): the rendered size
+    letterbox: int = 0  # black rows above and below the picture in the written frames
     sun: tuple[float, float] | None = None  # (shear, squash) of cast shadows, or None for soft contact shadows
 
 

@@ -19,7 +19,10 @@ from engine.synth.kth import CLASSES, plan_entry
 from engine.synth.projection import heading_axes
 from engine.synth.props import Occluder, draw_occluder
 from engine.synth.realplan import (
+    ASPECT_WEIGHTS,
+    ASPECTS,
     CROWD_SHARE,
+    LETTERBOX_SHARE,
     MAX_SCALE_CHANGE,
     OCCLUSION_SHARE,
     SUN_SHARE,
@@ -151,6 +154,22 @@ def _scenery(options, seed, width, height, near, ground, person_px, pan, duratio
             "belt_grey": int(part_rng(seed, "belt").integers(25, 110))}
 
 
+def _canvas(options: frozenset, seed: int, width: int, height: int) -> tuple[int, int, int]:
+    """(picture width, picture height, letterbox rows): with ``aspect`` the camera's own aspect ratio.
+
+    The picture is rendered at the camera's aspect ratio and later resized into the written
+    frame, as a reader resizes any video to its model's input; a letterboxed picture keeps
+    black rows above and below.
+    """
+    if "aspect" not in options:
+        return width, height, 0
+    rng = part_rng(seed, "aspect")
+    aspect = ASPECTS[int(rng.choice(len(ASPECTS), p=ASPECT_WEIGHTS))]
+    bars = int(round(rng.uniform(0.06, 0.14) * height)) if rng.uniform() < LETTERBOX_SHARE else 0
+    picture = max(16, height - 2 * bars)
+    return max(16, int(round(picture * aspect))), picture, (height - picture) // 2
+
+
 def plan_clip(label: str, seed: int, options=frozenset(), width: int = 160, height: int = 120,
               num_frames: int | None = None, seconds: float = DEFAULT_SECONDS) -> ClipPlan:
     """Draws every random choice of one clip.
@@ -165,6 +184,8 @@ def plan_clip(label: str, seed: int, options=frozenset(), width: int = 160, heig
     """
     options = frozenset(options)
     _check(label, options, width, height)
+    frame_size = (width, height)
+    width, height, letterbox = _canvas(options, seed, width, height)
     fps = draw_fps(options, seed)
     frames = clip_length(fps, seconds, num_frames)
     if frames < 2:
@@ -185,7 +206,7 @@ def plan_clip(label: str, seed: int, options=frozenset(), width: int = 160, heig
     pan = part_rng(seed, "pan").uniform(0.1, 0.5) * width * heading_axes(heading)[0][0] if mode == "tracking" else 0.0
     return ClipPlan(label, int(seed), tuple(sorted(options)), width, height, fps, frames, tuple(people), focal,
                     camera_height, float(ground - focal * camera_height / main.depth), mode, float(pan),
-                    visibility=visibility, **_scenery(options, seed, width, height, near, ground, share * height,
+                    visibility=visibility, frame_size=frame_size, letterbox=letterbox, **_scenery(options, seed, width, height, near, ground, share * height,
                                                       pan, duration), **_image_effects(options, seed))
 
 
