@@ -204,10 +204,11 @@ def plan_clip(label: str, seed: int, options=frozenset(), width: int = 160, heig
     duration = (frames - 1) / fps
     people = [main] + _crowd(label, main, options, seed, width, duration)
     pan = part_rng(seed, "pan").uniform(0.1, 0.5) * width * heading_axes(heading)[0][0] if mode == "tracking" else 0.0
+    scenery = _scenery(options, seed, width, height, near, ground, share * height, pan, duration)
     return ClipPlan(label, int(seed), tuple(sorted(options)), width, height, fps, frames, tuple(people), focal,
                     camera_height, float(ground - focal * camera_height / main.depth), mode, float(pan),
-                    visibility=visibility, frame_size=frame_size, letterbox=letterbox, **_scenery(options, seed, width, height, near, ground, share * height,
-                                                      pan, duration), **_image_effects(options, seed))
+                    visibility=visibility, frame_size=frame_size, letterbox=letterbox, **scenery,
+                    **_image_effects(options, seed))
 
 
 def _centred_at_middle(occluder: Occluder, duration: float) -> Occluder:
