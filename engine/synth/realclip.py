@@ -25,7 +25,8 @@ from engine.synth.projection import Pinhole, heading_axes, project_person
 from engine.synth.props import cast_shadow, cast_sun_shadow, paint_belt, paint_occluder, shadow_sprite
 from engine.synth.realplan import ClipPlan, PersonPlan
 
-MAX_SUBFRAMES = 7
+MAX_SUBFRAMES = 5
+PX_PER_SUBFRAME = 3.0
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,12 @@ class PersonTrack:
 
 
 def subframe_count(plan: ClipPlan) -> int:
-    """Odd number of instants per frame that sample the exposure: about one per 2 px of fastest motion."""
+    """Odd number of instants sampling each exposure: one per 3 px of the fastest motion, at most 5."""
     if plan.exposure_seconds <= 0:
         return 1
     main = plan.people[0]
     limb_px_per_s = 3.0 * main.gait.speed * plan.focal / main.depth + abs(plan.pan_speed)
-    count = min(MAX_SUBFRAMES, max(1, math.ceil(limb_px_per_s * plan.exposure_seconds / 2.0)))
+    count = min(MAX_SUBFRAMES, max(1, math.ceil(limb_px_per_s * plan.exposure_seconds / PX_PER_SUBFRAME)))
     return count if count % 2 else count + 1
 
 
