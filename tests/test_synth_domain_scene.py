@@ -139,7 +139,8 @@ def test_clothing_varies_colour_proportions_and_patterns():
     assert all(len(set(lk.top)) == 1 for lk in plain)  # KTH-like: grey clothes
     assert sum(max(lk.top) - min(lk.top) > 60 for lk in looks) >= 5
     assert np.ptp([lk.leg_share for lk in looks]) > 0.04 and np.ptp([lk.width for lk in looks]) > 0.3
-    assert any(lk.stripes for lk in looks) and any(lk.shorts for lk in looks)
+    assert any(lk.stripes for lk in looks) and any(lk.shorts for lk in looks) and any(lk.skirt for lk in looks)
+    assert all(0.1 <= lk.shading <= 0.35 for lk in looks) and not any(lk.shading or lk.skirt for lk in plain)
     seed = next(s for s, lk in enumerate(looks) if lk.stripes and max(lk.top) - min(lk.top) > 60)
     frames, masks, _ = render_real_clip("running", seed, {"clothing", "colour", "scale"}, 96, 72, 4)
     person = frames[masks].astype(int)
@@ -161,3 +162,16 @@ def test_classes_share_appearance_scene_and_visibility():
     plans = {label: [plan_clip(label, s, {"clothing", "scale"}, 32, 24, 2) for s in range(25)]
              for label in ("walking", "running")}
     assert [p.people[0].look for p in plans["walking"]] == [p.people[0].look for p in plans["running"]]
+
+
+def test_shading_darkens_limb_edges_and_the_skirt_widens_the_hips():
+    seed = _seeds("walking", {"clothing", "scale"}, lambda p: p.people[0].look.skirt, 1)[0]
+    plan = plan_clip("walking", seed, {"clothing", "scale", "colour"}, 96, 72, 6)
+    look = plan.people[0].look
+    flat_look = replace(look, shading=0.0, skirt=False)
+    flat_plan = replace(plan, people=(replace(plan.people[0], look=flat_look),) + plan.people[1:])
+    shaded, masks, _ = render_plan(plan)
+    flat, flat_masks, _ = render_plan(flat_plan)
+    assert masks.sum() > flat_masks.sum()  # the skirt covers more than the thighs
+    both = masks & flat_masks
+    assert shaded[both].astype(float).mean() < flat[both].astype(float).mean() - 2  # darker edges
