@@ -169,3 +169,15 @@ def test_aspect_ratio_squeezes_the_picture_into_the_frame():
     assert bars >= 5 and meta["picture_size"][1] == 72 - 2 * bars
     assert frames[:, :bars].max() == 0 and frames[:, 72 - bars :].max() == 0 and frames[:, bars:-bars].max() > 0
     assert not masks[:, :bars].any() and not masks[:, 72 - bars :].any()
+
+
+def test_some_files_repeat_each_picture_like_a_slower_camera():
+    holds = [plan_clip("running", s, {"fps"}, 32, 24).hold for s in range(200)]
+    assert 0.05 < np.mean(np.array(holds) > 1) < 0.3 and set(holds) <= {1, 2, 3}
+    seed = _seeds("running", {"fps"}, lambda p: p.hold == 3 and p.fps >= 15, 1)[0]
+    frames, masks, meta = render_real_clip("running", seed, {"fps", "noise"}, 96, 72, 12)
+    assert meta["hold_frames"] == 3 and len(frames) == 12
+    for start in range(0, 12, 3):
+        assert np.array_equal(frames[start], frames[start + 1]) and np.array_equal(frames[start], frames[start + 2])
+        assert np.array_equal(masks[start], masks[start + 2])
+    assert not np.array_equal(frames[0], frames[3])

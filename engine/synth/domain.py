@@ -39,7 +39,8 @@ OPTIONS = {
     "occlusion": "in 30% of clips a pole, post, box or rail in front that hides part of the person",
     "blur": "motion blur from an exposure of 1/1000 s to 1/25 s (sub-frame rendering)",
     "compression": "JPEG re-encoding of every frame at quality 12-92 (mostly high), 40% at 0.5-0.9x resolution",
-    "fps": "frame rates of 5-30 fps: the gait keeps its cadence in Hz and the frames sample it",
+    "fps": "frame rates of 5-30 fps: the gait keeps its cadence in Hz and the frames sample it; 15% of files "
+           "repeat each picture 2-3 times (a camera slower than its file)",
     "pace": "wider kinematics: walking 95-130 steps/min, jogging to sprinting 150-230 steps/min",
     "aspect": "camera aspect ratios 4:3, 16:9, 21:9, 1:1 and 9:16 resized into the frame (as a reader resizes "
               "any video), 15% letterboxed",

@@ -10,7 +10,7 @@ middle of each frame's exposure, moved by the same camera warp, and never the oc
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -183,6 +183,8 @@ def render_plan(plan: ClipPlan, figure: bool = True) -> tuple[np.ndarray, np.nda
         frames (N, H, W, 3) uint8 RGB, or (N, H, W) uint8 grey when the plan is not in colour;
         masks (N, H, W) bool; the background's source.
     """
+    if plan.hold > 1:
+        return _held(plan, figure)
     frames, masks, described = compose(plan, figure)
     times = np.arange(plan.num_frames) / plan.fps
     if plan.shake.amplitude > 0 or plan.shake.zoom_start != 1.0 or plan.shake.zoom_end != 1.0:
@@ -197,6 +199,14 @@ def render_plan(plan: ClipPlan, figure: bool = True) -> tuple[np.ndarray, np.nda
         frames = jpeg_recode(frames, plan.jpeg_quality, plan.jpeg_downscale)
     frames, masks = to_frame_size(frames, masks, plan)
     return frames, masks.astype(bool), described
+
+
+def _held(plan: ClipPlan, figure: bool) -> tuple[np.ndarray, np.ndarray, dict]:
+    """A camera at fps / hold whose every picture is written ``hold`` times (identical frames)."""
+    camera = replace(plan, fps=plan.fps / plan.hold, num_frames=math.ceil(plan.num_frames / plan.hold), hold=1)
+    frames, masks, described = render_plan(camera, figure)
+    keep = np.arange(plan.num_frames) // plan.hold
+    return frames[keep], masks[keep], described
 
 
 def to_frame_size(frames: np.ndarray, masks: np.ndarray, plan: ClipPlan) -> tuple[np.ndarray, np.ndarray]:

@@ -52,7 +52,7 @@ def plan_meta(plan: ClipPlan, background: dict) -> dict:
         "label": plan.label, "seed": plan.seed, "domain": "real", "randomise": list(plan.options),
         "fps": plan.fps, "num_frames": plan.num_frames, "width": plan.frame_size[0] or plan.width,
         "height": plan.frame_size[1] or plan.height, "picture_size": [plan.width, plan.height],
-        "aspect": _r(plan.width / plan.height), "letterbox_rows": plan.letterbox,
+        "aspect": _r(plan.width / plan.height), "letterbox_rows": plan.letterbox, "hold_frames": plan.hold,
         "direction": "right" if heading_axes(main.heading_deg)[0][0] >= 0 else "left",
         "cadence_hz": _r(main.gait.cadence_hz), "height_px": _r(plan.focal * main.look.height_in_legs / main.depth, 2),
         "height_share": _r(plan.focal * main.look.height_in_legs / main.depth

@@ -32,6 +32,7 @@ OCCLUSION_SHARE = 0.3
 ASPECTS = (4 / 3, 16 / 9, 64 / 27, 1.0, 9 / 16)  # 4:3, 16:9, 21:9, square, portrait phone
 ASPECT_WEIGHTS = (0.35, 0.4, 0.1, 0.07, 0.08)
 LETTERBOX_SHARE = 0.15
+HOLD_SHARE = 0.15  # with fps: files at 2-3x the camera's rate, every picture repeated
 SUN_SHARE = 0.5  # with lighting: a cast shadow from a low sun, else a soft contact shadow
 MAX_SCALE_CHANGE = 1.7  # a walk towards or away from the camera grows or shrinks at most this much
 
@@ -94,6 +95,7 @@ class ClipPlan:
     belt_grey: int = 60
     frame_size: tuple[int, int] = (0, 0)  # (width, height) of the written frames; (0, 0): the rendered size
     letterbox: int = 0  # black rows above and below the picture in the written frames
+    hold: int = 1  # each picture is written this many times (a file whose rate exceeds the camera's)
     sun: tuple[float, float] | None = None  # (shear, squash) of cast shadows, or None for soft contact shadows
 
 

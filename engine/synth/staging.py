@@ -22,6 +22,7 @@ from engine.synth.realplan import (
     ASPECT_WEIGHTS,
     ASPECTS,
     CROWD_SHARE,
+    HOLD_SHARE,
     LETTERBOX_SHARE,
     MAX_SCALE_CHANGE,
     OCCLUSION_SHARE,
@@ -154,6 +155,14 @@ def _scenery(options, seed, width, height, near, ground, person_px, pan, duratio
             "belt_grey": int(part_rng(seed, "belt").integers(25, 110))}
 
 
+def _hold(options: frozenset, seed: int, fps: float) -> int:
+    """How many times each picture is written: 2 or 3 in ``HOLD_SHARE`` of ``fps`` clips (camera at >= 5 fps)."""
+    rng = part_rng(seed, "hold")
+    if "fps" not in options or rng.uniform() >= HOLD_SHARE:
+        return 1
+    return int(max(1, min(int(rng.integers(2, 4)), fps // 5)))
+
+
 def _canvas(options: frozenset, seed: int, width: int, height: int) -> tuple[int, int, int]:
     """(picture width, picture height, letterbox rows): with ``aspect`` the camera's own aspect ratio.
 
@@ -207,7 +216,8 @@ def plan_clip(label: str, seed: int, options=frozenset(), width: int = 160, heig
     scenery = _scenery(options, seed, width, height, near, ground, share * height, pan, duration)
     return ClipPlan(label, int(seed), tuple(sorted(options)), width, height, fps, frames, tuple(people), focal,
                     camera_height, float(ground - focal * camera_height / main.depth), mode, float(pan),
-                    visibility=visibility, frame_size=frame_size, letterbox=letterbox, **scenery,
+                    visibility=visibility, frame_size=frame_size, letterbox=letterbox, hold=_hold(options, seed, fps),
+                    **scenery,
                     **_image_effects(options, seed))
 
 
