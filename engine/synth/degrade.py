@@ -41,15 +41,15 @@ class Exposure:
 
 def draw_lighting(rng: np.random.Generator) -> dict:
     """Exposure fields of a random scene: dim to bright, flat to contrasty, with drift."""
-    return {"gain": float(rng.uniform(0.7, 1.3)), "contrast": float(rng.uniform(0.75, 1.3)),
-            "gamma": float(rng.uniform(0.75, 1.35)), "drift": float(rng.uniform(0.0, 0.08)),
+    return {"gain": float(rng.uniform(0.8, 1.35)), "contrast": float(rng.uniform(0.8, 1.3)),
+            "gamma": float(rng.uniform(0.7, 1.2)), "drift": float(rng.uniform(0.0, 0.08)),
             "drift_hz": float(rng.uniform(0.1, 0.6))}
 
 
 def draw_white_balance(rng: np.random.Generator) -> dict:
     """Exposure fields of a colour cast (warm, cool, green or magenta) and saturation."""
     gains = np.exp(rng.normal(0.0, 0.05, 3))
-    return {"channel_gains": tuple(float(g) for g in gains / gains.mean()), "saturation": float(rng.uniform(0.7, 1.15))}
+    return {"channel_gains": tuple(float(g) for g in gains / gains.mean()), "saturation": float(rng.uniform(0.8, 1.35))}
 
 
 def exposure_tables(exposure: Exposure, times: np.ndarray) -> np.ndarray:

@@ -120,7 +120,7 @@ def _image_effects(options, seed) -> dict:
         "shadow": float(shadow.uniform(0.2, 0.6)) if "lighting" in options else 0.0,
         "sun": (float(shadow.uniform(-1.5, 1.5)), float(shadow.uniform(0.1, 0.45)))
         if "lighting" in options and shadow.uniform() < SUN_SHARE else None,
-        "blur_sigma": float(noise.uniform(0.0, 1.2) if rough else noise.uniform(0.3, 0.8)),
+        "blur_sigma": float(noise.uniform(0.0, 0.8) if rough else noise.uniform(0.3, 0.8)),
         "noise_sigma": float(math.exp(noise.uniform(math.log(0.5), math.log(10.0))) if rough
                              else noise.uniform(2.0, 5.0)),
         "chroma_sigma": float(noise.uniform(0.0, 4.0)) if rough and "colour" in options else 0.0,
