@@ -27,7 +27,7 @@ OPTIONS = {
     "colour": "colour video: colour clothing and scenery, white-balance casts (off: grey frames)",
     "lighting": "brightness, contrast, gamma and slow exposure drift; soft or low-sun cast shadows",
     "noise": "sensor noise from clean to grainy (sigma 0.5-10 grey levels, log-uniform), chroma noise in colour",
-    "scale": "people 20-100% of the frame height, log-uniform (off: 42-67%, KTH-like)",
+    "scale": "people 12-100% of the frame height, log-uniform (off: 42-67%, KTH-like)",
     "clothing": "body proportions, clothing colours, shorts, sleeves and striped tops",
     "view": "oblique, towards- and away-from-camera walks (perspective projection of the 3-D gait), camera heights "
             "from knee height to a first-floor window",
