@@ -104,7 +104,7 @@ def backgrounds(plan: ClipPlan, times: np.ndarray, ground_row: float) -> tuple[n
         backdrop, room = plan_photo(rng, photos, plan.height, plan.width, wanted)
         image = dict(photos)[backdrop.source]
         if plan.colour and np.abs(image[..., 0].astype(np.int16) - image[..., 2]).mean() < 2:
-            tint = rng.uniform(0.75, 1.25, 3).astype(np.float32)  # a grey texture photograph gets a colour
+            tint = rng.uniform(0.85, 1.15, 3).astype(np.float32)  # a grey texture photograph gets a colour
             image = np.clip(image * tint, 0, 255).astype(np.uint8)
     else:
         room = math.ceil(wanted)
