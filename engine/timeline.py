@@ -21,6 +21,7 @@ from engine.saliency.context import Cancelled
 from engine.io.tensors import frames_to_tensor
 from engine.io.video import Clip, VideoError, iter_windows, probe_video, read_frames
 from engine.io.masks import load_sidecar, resize_masks
+from engine.evaluation.motion import NO_MOTION, moving_share
 
 
 @dataclass
@@ -34,6 +35,9 @@ class Timeline:
         fps: source frames per second.
         frame_count: source frames in the video.
         span: source frames one window covers.
+        moving_share: (W,) share of pixels that move in each window
+            (:mod:`engine.evaluation.motion`), or None when not measured.
+        motion_threshold: the moving share below which a window abstains.
     """
 
     starts: np.ndarray
@@ -42,6 +46,15 @@ class Timeline:
     fps: float
     frame_count: int
     span: int
+    moving_share: np.ndarray | None = None
+    motion_threshold: float = 0.0
+
+    @property
+    def abstained(self) -> np.ndarray:
+        """(W,) bool: windows where nobody moves (all False when motion was not measured)."""
+        if self.moving_share is None:
+            return np.zeros(len(self.starts), dtype=bool)
+        return self.moving_share < self.motion_threshold
 
     @property
     def start_seconds(self) -> np.ndarray:
@@ -51,10 +64,12 @@ class Timeline:
     def rows(self) -> list[dict]:
         """One summary row per window: start frame and time, prediction, probabilities."""
         out = []
-        for start, probs in zip(self.starts, self.probabilities):
+        for k, (start, probs) in enumerate(zip(self.starts, self.probabilities)):
             row = {"start_frame": int(start), "start_s": round(float(start) / self.fps, 3),
-                   "prediction": self.classes[int(np.argmax(probs))]}
+                   "prediction": NO_MOTION if self.abstained[k] else self.classes[int(np.argmax(probs))]}
             row |= {f"p({name})": round(float(p), 4) for name, p in zip(self.classes, probs)}
+            if self.moving_share is not None:
+                row["moving_share"] = round(float(self.moving_share[k]), 5)
             out.append(row)
         return out
 
@@ -82,7 +97,8 @@ def window_start(frame_count: int, loaded: LoadedModel, seconds: float, fps: flo
 
 def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, batch_size: int = 16,
                     on_progress: Callable[[str, float], None] | None = None,
-                    cancel: threading.Event | None = None) -> Timeline:
+                    cancel: threading.Event | None = None, motion_threshold: float | None = None,
+                    segment: tuple[int, int | None] = (0, None)) -> Timeline:
     """Classifies every window of a video in one streamed pass.
 
     Args:
@@ -92,6 +108,9 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
         batch_size: windows per forward pass.
         on_progress: callback("timeline", fraction done).
         cancel: an Event that stops the pass (raises :class:`Cancelled`).
+        motion_threshold: when given, also measure each window's moving share
+            (:func:`engine.evaluation.motion.moving_share`); windows below it abstain.
+        segment: (first, stop) source frames: only windows wholly inside are kept (stop None: the end).
 
     Raises:
         VideoError: the video is shorter than one window.
@@ -99,7 +118,8 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
     info = probe_video(path)
     spec, step, span = loaded.meta.input_spec, window_step(loaded), window_span(loaded)
     stride = max(step, int(stride or span // 2))
-    starts, probs, pending = [], [], []
+    starts, probs, pending, shares = [], [], [], []
+    first, stop = segment
 
     def flush() -> None:
         batch = torch.stack([x for _, x in pending]).to(loaded.device)
@@ -111,6 +131,10 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
     for indices, frames in iter_windows(path, spec.num_frames, step, stride, max_side=side):
         if cancel is not None and cancel.is_set():
             raise Cancelled()
+        if indices[0] < first or (stop is not None and indices[-1] >= stop):
+            continue
+        if motion_threshold is not None:
+            shares.append(moving_share(frames))
         pending.append((indices, frames_to_tensor(frames, spec)))
         if len(pending) == batch_size:
             flush()
@@ -120,7 +144,8 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
         flush()
     if not starts:
         raise VideoError(f"{path} is shorter than one window ({span} frames).")
-    return Timeline(np.array(starts), np.stack(probs), list(loaded.meta.classes), info.fps, info.frame_count, span)
+    return Timeline(np.array(starts), np.stack(probs), list(loaded.meta.classes), info.fps, info.frame_count, span,
+                    np.array(shares) if motion_threshold is not None else None, float(motion_threshold or 0.0))
 
 
 def window_clip(path: str, loaded: LoadedModel, start: int, max_side: int | None = 480) -> Clip:
