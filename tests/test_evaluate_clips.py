@@ -108,3 +108,27 @@ def test_cli_refuses_data_classes_the_model_does_not_know(folder, tmp_path, caps
     code = main(["evaluate", "--data", str(folder["root"] / "other"), "--windows", "all", "--checkpoint",
                  str(folder["checkpoint"]), "--device", "cpu", "--out", str(tmp_path / "r")])
     assert code != 0 and "the data has jumping" in capsys.readouterr().err
+
+
+def test_cli_evaluates_a_reference_checkpoint_and_a_torchvision_model(folder, tmp_path):
+    from tests.reference_models import PranoyrCNNLSTM, save_as_repository
+
+    torch.manual_seed(0)  # test-only: fixes the models' weights
+    reference = tmp_path / "cnnlstm-Epoch-2-Loss-0.5.pth"
+    save_as_repository(PranoyrCNNLSTM(num_classes=2, arch="resnet18", cnn_grad=True).eval(), reference, epoch=2)
+    meta = CheckpointMeta("r3d_18", {"num_classes": 2}, ["walking", "running"],
+                          InputSpec(num_frames=T, height=32, width=32, channels=3, frame_step=STEP,
+                                    mean=(0.43, 0.39, 0.38), std=(0.23, 0.22, 0.22)))
+    torchvision_model = save_checkpoint(tmp_path / "r3d.pt", get_model("r3d_18", num_classes=2), meta)
+    runs = {"reference": [str(reference), "--classes", "walking", "running", "--frames", "4", "--size", "32"],
+            "torchvision": [str(torchvision_model)]}
+    short_fits = {"reference": True, "torchvision": False}  # the reference preset steps 1 frame: 5 frames hold 4
+    for name, checkpoint in runs.items():
+        out = tmp_path / name
+        assert main(["evaluate", "--data", str(folder["data"]), "--windows", "all", "--device", "cpu",
+                     "--out", str(out), "--checkpoint", *checkpoint]) == 0
+        rows = list(csv.DictReader((out / "clips.csv").open()))
+        verdicts = {r["clip"].rsplit("/", 1)[-1]: r["verdict"] for r in rows}
+        assert len(rows) == 6 and verdicts["empty_scene.avi"] == "no motion"
+        assert (verdicts["short.avi"] != "too short") == short_fits[name]
+        assert json.loads((out / "summary.json").read_text())["scored"] == 5 + (name == "reference")
