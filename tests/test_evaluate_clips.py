@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from engine.__main__ import main
+from engine.evaluation.motion import NO_MOTION_SHARE
 from engine.evaluation.clips import ClipVerdict, balanced_accuracy, clip_verdict, evaluate_clips, summarise_verdicts
 from engine.data import load_dataset
 from engine.io.tensors import InputSpec, clip_to_tensor
@@ -43,7 +44,7 @@ def folder(tmp_path_factory):
 def test_every_clip_gets_a_row_from_its_windows(folder):
     loaded = folder["loaded"]
     records = load_dataset(str(folder["data"]), layout="folder").records
-    verdicts = {v.clip.rsplit("/", 1)[-1]: v for v in evaluate_clips(loaded, records, motion_threshold=0.002)}
+    verdicts = {v.clip.rsplit("/", 1)[-1]: v for v in evaluate_clips(loaded, records, motion_threshold=NO_MOTION_SHARE)}
     assert len(verdicts) == 6
     assert verdicts["short.avi"].verdict == "too short" and "one window (7 frames)" in verdicts["short.avi"].note
     empty = verdicts["empty_scene.avi"]
