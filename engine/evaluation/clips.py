@@ -44,6 +44,7 @@ class ClipVerdict:
         note: why the clip has no class verdict, when it has none.
         window_probabilities: (W, C) every window's probabilities.
         moving_share: (W,) every window's moving share (empty when not measured).
+        starts: (W,) every window's first source frame.
     """
 
     clip: str
@@ -55,6 +56,7 @@ class ClipVerdict:
     note: str = ""
     window_probabilities: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     moving_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def scored(self) -> bool:
@@ -114,14 +116,16 @@ def evaluate_clip(loaded, path: str, true_class: str, motion_threshold: float,
         if spec.frame_step <= 0:
             pred = classify_file(loaded, path, motion_threshold=motion_threshold)
             probs, shares = pred.probabilities[None], np.array([pred.motion.moving_share])
+            starts = pred.indices[:1]
         else:
             line = predict_windows(loaded, path, motion_threshold=motion_threshold, segment=segment)
-            probs, shares = line.probabilities, line.moving_share
+            probs, shares, starts = line.probabilities, line.moving_share, line.starts
     except VideoError as exc:  # a frame count in the header above the frames really there, or a broken file
         return too_short if "shorter than" in str(exc) else ClipVerdict(path, true_class, UNREADABLE, note=str(exc))
     abstained = shares < motion_threshold
     verdict, mean = clip_verdict(probs, abstained, list(loaded.meta.classes))
-    return ClipVerdict(path, true_class, verdict, mean, len(probs), int(abstained.sum()), "", probs, shares)
+    return ClipVerdict(path, true_class, verdict, mean, len(probs), int(abstained.sum()), "", probs, shares,
+                       np.asarray(starts, dtype=np.int64))
 
 
 def evaluate_clips(loaded, records: Sequence, motion_threshold: float,
