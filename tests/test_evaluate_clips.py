@@ -55,7 +55,7 @@ def test_every_clip_gets_a_row_from_its_windows(folder):
         assert v.windows == 5 and v.abstained == 0  # starts 0, 4, 8, 12, 16 of 24 frames; a person moves in each
         windows = torch.stack([clip_to_tensor(window_clip(v.clip, loaded, s, max_side=64), loaded.meta.input_spec)
                                for s in (0, 4, 8, 12, 16)])
-        mean = loaded.predict(windows).numpy().mean(axis=0)  # each window read on its own (at the timeline's 2x model size), then averaged
+        mean = loaded.predict(windows).numpy().mean(axis=0)  # each window read alone (at 2x model size), averaged
         assert np.allclose([v.mean_probabilities[c] for c in loaded.meta.classes], mean, atol=1e-5)
         assert v.verdict == loaded.meta.classes[int(np.argmax(mean))]
 
@@ -105,7 +105,8 @@ def test_cli_writes_markdown_and_csv_reports(folder, tmp_path, capsys):
 
 def test_cli_refuses_data_classes_the_model_does_not_know(folder, tmp_path, capsys):
     (folder["root"] / "other" / "jumping").mkdir(parents=True)
-    (folder["root"] / "other" / "jumping" / "a.avi").write_bytes((folder["data"] / "walking" / "short.avi").read_bytes())
+    source = folder["data"] / "walking" / "short.avi"
+    (folder["root"] / "other" / "jumping" / "a.avi").write_bytes(source.read_bytes())
     code = main(["evaluate", "--data", str(folder["root"] / "other"), "--windows", "all", "--checkpoint",
                  str(folder["checkpoint"]), "--device", "cpu", "--out", str(tmp_path / "r")])
     assert code != 0 and "the data has jumping" in capsys.readouterr().err

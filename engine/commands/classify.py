@@ -34,7 +34,8 @@ def main(args: argparse.Namespace) -> int:
     rows = []
     for path in tqdm(args.clips, desc="classify", unit="clip", disable=len(args.clips) < 3):
         if args.window > 0:
-            for pred in classify_windows(loaded, path, args.window, args.stride, motion_threshold=args.motion_threshold):
+            windows = classify_windows(loaded, path, args.window, args.stride, motion_threshold=args.motion_threshold)
+            for pred in windows:
                 rows.append({"clip": path, **pred.as_dict()})
         else:
             rows.append({"clip": path, **classify_file(loaded, path, motion_threshold=args.motion_threshold).as_dict()})

@@ -16,7 +16,8 @@ from engine.commands.common import (add_checkpoint_argument, add_data_arguments,
                                     add_motion_argument, load_index, load_model)
 from engine.errors import UserError
 
-HELP = "Evaluate a checkpoint on a dataset split (default: the bundled model, test split); --windows all for whole clips."
+HELP = ("Evaluate a checkpoint on a dataset split (default: the bundled model, test split); --windows all for "
+        "whole clips.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -81,11 +82,7 @@ def main_clips(args: argparse.Namespace) -> int:
     verdicts = evaluate_clips(loaded, records, args.motion_threshold, on_clip=done)
     bar.close()
     summary = summarise_verdicts(verdicts, classes, model_classes)
-    spec = loaded.meta.input_spec
-    about = {"checkpoint": str(args.checkpoint), "data": str(args.data or args.annotation_path), "subset": subset,
-             "model": loaded.meta.model_name, "motion_threshold": args.motion_threshold,
-             "windows": (f"windows of {spec.num_frames} frames every {spec.frame_step} source frames, half a window "
-                         "apart" if spec.frame_step > 0 else f"{spec.num_frames} frames spread over each clip")}
+    about = describe_run(args, loaded, subset)
     out = Path(args.out) if args.out else Path(f"evaluation.{Path(args.checkpoint).stem}")
     paths = write_clip_report(out, verdicts, summary, about, model_classes)
     if args.json:
@@ -98,6 +95,15 @@ def main_clips(args: argparse.Namespace) -> int:
     print("\n".join(["", *summary_lines(summary), "", *confusion_lines(summary), ""]))
     print(f"wrote {paths['markdown']}, {paths['clips']}, {paths['windows']} and {paths['summary']}")
     return 0
+
+
+def describe_run(args: argparse.Namespace, loaded, subset: str) -> dict:
+    """What was evaluated and how, for the report's head."""
+    spec = loaded.meta.input_spec
+    windows = (f"windows of {spec.num_frames} frames every {spec.frame_step} source frames, half a window apart"
+               if spec.frame_step > 0 else f"{spec.num_frames} frames spread over each clip")
+    return {"checkpoint": str(args.checkpoint), "data": str(args.data or args.annotation_path), "subset": subset,
+            "model": loaded.meta.model_name, "motion_threshold": args.motion_threshold, "windows": windows}
 
 
 def print_report(report: dict, subset: str) -> None:

@@ -35,7 +35,8 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]
 
 def summary_lines(summary: dict) -> list[str]:
     """The headline figures: balanced accuracy, accuracy, per-class recall, windows abstained."""
-    recall = ", ".join(f"{c} {_figure(r)} ({summary['clips_per_class'][c]} clips)" for c, r in summary["recall"].items())
+    counts = summary["clips_per_class"]
+    recall = ", ".join(f"{c} {_figure(r)} ({counts[c]} clips)" for c, r in summary["recall"].items())
     lines = [f"- balanced accuracy: **{_figure(summary['balanced_accuracy'])}** "
              f"(accuracy {_figure(summary['accuracy'])}, {summary['scored']} clips scored)",
              f"- recall per class: {recall}",

@@ -99,7 +99,8 @@ def classify_windows(loaded: LoadedModel, path: str, window_s: float = 3.2, stri
 
 def _predict_batch(loaded: LoadedModel, pending: list, fps: float) -> list[Prediction]:
     probs = loaded.predict(torch.stack([x for _, x, _ in pending])).numpy()
-    return [Prediction(p, loaded.meta.classes, idx, fps, motion) for (idx, _, motion), p in zip(pending, probs, strict=True)]
+    return [Prediction(p, loaded.meta.classes, idx, fps, motion)
+            for (idx, _, motion), p in zip(pending, probs, strict=True)]
 
 
 def evaluate_records(loaded: LoadedModel, records: Sequence, classes: Sequence[str], batch_size: int = 16,

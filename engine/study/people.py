@@ -80,7 +80,8 @@ def fill_from_nearest(per_frame: list[list[list[float]]]) -> list[list[list[floa
             for t, boxes in enumerate(per_frame)]
 
 
-def box_masks(boxes: list[list[list[float]]], size: tuple[int, int], scale: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
+def box_masks(boxes: list[list[list[float]]], size: tuple[int, int],
+              scale: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
     """(T, H, W) bool masks covering each frame's boxes.
 
     Args:
