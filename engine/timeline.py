@@ -116,10 +116,8 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
         VideoError: the video is shorter than one window.
     """
     info = probe_video(path)
-    spec, step, span = loaded.meta.input_spec, window_step(loaded), window_span(loaded)
-    stride = max(step, int(stride or span // 2))
+    spec, span = loaded.meta.input_spec, window_span(loaded)
     starts, probs, pending, shares = [], [], [], []
-    first, stop = segment
 
     def flush() -> None:
         batch = torch.stack([x for _, x in pending]).to(loaded.device)
@@ -127,12 +125,7 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
         starts.extend(int(i[0]) for i, _ in pending)
         pending.clear()
 
-    side = max(spec.height, spec.width) * 2
-    for indices, frames in iter_windows(path, spec.num_frames, step, stride, max_side=side):
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
-        if indices[0] < first or (stop is not None and indices[-1] >= stop):
-            continue
+    for indices, frames in _segment_windows(loaded, path, stride, segment, cancel):
         if motion_threshold is not None:
             shares.append(moving_share(frames))
         pending.append((indices, frames_to_tensor(frames, spec)))
@@ -146,6 +139,22 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
         raise VideoError(f"{path} is shorter than one window ({span} frames).")
     return Timeline(np.array(starts), np.stack(probs), list(loaded.meta.classes), info.fps, info.frame_count, span,
                     np.array(shares) if motion_threshold is not None else None, float(motion_threshold or 0.0))
+
+
+def _segment_windows(loaded: LoadedModel, path: str, stride: int | None, segment: tuple[int, int | None],
+                     cancel: threading.Event | None):
+    """The streamed windows (indices (T,), frames (T, H, W, 3)) wholly inside ``segment`` = (first, stop)."""
+    spec, step, span = loaded.meta.input_spec, window_step(loaded), window_span(loaded)
+    first, stop = segment
+    side = max(spec.height, spec.width) * 2
+    for indices, frames in iter_windows(path, spec.num_frames, step, max(step, int(stride or span // 2)),
+                                        max_side=side):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        if stop is not None and indices[-1] >= stop:
+            return  # windows come in order: every later one ends past the segment too
+        if indices[0] >= first:
+            yield indices, frames
 
 
 def window_clip(path: str, loaded: LoadedModel, start: int, max_side: int | None = 480) -> Clip:

@@ -134,3 +134,14 @@ def test_cli_evaluates_a_reference_checkpoint_and_a_torchvision_model(folder, tm
         assert len(rows) == 6 and verdicts["empty_scene.avi"] == "no motion"
         assert (verdicts["short.avi"] != "too short") == short_fits[name]
         assert json.loads((out / "summary.json").read_text())["scored"] == 5 + (name == "reference")
+
+
+def test_windows_stay_inside_a_records_segment(folder):
+    from engine.timeline import predict_windows
+
+    clip = str(next((folder["data"] / "walking").glob("person*.avi")))
+    whole = predict_windows(folder["loaded"], clip)
+    assert whole.starts.tolist() == [0, 4, 8, 12, 16]
+    inside = predict_windows(folder["loaded"], clip, segment=(4, 20), motion_threshold=NO_MOTION_SHARE)
+    assert inside.starts.tolist() == [4, 8, 12]  # a window is 7 frames: 12..18 ends inside 20, 16..22 does not
+    assert np.allclose(inside.probabilities, whole.probabilities[1:4]) and inside.moving_share.shape == (3,)
