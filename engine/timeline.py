@@ -127,7 +127,7 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
 
     for indices, frames in _segment_windows(loaded, path, stride, segment, cancel):
         if motion_threshold is not None:
-            shares.append(moving_share(frames))
+            shares.append(moving_share(frames, window_step(loaded)))
         pending.append((indices, frames_to_tensor(frames, spec)))
         if len(pending) == batch_size:
             flush()

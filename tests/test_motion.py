@@ -94,3 +94,12 @@ def test_classify_says_no_one_moving_on_an_empty_scene_clip(scenes, tmp_path, ca
     assert rows[0]["label"] == "no motion" and rows[1]["label"] in ("walking", "running")
     assert main([*args, "--json", "--motion-threshold", "0"]) == 0  # 0 turns the abstain off
     assert not any(r["abstained"] for r in json.loads(capsys.readouterr().out))
+
+
+def test_a_model_that_samples_every_frame_is_measured_two_frames_apart(scenes):
+    from engine.evaluation.motion import pair_gap
+
+    assert [pair_gap(s) for s in (0, 1, 2, 3)] == [1, 2, 1, 1]
+    walker = scenes["walker"]
+    assert moving_share(walker, frame_step=1) == moving_share(walker[::2], frame_step=2)
+    assert window_motion(walker, frame_step=1).moving_share == moving_share(walker[::2])

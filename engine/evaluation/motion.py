@@ -19,6 +19,10 @@ The measure (:func:`moving_pixels`), on each pair of consecutive frames of the w
    flow is unreliable) out; the flow test keeps a panning or zooming background out (not
    wholly: at the frame's edges a pan brings in new content that no flow field explains).
 
+The pairs are frames at least ``MIN_SOURCE_GAP`` source frames apart: a model that samples
+every frame (``frame_step`` 1) is measured on every other frame of its window, so a slow walker
+moves as far between the two frames of a pair as under the bundled models' step of 2.
+
 The window's **moving share** is the share of grid pixels that move, averaged over the most
 moving quarter of its T-1 frame pairs (at least one pair): someone who moves during a quarter
 of the window counts, as when a walker enters the frame late. A window **abstains** when its
@@ -49,6 +53,7 @@ CHANGE_LEVELS = 12.0
 FLOW_PX = 0.5
 NO_MOTION_SHARE = 0.001
 TOP_PAIRS_FRACTION = 0.25
+MIN_SOURCE_GAP = 2
 NO_MOTION = "no motion"
 
 
@@ -114,22 +119,34 @@ def moving_pixels(frames: np.ndarray) -> np.ndarray:
     return changed & (flow.magnitude[1:] > FLOW_PX)
 
 
-def moving_share(frames: np.ndarray) -> float:
+def pair_gap(frame_step: int) -> int:
+    """Sampled frames between the two frames of a pair: at least ``MIN_SOURCE_GAP`` source frames apart.
+
+    A ``frame_step`` of 0 (frames spread over a whole clip) gives 1.
+    """
+    return 1 if frame_step <= 0 else max(1, -(-MIN_SOURCE_GAP // int(frame_step)))
+
+
+def moving_share(frames: np.ndarray, frame_step: int = MIN_SOURCE_GAP) -> float:
     """Share of grid pixels that move, over the most moving quarter of a window's frame pairs, in [0, 1].
 
     Args:
         frames: (T, H, W, 3) uint8 RGB (or (T, H, W) grey), T >= 2.
+        frame_step: source frames between two of ``frames`` (0: spread over a clip); sets :func:`pair_gap`.
     """
+    gap = pair_gap(frame_step)
+    frames = frames[::gap] if len(frames[::gap]) >= 2 else frames
     per_pair = moving_pixels(frames).mean(axis=(1, 2))
     kept = max(1, int(round(TOP_PAIRS_FRACTION * len(per_pair))))
     return float(np.sort(per_pair)[-kept:].mean())
 
 
-def window_motion(frames: np.ndarray, threshold: float = NO_MOTION_SHARE) -> Motion:
+def window_motion(frames: np.ndarray, threshold: float = NO_MOTION_SHARE, frame_step: int = MIN_SOURCE_GAP) -> Motion:
     """The :class:`Motion` of a window: its moving share, and the abstain rule at ``threshold``.
 
     Args:
         frames: (T, H, W, 3) uint8 RGB, the window's frames (T >= 2).
         threshold: moving share below which the window abstains; 0 never abstains.
+        frame_step: source frames between two of ``frames`` (the model's ``frame_step``; 0: spread over a clip).
     """
-    return Motion(moving_share(frames), float(threshold))
+    return Motion(moving_share(frames, frame_step), float(threshold))

@@ -58,7 +58,8 @@ class Prediction:
 def classify_clip(loaded: LoadedModel, clip: Clip, motion_threshold: float | None = None) -> Prediction:
     """Probabilities of one sampled clip; with ``motion_threshold``, also its motion (and abstain)."""
     x = clip_to_tensor(clip, loaded.meta.input_spec)
-    motion = window_motion(clip.frames, motion_threshold) if motion_threshold is not None else None
+    step = loaded.meta.input_spec.frame_step
+    motion = window_motion(clip.frames, motion_threshold, step) if motion_threshold is not None else None
     return Prediction(loaded.predict(x)[0].numpy(), loaded.meta.classes, clip.indices, clip.fps, motion)
 
 
@@ -83,7 +84,7 @@ def classify_windows(loaded: LoadedModel, path: str, window_s: float = 3.2, stri
     stride = max(1, round(stride_s * info.fps))
     out, pending = [], []
     for indices, frames in iter_windows(path, spec.num_frames, step, stride, max_side=max(spec.height, spec.width) * 2):
-        motion = window_motion(frames, motion_threshold) if motion_threshold is not None else None
+        motion = window_motion(frames, motion_threshold, step) if motion_threshold is not None else None
         pending.append((indices, frames_to_tensor(frames, spec), motion))
         if len(pending) == batch_size:
             out.extend(_predict_batch(loaded, pending, info.fps))
