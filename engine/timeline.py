@@ -98,7 +98,7 @@ def window_start(frame_count: int, loaded: LoadedModel, seconds: float, fps: flo
 def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, batch_size: int = 16,
                     on_progress: Callable[[str, float], None] | None = None,
                     cancel: threading.Event | None = None, motion_threshold: float | None = None,
-                    segment: tuple[int, int | None] = (0, None)) -> Timeline:
+                    segment: tuple[int, int | None] = (0, None), cover_tail: bool = False) -> Timeline:
     """Classifies every window of a video in one streamed pass.
 
     Args:
@@ -111,6 +111,8 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
         motion_threshold: when given, also measure each window's moving share
             (:func:`engine.evaluation.motion.moving_share`); windows below it abstain.
         segment: (first, stop) source frames: only windows wholly inside are kept (stop None: the end).
+        cover_tail: also classify the window that ends at the last frame when at least half a stride
+            of frames follows the last window of the grid (read by seeking; its start is off the grid).
 
     Raises:
         VideoError: the video is shorter than one window.
@@ -125,7 +127,7 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
         starts.extend(int(i[0]) for i, _ in pending)
         pending.clear()
 
-    for indices, frames in _segment_windows(loaded, path, stride, segment, cancel):
+    for indices, frames in _segment_windows(loaded, path, stride, segment, cancel, cover_tail):
         if motion_threshold is not None:
             shares.append(moving_share(frames, window_step(loaded)))
         pending.append((indices, frames_to_tensor(frames, spec)))
@@ -142,19 +144,30 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
 
 
 def _segment_windows(loaded: LoadedModel, path: str, stride: int | None, segment: tuple[int, int | None],
-                     cancel: threading.Event | None):
-    """The streamed windows (indices (T,), frames (T, H, W, 3)) wholly inside ``segment`` = (first, stop)."""
+                     cancel: threading.Event | None, cover_tail: bool = False):
+    """The streamed windows (indices (T,), frames (T, H, W, 3)) wholly inside ``segment`` = (first, stop),
+    then, with ``cover_tail``, the window ending at the segment's last frame (see :func:`predict_windows`)."""
     spec, step, span = loaded.meta.input_spec, window_step(loaded), window_span(loaded)
+    stride = max(step, int(stride or span // 2))
+    stride = -(-stride // step) * step  # as iter_windows rounds it
     first, stop = segment
     side = max(spec.height, spec.width) * 2
-    for indices, frames in iter_windows(path, spec.num_frames, step, max(step, int(stride or span // 2)),
-                                        max_side=side):
+    last_start = None
+    for indices, frames in iter_windows(path, spec.num_frames, step, stride, max_side=side):
         if cancel is not None and cancel.is_set():
             raise Cancelled()
         if stop is not None and indices[-1] >= stop:
-            return  # windows come in order: every later one ends past the segment too
+            break  # windows come in order: every later one ends past the segment too
         if indices[0] >= first:
+            last_start = int(indices[0])
             yield indices, frames
+    end = probe_video(path).frame_count if stop is None else min(stop, probe_video(path).frame_count)
+    if cover_tail and last_start is not None and end - (last_start + span) >= stride / 2:
+        try:
+            clip = window_clip(path, loaded, end - span, max_side=side)
+        except VideoError:  # the header counts frames the file does not hold
+            return
+        yield clip.indices, clip.frames
 
 
 def window_clip(path: str, loaded: LoadedModel, start: int, max_side: int | None = 480) -> Clip:

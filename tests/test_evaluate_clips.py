@@ -145,3 +145,15 @@ def test_windows_stay_inside_a_records_segment(folder):
     inside = predict_windows(folder["loaded"], clip, segment=(4, 20), motion_threshold=NO_MOTION_SHARE)
     assert inside.starts.tolist() == [4, 8, 12]  # a window is 7 frames: 12..18 ends inside 20, 16..22 does not
     assert np.allclose(inside.probabilities, whole.probabilities[1:4]) and inside.moving_share.shape == (3,)
+
+
+def test_a_last_window_covers_the_tail_the_grid_leaves(folder):
+    from engine.timeline import predict_windows
+
+    loaded = folder["loaded"]
+    clip = str(next((folder["data"] / "walking").glob("person*.avi")))
+    line = predict_windows(loaded, clip, segment=(0, 22), cover_tail=True)
+    assert line.starts.tolist() == [0, 4, 8, 12, 15]  # the grid ends at frame 18; 15..21 ends at the segment's end
+    tail = clip_to_tensor(window_clip(clip, loaded, 15, max_side=64), loaded.meta.input_spec)
+    assert np.allclose(line.probabilities[-1], loaded.predict(tail)[0].numpy(), atol=1e-5)
+    assert predict_windows(loaded, clip, cover_tail=True).starts.tolist() == [0, 4, 8, 12, 16]  # 1 frame left: none

@@ -1,7 +1,9 @@
 """Whole-clip evaluation: every window of every clip classified, one verdict per clip.
 
 A clip's windows are the model's own (T frames every ``frame_step`` source frames, half a
-window apart: :func:`engine.timeline.predict_windows`, the app's timeline pass). The clip's
+window apart: :func:`engine.timeline.predict_windows`, the app's timeline pass), and one more
+that ends at the clip's last frame when that grid leaves at least half a stride of frames after
+its last window (a 40-frame clip and a 31-frame window: windows at frames 0 and 9). The clip's
 **verdict** is the class with the highest **mean probability over its windows where someone
 moves**; windows where nobody moves abstain (:mod:`engine.evaluation.motion`) and are left out
 of the mean. A clip whose windows all abstain gets the verdict "no motion" (a wrong answer
@@ -118,7 +120,7 @@ def evaluate_clip(loaded, path: str, true_class: str, motion_threshold: float,
             probs, shares = pred.probabilities[None], np.array([pred.motion.moving_share])
             starts = pred.indices[:1]
         else:
-            line = predict_windows(loaded, path, motion_threshold=motion_threshold, segment=segment)
+            line = predict_windows(loaded, path, motion_threshold=motion_threshold, segment=segment, cover_tail=True)
             probs, shares, starts = line.probabilities, line.moving_share, line.starts
     except VideoError as exc:  # a frame count in the header above the frames really there, or a broken file
         return too_short if "shorter than" in str(exc) else ClipVerdict(path, true_class, UNREADABLE, note=str(exc))
