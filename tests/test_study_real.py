@@ -47,7 +47,8 @@ def folder(tmp_path_factory):
     return {"root": root, "clips": root / "clips", "walker": walker, "checkpoints": checkpoints}
 
 
-def test_study_real_writes_the_section_its_tables_and_a_verdict(folder, tmp_path):
+def test_study_real_writes_the_section_its_tables_and_a_verdict(folder, tmp_path, monkeypatch):
+    monkeypatch.setattr("engine.study.people.DETECT_HEIGHT", 240)  # test-only: HOG on 160x120 frames, enlarged less
     out = tmp_path / "report"
     args = ["study", "--real", str(folder["clips"]), "--sections", "real", "--out", str(out), "--workers", "1"]
     for checkpoint in folder["checkpoints"]:
