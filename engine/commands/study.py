@@ -8,6 +8,7 @@ With no arguments it studies the bundled models on a fresh synthetic test set
     python -m engine study --sections event --event-retrain      # (re)train the 18 event models
     python -m engine study --sections ica-box                    # the box experiments of Ismail et al. 2019
     python -m engine study --executor ray --address ray://head:10001
+    python -m engine study --real ../shared/real-clips --sections real   # real footage only
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=TEST_SEED, help=f"synthetic test-set seed (default {TEST_SEED})")
     p.add_argument("--max-clips", type=int, help="at most this many clips")
     p.add_argument("--sections", default=",".join(SECTIONS),
-                   help="comma-separated: methods, event, ica-box (default all three)")
+                   help="comma-separated: methods, event, ica-box (default all three), real (needs --real)")
+    p.add_argument("--real", metavar="FOLDER", help="add the real-footage section: a folder of class sub-folders of "
+                   "real clips (accuracy over whole clips, saliency against flow and person boxes, a verdict); "
+                   "boxes.json beside the clips, if there, gives the person boxes (else OpenCV's HOG detector)")
+    p.add_argument("--real-methods", default="gradient,gradcam", help="saliency methods of the real section")
     p.add_argument("--event", action="store_true", help="shorthand for --sections event")
     p.add_argument("--event-dir", default=default_event_dir(), help="event checkpoints (default bundled)")
     p.add_argument("--event-retrain", action="store_true",
@@ -69,6 +74,11 @@ def config_from_args(args: argparse.Namespace):
     for method in methods:
         get_method(method)  # UserError for an unknown name
     sections = ("event",) if args.event else tuple(s.strip() for s in args.sections.split(",") if s.strip())
+    real_methods = tuple(m.strip() for m in args.real_methods.split(",") if m.strip())
+    for method in real_methods:
+        get_method(method)
+    if args.real and "real" not in sections:
+        sections = (*sections, "real")
     if args.per_class < 1:
         raise UserError(f"--per-class must be at least 1, not {args.per_class}.")
     box = box_config(args)
@@ -83,7 +93,7 @@ def config_from_args(args: argparse.Namespace):
                        address=args.address, workers=args.workers, device=args.device, sections=sections,
                        sanity_clips=args.sanity_clips, event_dir=args.event_dir, event_retrain=args.event_retrain,
                        event_train_missing=args.event_train_missing,
-                       event=event, box=box)
+                       event=event, box=box, real=args.real, real_methods=real_methods)
 
 
 def box_config(args: argparse.Namespace):

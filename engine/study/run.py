@@ -9,6 +9,7 @@
     per_class.csv         the same per true class
     event.csv, event.json the vanishing-saliency experiment
     box.csv, box_runs.json   the box experiments of Ismail et al. (per (box, model); per run)
+    real_rows.csv, real_summary.csv, real_accuracy.csv   the real-footage section (--real FOLDER)
     clips.json            what the app's Compare page opens
     index.html            the self-contained report
 """
@@ -27,6 +28,7 @@ from engine.study.event import EventConfig
 STUDY_MODELS = ("cnnlstm", "cnn_ica_lstm", "c3d")  # bundled checkpoints compared by default
 DEFAULT_METHODS = ("gradient", "integrated_gradients", "gradcam", "occlusion")
 SECTIONS = ("methods", "event", "ica-box")
+REAL_SECTION = "real"  # only with a folder of real clips (StudyConfig.real); never a default
 TEST_SEED = 1234  # never used for training (training used seeds 1 and 2)
 
 
@@ -62,6 +64,8 @@ class StudyConfig:
             the missing ones (otherwise the section only evaluates the checkpoints it finds); event: its
             sizes and seeds.
         box: sizes of the box experiments.
+        real: a folder of class sub-folders of real clips for the "real" section (engine.study.real);
+            real_methods: its saliency methods.
     """
 
     out_dir: str = "report"
@@ -84,13 +88,17 @@ class StudyConfig:
     event_train_missing: bool = False
     event: EventConfig = field(default_factory=EventConfig)
     box: BoxConfig = field(default_factory=BoxConfig)
+    real: str | None = None
+    real_methods: tuple[str, ...] = ("gradient", "gradcam")
 
 
 def run_study(cfg: StudyConfig) -> dict:
     """Runs the chosen sections and writes the report; returns {"report", "seconds", ...}."""
-    unknown = set(cfg.sections) - set(SECTIONS)
+    unknown = set(cfg.sections) - {*SECTIONS, REAL_SECTION}
     if unknown or not cfg.sections:
-        raise UserError(f"Unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}.")
+        raise UserError(f"Unknown section(s) {sorted(unknown)}; choose from {', '.join([*SECTIONS, REAL_SECTION])}.")
+    if REAL_SECTION in cfg.sections and not cfg.real:
+        raise UserError("The real section needs a folder of real clips: give --real FOLDER.")
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -109,10 +117,19 @@ def run_study(cfg: StudyConfig) -> dict:
         box_start = time.perf_counter()
         box_summary = run_box_section(cfg, out)
         timings["ica-box"] = round(time.perf_counter() - box_start, 1)
+    real_part = None
+    if REAL_SECTION in cfg.sections:
+        real_start = time.perf_counter()
+        real_part = run_real_section(cfg, out)
+        timings["real"] = round(time.perf_counter() - real_start, 1)
     from engine.study.report import write_report
 
     timings["total"] = round(time.perf_counter() - start, 1)
     report = write_report(out, cfg, methods_part, event_rows, timings, box_summary)
+    if real_part:
+        from engine.study.report_real import add_real_section
+
+        add_real_section(report, real_part)
     return {"report": str(report), "seconds": timings["total"], "timings": timings}
 
 
@@ -198,3 +215,14 @@ def run_box_section(cfg: StudyConfig, out: Path) -> list[dict]:
     print("ica-box: ours (mean [95% t-interval over seeds]) beside the paper's published values\n"
           + comparison_text(summary) + "\n" + "\n".join(verdict(summary)))
     return summary
+
+
+def run_real_section(cfg: StudyConfig, out: Path) -> dict:
+    """Real footage: accuracy, saliency against flow and person boxes, the verdict (engine.study.real)."""
+    from engine.study.real import hypothesis_verdict, run_real
+    from engine.study.report_real import write_real_tables
+
+    part = run_real(cfg.real, cfg.checkpoints, cfg.real_methods, cfg.device)
+    write_real_tables(out, part)
+    print("real: " + hypothesis_verdict(part["summary"])[1])
+    return part
