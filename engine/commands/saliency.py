@@ -198,6 +198,9 @@ def print_summary(analysis, seconds: float, out: Path) -> None:
     result = analysis.result
     probabilities = ", ".join(f"{c} {p:.3f}" for c, p in zip(result.classes, result.probabilities))
     print(f"prediction: {result.classes[result.predicted]} ({probabilities})")
+    motion = analysis.motion()
+    if motion is not None and motion.abstained:
+        print(f"motion:     {motion.describe()}; the prediction is the model's answer anyway, not a verdict")
     print(f"target:     {result.target_name}   method: {result.method} {result.params}")
     print(f"time:       {seconds:.2f} s total, {result.diagnostics.get('seconds', float('nan')):.2f} s saliency "
           f"on {result.diagnostics.get('device', '?')}")
