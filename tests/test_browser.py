@@ -23,6 +23,8 @@ from engine.io.video import probe_video, read_frames
 from tests import appserver
 from tests.media import write_video
 
+pytestmark = pytest.mark.browser
+
 WAIT_MS = 120_000  # a loaded 2-core machine can take a while for the first result
 PLAYER = ".vse-player[data-ready='1']"
 COUNT_FRAMES_FOR_1S = """el => new Promise(done => {
