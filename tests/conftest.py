@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import appserver
+from tests.helpers import appserver
 
 
 @pytest.fixture(scope="module")

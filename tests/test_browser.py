@@ -20,8 +20,8 @@ from playwright.sync_api import expect
 
 from ui.state import list_sample_clips
 from engine.io.video import probe_video, read_frames
-from tests import appserver
-from tests.media import write_video
+from tests.helpers import appserver
+from tests.helpers.media import write_video
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from engine.models.checkpoint import load_checkpoint
-from tests.reference_models import PranoyrCNNLSTM, save_as_repository
+from tests.helpers.reference_models import PranoyrCNNLSTM, save_as_repository
 
 pytestmark = pytest.mark.browser
 

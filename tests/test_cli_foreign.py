@@ -10,7 +10,7 @@ from engine.__main__ import main as cli_main
 from engine.models.checkpoint import load_checkpoint
 from engine.synth import generate_kth_like
 from engine.models.train import read_log
-from tests.reference_models import PranoyrCNNLSTM, SeedCNNLSTM, save_as_repository
+from tests.helpers.reference_models import PranoyrCNNLSTM, SeedCNNLSTM, save_as_repository
 
 SMALL = ["--frames", "4", "--size", "48"]  # keep ResNet-18 quick on 2 cores
 

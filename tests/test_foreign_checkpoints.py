@@ -7,7 +7,7 @@ import torch
 from engine.models.checkpoint import CheckpointError, load_checkpoint
 from engine.models.foreign_checkpoint import ForeignSettings, NeedsSettings
 from engine.io.tensors import ACTIVITYNET_MEAN, frames_to_tensor
-from tests.reference_models import PranoyrCNNLSTM, SeedAttentionCNNLSTM, SeedCNNLSTM, save_as_repository
+from tests.helpers.reference_models import PranoyrCNNLSTM, SeedAttentionCNNLSTM, SeedCNNLSTM, save_as_repository
 
 CLASSES = ("walking", "running")
 

@@ -8,7 +8,7 @@ import torch
 from engine.io.tensors import InputSpec, clip_to_tensor
 from engine.io.video import VideoError, iter_windows, probe_video, read_clip, read_frames
 from engine.io.sampling import clip_indices, uniform_indices
-from tests.media import moving_blob_frames, write_video
+from tests.helpers.media import moving_blob_frames, write_video
 
 
 def test_uniform_indices_cover_the_clip_evenly():

@@ -120,7 +120,7 @@ def test_model_code_builds_the_users_model_and_loads_a_plain_state_dict(tmp_path
     torch.manual_seed(4)
     mine = my_model.build(num_classes=2).eval()
     torch.save(mine.state_dict(), tmp_path / "weights.pth")
-    from tests.media import moving_blob_frames, write_video
+    from tests.helpers.media import moving_blob_frames, write_video
 
     clip = write_video(tmp_path / "blob.avi", moving_blob_frames(12))
     args = ["classify", str(clip), "--checkpoint", str(tmp_path / "weights.pth"), "--model-code",
