@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.models.checkpoint import LoadedModel
-from engine.flow import Flow, compute_flow
+from engine.errors import UserError
 from engine.evaluation.agreement import agreement_table
-from engine.saliency import SaliencyResult, explain, load_result, save_result
+from engine.flow import Flow, compute_flow
+from engine.io.masks import resize_masks
 from engine.io.tensors import clip_to_tensor
 from engine.io.video import Clip
-from engine.io.masks import resize_masks
+from engine.models.checkpoint import LoadedModel
+from engine.saliency import SaliencyResult, explain, load_result, save_result
 
 
 @dataclass
@@ -105,8 +106,6 @@ def analyse_clip(
     """
     spec = loaded.meta.input_spec
     if clip.num_frames != spec.num_frames:
-        from engine.errors import UserError
-
         raise UserError(f"The clip has {clip.num_frames} frames but the model expects {spec.num_frames}.")
     x = clip_to_tensor(clip, spec).to(loaded.device)
     result = explain(loaded.model, x, method, spec=spec, classes=loaded.meta.classes, params=params, target=target,
@@ -148,8 +147,6 @@ def load_analysis(path: str | Path) -> Analysis:
     Raises:
         UserError: no such file, not a result file, or one without frames and flow.
     """
-    from engine.errors import UserError
-
     if not Path(path).is_file():
         raise UserError(f"No such result file: {path}")
     try:

@@ -9,8 +9,9 @@ import pytest
 import torch
 from torch import nn
 
+from engine.errors import Cancelled
 from engine.saliency import get_method, list_methods
-from engine.saliency.context import Cancelled, SaliencyContext
+from engine.saliency.context import SaliencyContext
 from tests.helpers.saliency_models import C, H, SPEC, T, W, LinearVideoModel, clip, hook_count, run, small_params, tiny_model
 
 class PlainForward(nn.Module):

@@ -21,6 +21,7 @@ import re
 import torch
 from torch import nn
 
+from engine.errors import UserError
 from engine.models.registry import register_model
 
 RESNET3D_STAGES = {f"layer{i}": f"layer{i}" for i in range(1, 5)}
@@ -147,8 +148,6 @@ def _head_prefix(net: nn.Module) -> str:
 
 def _load_local_weights(net: nn.Module, path: str, num_classes: int) -> None:
     """Loads a local torchvision state dict (weights only); a head of another class count is left fresh."""
-    from engine.errors import UserError
-
     if not os.path.isfile(path):
         raise UserError(f"Weights file not found: {path}")
     state = torch.load(path, map_location="cpu", weights_only=True)

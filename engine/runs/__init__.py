@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
+from engine.errors import UserError
 from engine.runs.tasks import SaliencyTask, run_task, summary_row
 
 EXECUTORS = ("local", "ray")
@@ -29,8 +30,6 @@ def run_tasks(tasks: Sequence[SaliencyTask], *, executor: str = "local", workers
         on_row: called with each finished row (progress reporting).
     """
     if executor not in EXECUTORS:
-        from engine.errors import UserError
-
         raise UserError(f"Unknown executor {executor!r}; choose one of: {', '.join(EXECUTORS)}.")
     if executor == "ray":
         from engine.runs.cluster import run_on_ray
