@@ -1,6 +1,6 @@
 """The realistic-model benchmark: one child process per method, its progress passed on, a timeout kept."""
 
-from engine.bench_methods import format_rows, run_methods
+from engine.benchmarks.realistic import format_rows, run_methods
 
 
 def test_a_method_row_comes_from_its_own_process_with_progress_on_stderr(capfd):
