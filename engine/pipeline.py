@@ -11,9 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
+import engine
 from engine.errors import UserError
 from engine.evaluation.agreement import agreement_table
 from engine.flow import Flow, compute_flow
@@ -123,10 +125,6 @@ def analyse_clip(
 
 def library_versions() -> dict[str, str]:
     """Versions of the libraries that shape a result."""
-    import cv2
-
-    import engine
-
     versions = {"engine": engine.__version__, "torch": torch.__version__, "numpy": np.__version__,
                 "opencv": cv2.__version__}
     try:
