@@ -160,6 +160,7 @@ def test_the_upload_limit_is_in_the_uploader_text(explore):
     assert_no_problem(explore)
 
 
+@pytest.mark.slow  # a fresh interpreter that imports the app and runs it
 def test_an_apptest_run_exits_cleanly():
     """No thread is left inside native code when the interpreter ends (it used to abort with signal 6)."""
     script = ("from streamlit.testing.v1 import AppTest\n"

@@ -85,6 +85,7 @@ def test_saliency_on_the_reference_file_directly(files, tmp_path):
     assert result.is_file()
 
 
+@pytest.mark.slow  # trains a ResNet-18 CNN-LSTM for 3 epochs and 1 more
 def test_train_init_from_and_resume_a_reference_checkpoint(files, tmp_path, capsys):
     common = ["--data", str(files["data"]), "--layout", "folder", "--classes", "running", "walking", *SMALL,
               "--batch-size", "4", "--device", "cpu", "--epochs", "3"]

@@ -143,6 +143,7 @@ def test_model_code_builds_the_users_model_and_loads_a_plain_state_dict(tmp_path
     assert "has no function 'missing'" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # trains the full-size R(2+1)D-18 (the command line builds the published network)
 def test_train_fine_tunes_a_torchvision_model_with_a_frozen_backbone(tmp_path):
     from engine.synth import generate_kth_like
 
