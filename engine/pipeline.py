@@ -117,7 +117,8 @@ def analyse_clip(
     flow = compute_flow(clip.frames, flow_method, size=(spec.height, spec.width), compensate_camera=camera)
     masks = None if clip.masks is None else resize_masks(clip.masks, spec.height, spec.width)
     metrics = agreement_table(result.display("abs"), flow.magnitude, masks, flow_valid=flow.valid)
-    info = {"checkpoint": loaded.meta.path, "checkpoint_sha256": loaded.meta.sha256, "model": loaded.meta.model_name,
+    info = {"checkpoint": loaded.meta.path, "checkpoint_sha256": loaded.meta.sha256,
+            "model_identity": loaded.meta.identity, "model": loaded.meta.model_name,
             "clip": clip.path, "frame_indices": clip.indices.tolist(), "fps": clip.fps,
             "source_size": list(clip.source_size), "flow_method": flow_method, "camera": camera, "seed": seed}
     return Analysis(clip, result, flow, masks, metrics, info)

@@ -13,18 +13,18 @@ P = "compare"
 routing.require_app(P)
 DEFAULT_METHODS = ["gradient", "input_x_gradient", "gradcam"]
 st.title("Compare")
+form_area = st.container()
 
 with st.sidebar:
     device = widgets.device_picker(P)
-    loaded = widgets.checkpoint_picker(P, device, label="Checkpoint A")
+    loaded = widgets.checkpoint_picker(P, device, label="Checkpoint A", form_area=form_area)
     spec = loaded.meta.input_spec if loaded is not None else None
     picked = widgets.clip_picker(P, spec.num_frames, spec.frame_step) if spec is not None else None
     names = list_methods()
     methods = st.multiselect("Methods", names, [m for m in DEFAULT_METHODS if m in names], key=f"{P}_methods",
                              format_func=lambda n: get_method(n).label, max_selections=6)
 if loaded is None or picked is None:
-    st.info("Choose a checkpoint and a clip in the sidebar to compare.")
-    st.stop()
+    widgets.missing_input(P, "Choose a checkpoint and a clip in the sidebar to compare.")
 clip, clip_digest = picked
 
 

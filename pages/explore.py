@@ -12,10 +12,11 @@ from ui import timeline as timeline_ui
 P = "explore"
 routing.require_app(P)
 st.title("Explore")
+form_area = st.container()
 
 with st.sidebar:
     device = widgets.device_picker(P)
-    loaded = widgets.checkpoint_picker(P, device)
+    loaded = widgets.checkpoint_picker(P, device, form_area=form_area)
     if loaded is not None:
         with st.expander("Checkpoint card"):
             widgets.checkpoint_card(loaded)
@@ -31,21 +32,20 @@ with st.sidebar:
                                 help="Reference input of path and perturbation methods")
         seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key=f"{P}_seed"))
 if loaded is None or picked is None:
-    st.info("Choose a checkpoint and a clip in the sidebar to see a result.")
-    st.stop()
+    widgets.missing_input(P, "Choose a checkpoint and a clip in the sidebar to see a result.")
 clip, clip_digest = picked
 video = st.session_state.get(widgets.video_key(P))
 frame_count = cache.video_info(video, clip_digest).frame_count if video else clip.num_frames
 if video and timeline.needs_timeline(frame_count, loaded):
     st.subheader("Whole video")
-    line = widgets.compute_or_stop(P, ("timeline", loaded.meta.sha256, str(loaded.device), clip_digest),
+    line = widgets.compute_or_stop(P, cache.timeline_key(loaded, clip_digest),
                                    lambda p, c: timeline.predict_windows(loaded, video, on_progress=p, cancel=c),
                                    "Prediction along the video")
     if line is None:
         st.stop()
     start = timeline_ui.window_picker(P, line, clip_digest, loaded)
     name = clip.path
-    clip = cache.read_window(video, clip_digest, loaded.meta.sha256, start, _loaded=loaded)
+    clip = cache.read_window(video, clip_digest, loaded.meta.identity, start, _loaded=loaded)
     clip.path = name
 
 settings = dict(params=params, target=target, baseline=baseline, flow_method=flow_method, camera=camera, seed=seed)

@@ -13,12 +13,13 @@ from ui import cache, routing, state, widgets
 P = "model"
 routing.require_app(P)
 st.title("Model")
+form_area = st.container()
 
 with st.sidebar:
     device = widgets.device_picker(P)
-    loaded = widgets.checkpoint_picker(P, device)
+    loaded = widgets.checkpoint_picker(P, device, form_area=form_area)
 if loaded is None:
-    st.stop()
+    widgets.missing_input(P, "Choose a checkpoint in the sidebar.")
 meta = loaded.meta
 
 st.subheader("Checkpoint card")
@@ -51,8 +52,7 @@ except UserError as exc:
     st.stop()
 records = index.records if subset == "all" else index.subset(subset)
 st.caption(f"{len(records)} clips ({index.layout} layout) · classes {', '.join(index.classes)}")
-key = ("evaluate", meta.sha256, str(loaded.device), str(Path(folder).resolve()), layout, subset,
-       tuple((r.key, r.source) for r in records))
+key = cache.evaluation_key(loaded, folder, layout, subset, records)
 if not records:
     st.warning(f"The {subset} subset of this folder is empty.")
     st.stop()

@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.saliency import get_method
-from tests.helpers.apptest import assert_no_problem, open_app
+from tests.helpers.apptest import assert_no_problem, open_app, player_data
 from ui import state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,13 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _frame_line(at: AppTest) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("**Frame "))
-
-
-def _player(at: AppTest) -> dict:
-    """The frame player's data (the one components-v2 element of the page)."""
-    players = [e for e in at.get("bidi_component") if e.proto.component_name == "vse_frame_player"]
-    assert len(players) == 1
-    return json.loads(players[0].proto.json)
 
 
 def _go_to_frame(at: AppTest, key: str, frame: int) -> None:
@@ -55,7 +48,7 @@ def test_explore_opens_with_a_result(explore):
     assert explore.metric[0].value in classes
     assert "ran on **cpu**" in _result_caption(explore) or "ran on **cuda" in _result_caption(explore)
     assert _frame_line(explore).startswith("**Frame 1 / ")
-    data = _player(explore)
+    data = player_data(explore)
     assert [p["kind"] for p in data["panels"]] == ["frame", "overlay", "flow", "saliency"]
     assert len(data["frames"]) == len(data["maps"][0]["grey"]) == len(data["flow"]["png"]) == 16
     assert data["fps"] == 25.0 and data["series"][0]["style"] == "bar"
@@ -67,27 +60,27 @@ def test_explore_draws_without_plotly():
     at = open_app().run()
     assert_no_problem(at)
     assert len(at.get("plotly_chart")) == 0  # no 4.7 MB Plotly bundle for the first view to wait for
-    assert len(_player(at)["frames"]) == 16  # the player draws the time-step chart itself
+    assert len(player_data(at)["frames"]) == 16  # the player draws the time-step chart itself
     bars = [p.proto.text for p in at.get("progress")]
     assert len(bars) == 2 and any(b.startswith("walking: ") for b in bars) and any("explained" in b for b in bars)
 
 
 def test_the_settled_frame_drives_the_table_and_downloads(explore):
-    payload = _player(explore)
+    payload = player_data(explore)
     _go_to_frame(explore, "explore_player", 5)
     assert_no_problem(explore)
     assert _frame_line(explore).startswith("**Frame 6 / ")
     assert any(e.label == "Agreement on frame 6" for e in explore.expander)
-    assert _player(explore)["id"] == payload["id"]  # the payload is unchanged: the browser keeps it
+    assert player_data(explore)["id"] == payload["id"]  # the payload is unchanged: the browser keeps it
     _go_to_frame(explore, "explore_player", 99)  # a frame beyond the clip is clamped
     assert _frame_line(explore).startswith("**Frame 16 / ")
 
 
 def test_sign_changes_the_map_only(explore):
-    before = _player(explore)
+    before = player_data(explore)
     explore.selectbox(key="explore_reduction").set_value("positive").run()
     assert_no_problem(explore)
-    after = _player(explore)
+    after = player_data(explore)
     assert after["frames"] == before["frames"] and after["flow"] == before["flow"]
     assert after["maps"][0]["grey"] != before["maps"][0]["grey"]
     explore.selectbox(key="explore_reduction").set_value("abs").run()
@@ -123,7 +116,7 @@ def test_compare_page(tmp_path):
     at.switch_page("pages/compare.py").run()
     assert_no_problem(at)
     methods = at.multiselect(key="compare_methods").value
-    data = _player(at)
+    data = player_data(at)
     assert len(methods) == 3 and [p["kind"] for p in data["panels"]] == ["overlay"] * 3
     assert len({json.dumps(m["grey"]) for m in data["maps"]}) == 3  # one map per method, all in one player
     assert len(at.dataframe[0].value) == 3  # one metrics row per method
@@ -131,7 +124,7 @@ def test_compare_page(tmp_path):
     assert _frame_line(at).startswith("**Frame 5 / ")
     at.multiselect(key="compare_methods").set_value(["gradient", "smoothgrad"]).run()
     assert_no_problem(at)
-    assert len(_player(at)["panels"]) == 2
+    assert len(player_data(at)["panels"]) == 2
     bundled = list((ROOT / "assets" / "models").glob("*.pt"))
     assert at.multiselect(key="compare_b_checkpoints").value == [f"{p.stem} (bundled)" for p in
                                                                  sorted(bundled, key=lambda p: (p.stem != "cnnlstm", p.name))]

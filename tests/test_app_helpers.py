@@ -9,6 +9,7 @@ import io
 import tempfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -52,8 +53,11 @@ def test_uploads_are_checked_and_leave_no_file(tmp_path, monkeypatch):
         state.clip_from_bytes("notes.txt", b"hello", 16)
     with pytest.raises(UserError, match="upload limit is 1 MB"):
         state.clip_from_bytes("big.mp4", b"\0" * (10**6 + 1), 16, limit_mb=1)  # a MB as the browser counts it
-    with pytest.raises(VideoError, match="The clip has 1 frame; at least 16"):
+    with pytest.raises(VideoError, match="one.avi holds a single frame: it is a still image"):
         state.clip_from_bytes("one.avi", write_video(tmp_path / "one.avi", moving_blob_frames(1)).read_bytes(), 16)
+    ok, png = cv2.imencode(".png", moving_blob_frames(1)[0])
+    with pytest.raises(VideoError, match="photo.mp4 holds a single frame: it is a still image, not a video"):
+        state.clip_from_bytes("photo.mp4", png.tobytes(), 16)  # a picture renamed .mp4
     with pytest.raises(CheckpointError, match="could run code"):
         state.checkpoint_from_bytes("evil.pt", _evil_bytes())
     with pytest.raises(CheckpointError, match="not a readable"):

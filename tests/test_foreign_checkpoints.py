@@ -115,9 +115,12 @@ def test_saved_as_project_checkpoint_loads_alone_and_computes_the_same(tmp_path)
     torch.manual_seed(3)
     save_as_repository(SeedCNNLSTM(num_classes=2, arch="resnet18"), tmp_path / "seed.pth")
     loaded = load_checkpoint(tmp_path / "seed.pth", foreign=ForeignSettings(classes=CLASSES, num_frames=5))
-    (tmp_path / "saved.pt").write_bytes(checkpoint_bytes(loaded))
+    (tmp_path / "saved.pt").write_bytes(checkpoint_bytes(loaded, "seed.pth"))
     again = load_checkpoint(tmp_path / "saved.pt")
     assert again.meta.classes == list(CLASSES) and again.meta.input_spec == loaded.meta.input_spec
+    assert again.meta.training["converted_from"] == "seed.pth"  # it says what it is when loaded again
+    assert again.meta.training["source_sha256"] == loaded.meta.sha256
+    assert "converted_from" not in loaded.meta.training  # the shared loaded model is left as it was
     x = torch.randn(1, 5, 3, 48, 48)
     with torch.no_grad():
         assert torch.equal(again.model(x), loaded.model(x))

@@ -57,9 +57,12 @@ def load_model(path: str, digest: str, device: str, foreign: tuple = ()) -> Load
 
 
 @st.cache_resource(show_spinner="Building the model from its code…", max_entries=4)
-def load_code_model(path: str, digest: str, device: str, *, code: str, classes: tuple, frames: int, size: int,
-                    normalise: str) -> LoadedModel:
-    """A plain state dict in a model built by code from ``VSE_MODEL_CODE_DIR`` (chosen in the form)."""
+def load_code_model(path: str, digest: str, device: str, *, code_digest: str, code: str, classes: tuple, frames: int,
+                    size: int, normalise: str) -> LoadedModel:
+    """A plain state dict in a model built by code from ``VSE_MODEL_CODE_DIR`` (chosen in the form).
+
+    ``code_digest`` (the code file's SHA-256) keys the cache, so edited code builds the model again.
+    """
     from engine.models import load_with_code
 
     return load_with_code(path, code, list(classes), frames=frames, size=size, normalise=normalise, device=device)
@@ -80,8 +83,19 @@ def analysis_key(loaded: LoadedModel, clip: Clip, clip_digest: str, method: str,
     """
     given = {name: settings.get(name, param.default) for name, param in ANALYSIS_SETTINGS.items()}
     given["params"] = get_method(method).resolve(given["params"])
-    return ("analysis", loaded.meta.sha256, str(loaded.device), clip_digest, tuple(int(i) for i in clip.indices),
+    return ("analysis", loaded.meta.identity, str(loaded.device), clip_digest, tuple(int(i) for i in clip.indices),
             method, repr(sorted(given.items())))
+
+
+def timeline_key(loaded: LoadedModel, video_digest: str) -> tuple:
+    """The result-store key of the prediction along a whole video (:func:`engine.timeline.predict_windows`)."""
+    return ("timeline", loaded.meta.identity, str(loaded.device), video_digest)
+
+
+def evaluation_key(loaded: LoadedModel, folder: str, layout: str, subset: str, records) -> tuple:
+    """The result-store key of an evaluation of ``records`` (a data folder's subset)."""
+    return ("evaluate", loaded.meta.identity, str(loaded.device), str(Path(folder).resolve()), layout, subset,
+            tuple((r.key, r.source) for r in records))
 
 
 @st.cache_data(show_spinner="Reading the clip…", max_entries=64)
@@ -119,8 +133,8 @@ def video_info(path: str, digest: str) -> VideoInfo:
 
 
 @st.cache_data(show_spinner="Reading the window…", max_entries=64)
-def read_window(path: str, digest: str, model_sha: str, start: int, _loaded: LoadedModel) -> Clip:
-    """The window of the model's frames starting at source frame ``start``."""
+def read_window(path: str, digest: str, model_identity: str, start: int, _loaded: LoadedModel) -> Clip:
+    """The window of the model's frames starting at source frame ``start`` (``model_identity``: the key)."""
     return window_clip(path, _loaded, start)
 
 

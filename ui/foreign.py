@@ -12,6 +12,7 @@ the folder the server was started with (``VSE_MODEL_CODE_DIR``): code is never u
 from __future__ import annotations
 
 import dataclasses
+from contextlib import nullcontext
 from pathlib import Path
 
 import streamlit as st
@@ -26,8 +27,22 @@ def _settings_key(prefix: str) -> str:
     return f"{prefix}_foreign_settings"
 
 
+def _waiting_key(prefix: str) -> str:
+    return f"{prefix}_foreign_waiting"
+
+
+def waiting_for(prefix: str) -> str | None:
+    """What to say while a checkpoint's form waits on this page (it names the file and the button), or None."""
+    return st.session_state.get(_waiting_key(prefix))
+
+
+def stop_waiting(prefix: str) -> None:
+    """Forgets a waiting form (the checkpoint picker calls it before it picks again)."""
+    st.session_state.pop(_waiting_key(prefix), None)
+
+
 def load_with_form(prefix: str, file_id: str, name: str, load, path: Path | None = None,
-                   device: str = "cpu") -> LoadedModel | None:
+                   device: str = "cpu", form_area=None) -> LoadedModel | None:
     """``load(fields)`` with the session's settings for ``file_id``; a recognised foreign file shows the form.
 
     Args:
@@ -37,14 +52,18 @@ def load_with_form(prefix: str, file_id: str, name: str, load, path: Path | None
         load: callable taking ``ForeignSettings`` fields as a tuple (empty: none) and returning a LoadedModel.
         path: the file on the server, when it is one (then model code may build it).
         device: where a model built from code runs.
+        form_area: the container the form is drawn in (the page's main pane, where the eye is); the
+            current one when None. While it waits, :func:`waiting_for` names the file.
     """
     chosen = st.session_state.get(_settings_key(prefix), {}).get(file_id)
     try:
         if isinstance(chosen, dict):  # built with model code
-            return cache.load_code_model(str(path), file_id, device, **chosen)
+            code_file = chosen["code"].rpartition(":")[0]
+            return cache.load_code_model(str(path), file_id, device, code_digest=cache.digest_of(code_file), **chosen)
         loaded = load(dataclasses.astuple(chosen) if chosen else ())
     except NeedsSettings as exc:
-        settings_form(prefix, file_id, exc, chosen)
+        _wait_for_form(prefix, name, "Use this checkpoint", form_area,
+                       lambda: settings_form(prefix, file_id, exc, chosen, name))
         return None
     except CheckpointError:
         folder = state.model_code_dir()
@@ -52,23 +71,42 @@ def load_with_form(prefix: str, file_id: str, name: str, load, path: Path | None
             raise
         st.warning(f"{name} is in no layout this tool recognises; you can build its model with your own code "
                    f"from {folder}.")
-        code_form(prefix, file_id, folder)
+        _wait_for_form(prefix, name, "Build the model", form_area, lambda: code_form(prefix, file_id, folder))
         return None
-    if loaded.meta.training.get("source_layout") and loaded.meta.training.get("converted_from") is None:
-        st.success(f"Loaded as {loaded.meta.model_name} ({loaded.meta.training['source_layout']} layout).")
-        st.download_button("Save as project checkpoint", data=lambda: state.checkpoint_bytes(loaded),
-                           file_name=f"{Path(name).stem}.vse.pt", mime="application/octet-stream",
-                           key=f"{prefix}_save_converted",
-                           help="The same weights with full metadata: it then loads anywhere with no form.")
+    origin(prefix, loaded, name)
     return loaded
 
 
-def settings_form(prefix: str, file_id: str, exc: NeedsSettings, chosen: ForeignSettings | None) -> None:
+def _wait_for_form(prefix: str, name: str, button: str, form_area, draw) -> None:
+    st.session_state[_waiting_key(prefix)] = (f"{name} needs its settings first: fill in the form above, then "
+                                              f"press “{button}”.")
+    if form_area is not None:
+        st.warning(f"{name} needs its settings: fill in the form on the page.")
+    with form_area if form_area is not None else nullcontext():
+        draw()
+
+
+def origin(prefix: str, loaded: LoadedModel, name: str) -> None:
+    """Says where a reference-format model came from; offers the conversion only for an unconverted file."""
+    training = loaded.meta.training
+    if training.get("converted_from"):
+        st.caption(f"A project checkpoint converted from {training['converted_from']} "
+                   f"({training.get('source_layout', 'foreign')} layout): it loads with no form.")
+    elif training.get("source_layout"):
+        st.success(f"Loaded as {loaded.meta.model_name} ({training['source_layout']} layout).")
+        st.download_button("Save as project checkpoint", data=lambda: state.checkpoint_bytes(loaded, name),
+                           file_name=f"{Path(name).stem}.vse.pt", mime="application/octet-stream",
+                           key=f"{prefix}_save_converted",
+                           help="The same weights with full metadata: it then loads anywhere with no form.")
+
+
+def settings_form(prefix: str, file_id: str, exc: NeedsSettings, chosen: ForeignSettings | None,
+                  name: str = "This file") -> None:
     """The form for a recognised foreign checkpoint; stores its answers in the session on submit."""
     recognised = exc.recognised
     preset = PRESETS[recognised.preset]
     summary = recognised.summary().replace("*", "\\*")  # key patterns, not Markdown emphasis
-    st.warning(f"This file has no model metadata. It is recognised as the {summary}.")
+    st.warning(f"{name} has no model metadata. It is recognised as the {summary}.")
     for note in recognised.notes:
         st.info(f"Note: {note}.")
     with st.form(f"{prefix}_foreign_form"):
@@ -84,9 +122,8 @@ def settings_form(prefix: str, file_id: str, exc: NeedsSettings, chosen: Foreign
                                  key=f"{prefix}_foreign_normalise",
                                  help="activitynet-255: 0-255 pixels minus ActivityNet means (the reference "
                                       "cnn-lstm); activitynet-01: [0, 1] pixels minus them (the seed's training)")
-        submitted = st.form_submit_button("Use this checkpoint")
+        submitted = st.form_submit_button("Use this checkpoint", type="primary")
     if not submitted:
-        st.info("Give the class names, check the input settings, then press “Use this checkpoint”.")
         return
     parsed = tuple(c.strip() for c in classes.split(",") if c.strip())
     if len(parsed) != recognised.num_classes:
@@ -110,7 +147,7 @@ def code_form(prefix: str, file_id: str, folder: Path) -> None:
         size = st.number_input("Input size (px)", 16, 1024, 112, key=f"{prefix}_code_size")
         names = list(NORMALISATIONS)
         normalise = st.selectbox("Normalisation", names, index=names.index("kinetics"), key=f"{prefix}_code_normalise")
-        submitted = st.form_submit_button("Build the model")
+        submitted = st.form_submit_button("Build the model", type="primary")
     if not submitted:
         return
     parsed = tuple(c.strip() for c in classes.split(",") if c.strip())

@@ -27,7 +27,7 @@ import numpy as np
 
 from engine import Clip, LoadedModel, UserError, load_checkpoint, read_clip
 from engine.io import VIDEO_EXTENSIONS, VideoError
-from engine.models import CheckpointError, ForeignSettings, save_checkpoint
+from engine.models import CheckpointError, ForeignSettings, converted_meta, save_checkpoint
 from engine.paths import assets_dir
 
 
@@ -159,10 +159,14 @@ def checkpoint_from_bytes(name: str, data: bytes, device: str = "cpu", limit_mb:
     return loaded
 
 
-def checkpoint_bytes(loaded: LoadedModel) -> bytes:
-    """A loaded model as a project checkpoint file's bytes (for "Save as project checkpoint")."""
+def checkpoint_bytes(loaded: LoadedModel, source_name: str) -> bytes:
+    """A loaded foreign checkpoint as a project checkpoint file's bytes (for "Save as project checkpoint").
+
+    The file records ``source_name`` as what it was converted from, so it says so when loaded again.
+    """
+    meta = converted_meta(loaded.meta, source_name)
     with tempfile.TemporaryDirectory(prefix="vse-convert-") as folder:
-        return save_checkpoint(Path(folder) / "model.pt", loaded.model, loaded.meta).read_bytes()
+        return save_checkpoint(Path(folder) / "model.pt", loaded.model, meta).read_bytes()
 
 
 def freeze(value):

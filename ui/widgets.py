@@ -33,8 +33,12 @@ def device_picker(prefix: str) -> str:
 
 
 def checkpoint_picker(prefix: str, device: str, label: str = "Checkpoint", index: int = 0,
-                      allow_upload: bool = True) -> LoadedModel | None:
-    """A bundled checkpoint, one from the models folder, or an upload (loaded with weights only)."""
+                      allow_upload: bool = True, form_area=None) -> LoadedModel | None:
+    """A bundled checkpoint, one from the models folder, or an upload (loaded with weights only).
+
+    ``form_area``: where a checkpoint that needs its settings draws its form (the page's main pane).
+    """
+    foreign.stop_waiting(prefix)
     options = state.list_checkpoints()
     names = list(options) + ([UPLOAD] if allow_upload else [])
     if not names:
@@ -46,7 +50,7 @@ def checkpoint_picker(prefix: str, device: str, label: str = "Checkpoint", index
             path, digest = options[choice], cache.digest_of(options[choice])
             return foreign.load_with_form(prefix, digest, path.name,
                                           lambda fields: cache.load_model(str(path), digest, device, fields),
-                                          path=path, device=device)
+                                          path=path, device=device, form_area=form_area)
         limit = state.CHECKPOINT_UPLOAD_MB
         upload = st.file_uploader(f"Checkpoint file (.pt, .pth, .ckpt; up to {limit} MB)",
                                   type=[e.lstrip(".") for e in state.CHECKPOINT_EXTENSIONS],
@@ -57,10 +61,20 @@ def checkpoint_picker(prefix: str, device: str, label: str = "Checkpoint", index
             return None
         data = upload.getvalue()
         return foreign.load_with_form(prefix, upload.file_id, upload.name, lambda fields: cache.load_uploaded_model(
-            upload.file_id, upload.name, device, data, fields))
+            upload.file_id, upload.name, device, data, fields), form_area=form_area)
     except UserError as exc:
         st.error(str(exc))
         return None
+
+
+def missing_input(prefix: str, message: str) -> None:
+    """The main pane's message while the sidebar lacks a checkpoint or a clip, then ``st.stop()``.
+
+    Args:
+        message: what to say when no checkpoint form is waiting, e.g. "Choose a checkpoint and a clip…".
+    """
+    st.info(foreign.waiting_for(prefix) or message)
+    st.stop()
 
 
 def checkpoint_card(loaded: LoadedModel) -> None:

@@ -35,7 +35,7 @@ from engine.flow import CAMERA_MODELS, FLOW_METHODS
 from engine.io.video import probe_video, read_clip
 from engine.models.checkpoint import load_checkpoint
 from engine.pipeline import analyse_clip, save_analysis
-from engine.runs import EXECUTORS, SaliencyTask, run_tasks
+from engine.runs import EXECUTORS, SaliencyTask, is_done, run_tasks
 from engine.timeline import window_clip, window_start
 from engine.viz.export import write_rows_csv
 
@@ -177,7 +177,7 @@ def run_dataset(args: argparse.Namespace) -> int:
     if not records:
         raise UserError(f"No clips in the {args.subset} subset of {args.data}.")
     tasks = build_tasks(records, methods, resolved, args, out)
-    done = sum(Path(t.out_path).is_file() for t in tasks)
+    done = sum(is_done(t) for t in tasks)
     print(f"{len(records)} clips x {len(methods)} methods = {len(tasks)} tasks ({done} already done)")
     rows = run_tasks(tasks, executor=args.executor, workers=args.workers, address=args.address,
                      device=str(device))

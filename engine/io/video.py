@@ -185,6 +185,9 @@ def read_clip(
     """
     info = probe_video(path)
     if indices is None:
+        if info.frame_count == 1 and num_frames > 1:
+            raise VideoError(f"{os.path.basename(str(path))} holds a single frame: it is a still image, not a "
+                             f"video. Give a video of at least {num_frames} frames.")
         indices = clip_indices(info.frame_count, num_frames, frame_step)
     indices = np.asarray(indices, dtype=np.int64)
     frames = read_frames(path, indices, max_side)

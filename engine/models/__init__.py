@@ -17,6 +17,7 @@ _LAZY = {
                      "save_checkpoint"), "engine.models.checkpoint"),
     **dict.fromkeys(("ForeignSettings", "NeedsSettings"), "engine.models.foreign_checkpoint"),
     **dict.fromkeys(("code_files", "load_with_code"), "engine.models.user_code"),
+    "converted_meta": "engine.models.convert",
     "read_log": "engine.models.train", "evaluate_records": "engine.models.inference",
 }
 __all__ = sorted(["MODELS", "get_model", "list_models", "register_model", *_LAZY])

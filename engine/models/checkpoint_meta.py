@@ -6,6 +6,8 @@ Below both :mod:`engine.models.checkpoint` (the project's files) and
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from engine.errors import UserError
@@ -29,6 +31,20 @@ class CheckpointMeta:
     created: str = ""
     path: str = ""
     sha256: str = ""
+    code_sha256: str = ""
+
+    @property
+    def identity(self) -> str:
+        """The model's identity: a digest of everything that changes its function or its input.
+
+        The checkpoint file's digest alone does not identify a model: one reference file loads
+        with other classes, frames, size or normalisation, and one state dict fits other model
+        code. Every cache key, result file and resumed task names a model by this digest.
+        """
+        fields = {"checkpoint_sha256": self.sha256, "model": self.model_name, "config": self.model_config,
+                  "classes": list(self.classes), "input": self.input_spec.to_dict(), "code_sha256": self.code_sha256}
+        text = json.dumps(fields, sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def card(self) -> dict:
         """A flat summary for display."""
@@ -42,4 +58,5 @@ class CheckpointMeta:
             "seed": self.seed,
             "created": self.created,
             "sha256": self.sha256[:12],
+            "identity": self.identity[:12],
         }

@@ -8,6 +8,7 @@ study, batch) then takes directly.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,10 +104,19 @@ def convert_checkpoint(source: str | os.PathLike, out: str | os.PathLike, settin
     if Path(out).resolve() == Path(source).resolve():
         raise CheckpointError("--out must be a new file, not the checkpoint being converted.")
     loaded = load_checkpoint(source, foreign=settings)
-    meta = loaded.meta
-    meta.training = {**meta.training, "converted_from": os.path.basename(str(source)), "source_sha256": meta.sha256}
+    meta = converted_meta(loaded.meta, os.path.basename(str(source)))
     save_checkpoint(out, loaded.model, meta)
     return meta
 
 
-__all__ = ["CheckpointInfo", "NeedsSettings", "convert_checkpoint", "inspect_checkpoint"]
+def converted_meta(meta: CheckpointMeta, source_name: str) -> CheckpointMeta:
+    """A copy of a foreign checkpoint's metadata that records the file it was converted from.
+
+    A project checkpoint with ``training["converted_from"]`` loads with no form, and the app
+    says what it is instead of offering to convert it again.
+    """
+    training = {**meta.training, "converted_from": source_name, "source_sha256": meta.sha256}
+    return dataclasses.replace(meta, training=training)
+
+
+__all__ = ["CheckpointInfo", "NeedsSettings", "convert_checkpoint", "converted_meta", "inspect_checkpoint"]

@@ -101,6 +101,6 @@ def load_with_code(checkpoint: str | Path, code: str, classes: list[str], *, fra
     spec = normalised_spec(frames or defaults["num_frames"], size or defaults["size"], channels,
                            defaults["frame_step"], normalise or defaults["normalise"])
     meta = CheckpointMeta(f"code:{code}", {}, list(classes), spec, path=str(checkpoint),
-                          sha256=file_sha256(checkpoint))
+                          sha256=file_sha256(checkpoint), code_sha256=file_sha256(code.rpartition(":")[0]))
     where = torch.device(device)
     return LoadedModel(model.to(where).eval(), meta, where)

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from engine.errors import UserError
 from engine.runs.cluster import run_on_ray
 from engine.runs.local import run_local
-from engine.runs.tasks import SaliencyTask, run_task, summary_row
+from engine.runs.tasks import SaliencyTask, is_done, run_task, summary_row
 
 EXECUTORS = ("local", "ray")
-__all__ = ["EXECUTORS", "SaliencyTask", "run_task", "run_tasks", "summary_row"]
+__all__ = ["EXECUTORS", "SaliencyTask", "is_done", "run_task", "run_tasks", "summary_row"]
 
 
 def run_tasks(tasks: Sequence[SaliencyTask], *, executor: str = "local", workers: int | None = None,
