@@ -8,7 +8,7 @@ import torchvision
 
 from engine.__main__ import main as cli_main
 from engine.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
-from engine.models import get_model
+from engine.models import MODELS, get_model
 from engine.models.video3d import TORCHVISION_VIDEO, torchvision_preset
 from engine.io.tensors import NORMALISATIONS, PRESETS, InputSpec
 
@@ -38,6 +38,16 @@ def test_cam_stages_have_the_declared_time_stride(name):
     assert model.per_frame is False and set(shapes) == set(model.temporal_strides)
     for stage, stride in model.temporal_strides.items():
         assert shapes[stage][2] == 16 // stride, (stage, shapes[stage])
+
+
+@pytest.mark.parametrize("name", ["r3d_18", "mc3_18", "r2plus1d_18"])
+def test_tiny_video_resnets_are_torchvisions_class_with_its_stages_at_a_test_size(name):
+    """The registration's tiny configuration: the same VideoResNet and convolution builders, far fewer weights."""
+    full, tiny = getattr(torchvision.models.video, name)(weights=None), MODELS.get(name).build_tiny().net
+    assert type(tiny) is type(full) and list(dict(tiny.named_children())) == list(dict(full.named_children()))
+    convs = [type(m.conv1[0]) for m in (tiny.layer1[0], tiny.layer2[0], tiny.layer3[0], tiny.layer4[0])]
+    assert convs == [type(m.conv1[0]) for m in (full.layer1[0], full.layer2[0], full.layer3[0], full.layer4[0])]
+    assert sum(p.numel() for p in tiny.parameters()) < 50_000 < 10_000_000 < sum(p.numel() for p in full.parameters())
 
 
 @pytest.mark.parametrize("name", list(TORCHVISION_VIDEO))

@@ -193,7 +193,7 @@ def _narrow_video_resnet(name: str, num_classes: int, widths: tuple[int, ...] = 
     """torchvision's ``VideoResNet`` of ``name`` with one ``BasicBlock`` a stage and ``widths`` channels.
 
     The same class, forward, blocks, convolution builders, strides and module names (``stem``,
-    ``layer1``-``layer4``, ``fc``) as the 33M-parameter network, at about 0.03M parameters: for tests.
+    ``layer1``-``layer4``, ``fc``) as the full networks (12-33M parameters), at 17-35 thousand: for tests.
     The stem keeps torchvision's kernels and strides (R(2+1)D's factorised one for ``r2plus1d_18``).
     """
     from torchvision.models.video import resnet as tv_resnet
