@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "gpu_check.py"
 
 
+@pytest.mark.slow  # a fresh interpreter that imports the engine
 def test_gpu_check_without_cuda_says_so_and_exits_0(tmp_path):
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}  # hides any GPU: the no-CUDA path on every machine
     out = tmp_path / "gpu.md"
