@@ -15,11 +15,13 @@ CLASSES = ["walking", "running"]
 
 
 def tiny_model(name: str, seed: int = 0) -> nn.Module:
+    """The registered model ``name`` in its tiny configuration, weights seeded, in eval mode."""
     torch.manual_seed(seed)  # test-only: fixes the weights of the tiny model
     return get_model(name, **MODELS.get(name).tiny).eval()  # the registration's tiny configuration
 
 
 def clip(seed: int = 1, shape=(T, C, H, W)) -> torch.Tensor:
+    """A seeded N(0, 1) clip, (T, C, H, W) by default."""
     return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
 
 
@@ -33,11 +35,13 @@ def small_params(method: str) -> dict:
 
 
 def hook_count(model: nn.Module) -> int:
+    """Forward, pre-forward, backward and pre-backward hooks left on any module of ``model``."""
     return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks)
                + len(m._backward_pre_hooks) for m in model.modules())
 
 
 def run(model, x, method, **kwargs):
+    """``explain`` on the shared spec and classes with :func:`small_params` (overridden by ``params=``)."""
     params = {**small_params(method), **kwargs.pop("params", {})}
     return explain(model, x, method, spec=SPEC, classes=CLASSES, params=params, **kwargs)
 
