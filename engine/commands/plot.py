@@ -16,7 +16,6 @@ from engine.pipeline import load_analysis
 from engine.saliency import REDUCTIONS
 from engine.viz.colour import COLORMAPS
 from engine.viz.export import metrics_csv, write_png
-from engine.viz.grid import render_grid, video_frames
 from engine.viz.panels import PanelSettings
 
 HELP = "Draw a saliency result file: grid.png, timestep_importance.png, feature_time.png, overlay.webm, metrics.csv."
@@ -33,6 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from engine.viz.charts import render_feature_time, render_timestep_importance
+    from engine.viz.grid import render_grid, video_frames  # matplotlib, like the charts
 
     if args.reduction not in REDUCTIONS:
         raise UserError(f"Unknown reduction {args.reduction!r}; choose one of: {', '.join(REDUCTIONS)}.")
