@@ -11,17 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
-from engine.models.checkpoint import LoadedModel
-from engine.flow import Flow, compute_flow
+import engine
+from engine.errors import UserError
 from engine.evaluation.agreement import agreement_table
 from engine.evaluation.motion import Motion, window_motion
-from engine.saliency import SaliencyResult, explain, load_result, save_result
+from engine.flow import Flow, compute_flow
+from engine.io.masks import resize_masks
 from engine.io.tensors import clip_to_tensor
 from engine.io.video import Clip
-from engine.io.masks import resize_masks
+from engine.models.checkpoint import LoadedModel
+from engine.saliency import SaliencyResult, explain, load_result, save_result
 
 
 @dataclass
@@ -117,8 +120,6 @@ def analyse_clip(
     """
     spec = loaded.meta.input_spec
     if clip.num_frames != spec.num_frames:
-        from engine.errors import UserError
-
         raise UserError(f"The clip has {clip.num_frames} frames but the model expects {spec.num_frames}.")
     x = clip_to_tensor(clip, spec).to(loaded.device)
     result = explain(loaded.model, x, method, spec=spec, classes=loaded.meta.classes, params=params, target=target,
@@ -138,10 +139,6 @@ def analyse_clip(
 
 def library_versions() -> dict[str, str]:
     """Versions of the libraries that shape a result."""
-    import cv2
-
-    import engine
-
     versions = {"engine": engine.__version__, "torch": torch.__version__, "numpy": np.__version__,
                 "opencv": cv2.__version__}
     try:
@@ -162,8 +159,6 @@ def load_analysis(path: str | Path) -> Analysis:
     Raises:
         UserError: no such file, not a result file, or one without frames and flow.
     """
-    from engine.errors import UserError
-
     if not Path(path).is_file():
         raise UserError(f"No such result file: {path}")
     try:

@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from engine.errors import UserError
+from engine.runs import EXECUTORS
+from engine.saliency import get_method
+from engine.study.box import BoxConfig
+from engine.study.event import EventConfig
+from engine.study.run import (DEFAULT_METHODS, SECTIONS, TEST_SEED, StudyConfig, default_checkpoints, default_event_dir,
+                              run_study)
+from engine.synth.box import BOXES
 
 HELP = ("Research study: saliency methods vs optical flow and masks, vanishing saliency, the input-cell "
         "attention paper's box experiments; HTML report.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from engine.runs import EXECUTORS
-    from engine.study.run import DEFAULT_METHODS, SECTIONS, TEST_SEED, default_event_dir
-
     p.add_argument("--out", default="report", help="report folder (default report/)")
     p.add_argument("--data", help="data folder (default: a synthetic KTH-like test set, seed --seed)")
     p.add_argument("--layout", default="auto", choices=["auto", "kth", "folder"], help="data layout")
@@ -64,12 +69,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace):
     """A StudyConfig from the parsed arguments."""
-    from dataclasses import replace
-
-    from engine.saliency import get_method
-    from engine.study.run import StudyConfig, default_checkpoints
-    from engine.study.event import EventConfig
-
     methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
     for method in methods:
         get_method(method)  # UserError for an unknown name
@@ -98,11 +97,6 @@ def config_from_args(args: argparse.Namespace):
 
 def box_config(args: argparse.Namespace):
     """The BoxConfig of --box-seeds, --box-epochs and --boxes."""
-    from dataclasses import replace
-
-    from engine.study.box import BoxConfig
-    from engine.synth.box import BOXES
-
     cfg = BoxConfig()
     if args.box_seeds < 1:
         raise UserError(f"--box-seeds must be at least 1, not {args.box_seeds}.")
@@ -121,8 +115,6 @@ def box_config(args: argparse.Namespace):
 
 
 def main(args: argparse.Namespace) -> int:
-    from engine.study.run import run_study
-
     outcome = run_study(config_from_args(args))
     print(f"wrote {outcome['report']} in {outcome['seconds']:.0f} s ({outcome['timings']})", file=sys.stderr)
     return 0

@@ -16,14 +16,26 @@
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
+
 from engine.errors import UserError
 from engine.paths import assets_dir, bundled_model
-from engine.study.box import BoxConfig
-from engine.study.event import EventConfig
+from engine.runs import run_tasks
+from engine.study.box import BoxConfig, run_box_experiment
+from engine.study.clips import build_tasks, study_clips, write_clips_json
+from engine.study.event import EventConfig, event_checkpoints, run_event_experiment, save_event_rows
+from engine.study.faithful import add_checks
+from engine.study.report import write_report
+from engine.study.report_box import box_summary, comparison_text, verdict
+from engine.study.report_event import csv_rows, event_table
+from engine.study.summary import summarise
+from engine.viz.export import write_rows_csv
 
 STUDY_MODELS = ("cnnlstm", "cnn_ica_lstm", "c3d")  # bundled checkpoints compared by default
 DEFAULT_METHODS = ("gradient", "integrated_gradients", "gradcam", "occlusion")
@@ -122,7 +134,6 @@ def run_study(cfg: StudyConfig) -> dict:
         real_start = time.perf_counter()
         real_part = run_real_section(cfg, out)
         timings["real"] = round(time.perf_counter() - real_start, 1)
-    from engine.study.report import write_report
 
     timings["total"] = round(time.perf_counter() - start, 1)
     report = write_report(out, cfg, methods_part, event_rows, timings, box_summary)
@@ -135,12 +146,6 @@ def run_study(cfg: StudyConfig) -> dict:
 
 def run_methods_section(cfg: StudyConfig, out: Path) -> dict:
     """Saliency over the clip set (parallel via ``run_tasks``), then faithfulness and sanity checks."""
-    from engine.runs import run_tasks
-    from engine.viz.export import write_rows_csv
-    from engine.study.clips import build_tasks, study_clips, write_clips_json
-    from engine.study.faithful import add_checks
-    from engine.study.summary import summarise
-
     checkpoints = [str(Path(c).resolve()) for c in cfg.checkpoints]
     missing = [c for c in checkpoints if not Path(c).is_file()]
     if missing:
@@ -170,10 +175,6 @@ def label_row(row: dict) -> dict:
 
 def run_event_section(cfg: StudyConfig, out: Path) -> list[dict]:
     """The vanishing-saliency experiment: evaluates the event models (training them only when asked)."""
-    from engine.viz.export import write_rows_csv
-    from engine.study.event import event_checkpoints, run_event_experiment, save_event_rows
-    from engine.study.report_event import csv_rows, event_table
-
     rows = run_event_experiment(cfg.event_dir, cfg.event, train_missing=cfg.event_train_missing,
                                 retrain=cfg.event_retrain)
     missing = [path.name for *_, path in event_checkpoints(cfg.event_dir, cfg.event) if not path.is_file()]
@@ -193,15 +194,6 @@ def run_box_section(cfg: StudyConfig, out: Path) -> list[dict]:
     Runs ``cfg.workers`` (default: one per core) processes of one thread each (small recurrent
     models gain nothing from a second thread); this process's thread count is restored afterwards.
     """
-    import json
-    import os
-
-    import torch
-
-    from engine.viz.export import write_rows_csv
-    from engine.study.box import run_box_experiment
-    from engine.study.report_box import box_summary, comparison_text, verdict
-
     workers = max(1, cfg.workers or os.cpu_count() or 1)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
