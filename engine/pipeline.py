@@ -18,7 +18,7 @@ import torch
 import engine
 from engine.errors import UserError
 from engine.evaluation.agreement import agreement_table
-from engine.evaluation.motion import Motion, window_motion
+from engine.motion import Motion, window_motion
 from engine.flow import Flow, compute_flow
 from engine.io.masks import resize_masks
 from engine.io.tensors import clip_to_tensor

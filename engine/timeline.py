@@ -21,7 +21,7 @@ from engine.saliency.context import Cancelled
 from engine.io.tensors import frames_to_tensor
 from engine.io.video import Clip, VideoError, iter_windows, probe_video, read_frames
 from engine.io.masks import load_sidecar, resize_masks
-from engine.evaluation.motion import NO_MOTION, moving_share
+from engine.motion import NO_MOTION, moving_share
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Timeline:
         frame_count: source frames in the video.
         span: source frames one window covers.
         moving_share: (W,) share of pixels that move in each window
-            (:mod:`engine.evaluation.motion`), or None when not measured.
+            (:mod:`engine.motion`), or None when not measured.
         motion_threshold: the moving share below which a window abstains.
     """
 
@@ -109,7 +109,7 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
         on_progress: callback("timeline", fraction done).
         cancel: an Event that stops the pass (raises :class:`Cancelled`).
         motion_threshold: when given, also measure each window's moving share
-            (:func:`engine.evaluation.motion.moving_share`); windows below it abstain.
+            (:func:`engine.motion.moving_share`); windows below it abstain.
         segment: (first, stop) source frames: only windows wholly inside are kept (stop None: the end).
         cover_tail: also classify the window that ends at the last frame when at least half a stride
             of frames follows the last window of the grid (read by seeking; its start is off the grid).

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from engine.synth import render_clip
-from tests.media import write_video
-from tests.test_app import _app, _no_problem
+from tests.helpers.media import write_video
+from tests.helpers.apptest import assert_no_problem, open_app
 
 
 def _clip_folder(tmp_path, monkeypatch):
@@ -23,13 +23,13 @@ def _clip_folder(tmp_path, monkeypatch):
 
 def test_explore_says_no_one_moving_on_an_empty_scene_and_gives_a_verdict_on_a_walker(tmp_path, monkeypatch):
     _clip_folder(tmp_path, monkeypatch)
-    at = _app().run()
+    at = open_app().run()
     at.radio(key="explore_clip_source").set_value("data").run()
     at.selectbox(key="explore_clip_data").set_value("walking/empty_scene.avi").run()
-    _no_problem(at)
+    assert_no_problem(at)
     assert at.metric[0].value == "no one moving"
     assert any(w.value.startswith("No one is moving in this window (no one moving:") for w in at.warning)
     at.selectbox(key="explore_clip_data").set_value("walking/walker.avi").run()
-    _no_problem(at)
+    assert_no_problem(at)
     assert at.metric[0].value in ("walking", "running")
     assert not any("No one is moving" in w.value for w in at.warning)

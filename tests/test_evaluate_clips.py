@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from engine.__main__ import main
-from engine.evaluation.motion import NO_MOTION_SHARE
+from engine.motion import NO_MOTION_SHARE
 from engine.evaluation.clips import ClipVerdict, balanced_accuracy, clip_verdict, evaluate_clips, summarise_verdicts
 from engine.data import load_dataset
 from engine.io.tensors import InputSpec, clip_to_tensor
@@ -20,7 +20,7 @@ from engine.models import get_model
 from engine.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 from engine.synth import generate_kth_like, render_clip
 from engine.timeline import window_clip
-from tests.media import write_video
+from tests.helpers.media import write_video
 
 T, STEP, FRAMES = 4, 2, 24  # a window is (4 - 1) * 2 + 1 = 7 source frames; windows start every 4 frames
 
@@ -113,7 +113,7 @@ def test_cli_refuses_data_classes_the_model_does_not_know(folder, tmp_path, caps
 
 
 def test_cli_evaluates_a_reference_checkpoint_and_a_torchvision_model(folder, tmp_path):
-    from tests.reference_models import PranoyrCNNLSTM, save_as_repository
+    from tests.helpers.reference_models import PranoyrCNNLSTM, save_as_repository
 
     torch.manual_seed(0)  # test-only: fixes the models' weights
     reference = tmp_path / "cnnlstm-Epoch-2-Loss-0.5.pth"

@@ -11,12 +11,12 @@ import pytest
 import torch
 
 from engine.__main__ import main
-from engine.evaluation.motion import MOTION_GRID, NO_MOTION_SHARE, Motion, moving_pixels, moving_share, window_motion
+from engine.motion import MOTION_GRID, NO_MOTION_SHARE, Motion, moving_pixels, moving_share, window_motion
 from engine.models import get_model
 from engine.models.checkpoint import CheckpointMeta, save_checkpoint
 from engine.io.tensors import InputSpec
 from engine.synth import render_clip
-from tests.media import write_video
+from tests.helpers.media import write_video
 
 
 def _flicker_and_noise(frames: np.ndarray, seed: int, gain: float = 0.08, noise: float = 4.0) -> np.ndarray:
@@ -97,7 +97,7 @@ def test_classify_says_no_one_moving_on_an_empty_scene_clip(scenes, tmp_path, ca
 
 
 def test_a_model_that_samples_every_frame_is_measured_two_frames_apart(scenes):
-    from engine.evaluation.motion import pair_gap
+    from engine.motion import pair_gap
 
     assert [pair_gap(s) for s in (0, 1, 2, 3)] == [1, 2, 1, 1]
     walker = scenes["walker"]

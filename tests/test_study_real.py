@@ -14,7 +14,7 @@ import torch
 from engine.__main__ import main
 from engine.data import load_dataset
 from engine.evaluation.clips import evaluate_clips, summarise_verdicts
-from engine.evaluation.motion import NO_MOTION_SHARE
+from engine.motion import NO_MOTION_SHARE
 from engine.io.masks import load_sidecar
 from engine.io.tensors import InputSpec
 from engine.models import get_model

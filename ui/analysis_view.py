@@ -20,7 +20,7 @@ TOP_CLASSES = 5
 def prediction(result, motion=None) -> None:
     """The predicted class, and plain bars of the most likely classes (no Plotly: the first view waits for nothing).
 
-    ``motion`` (:class:`engine.evaluation.motion.Motion`): when nobody moves, the page says so instead of a verdict.
+    ``motion`` (:class:`engine.motion.Motion`): when nobody moves, the page says so instead of a verdict.
     """
     classes, probs = result.classes, result.probabilities
     left, right = st.columns([1, 2])

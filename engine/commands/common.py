@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from engine.models.checkpoint import default_device
+from engine.models.checkpoint import default_device, resolve_device  # noqa: F401  (the commands' device flag)
 from engine.errors import UserError
 from engine.paths import default_checkpoint
 
@@ -88,16 +88,6 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split-seed", type=int, default=0, help="seed of the split for plain folders")
 
 
-def resolve_device(name: str) -> torch.device:
-    """'auto' -> CUDA when present, else CPU; refuses CUDA when there is none."""
-    if name in ("auto", "", None):
-        return default_device()
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise UserError("CUDA was requested but no GPU is available; use --device cpu.")
-    return device
-
-
 def load_index(args: argparse.Namespace, classes=None):
     """The DatasetIndex named by --data/--layout/--annotation-path/--video-path/--classes."""
     from engine.data import load_dataset
@@ -146,7 +136,7 @@ def project_checkpoint(args: argparse.Namespace, out_dir: Path) -> Path:
 
 def add_motion_argument(parser: argparse.ArgumentParser) -> None:
     """--motion-threshold: the moving share below which a window abstains ("no one moving")."""
-    from engine.evaluation.motion import NO_MOTION_SHARE
+    from engine.motion import NO_MOTION_SHARE
 
     parser.add_argument("--motion-threshold", type=float, default=NO_MOTION_SHARE, metavar="SHARE",
                         help=f"abstain ('no one moving') on a window where less than this share of pixels moves "

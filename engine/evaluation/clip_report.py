@@ -66,7 +66,7 @@ def report_markdown(verdicts: Sequence[ClipVerdict], summary: dict, about: dict)
              f"Data: `{about.get('data', '')}`. Model: {about.get('model', '')}; {about.get('windows', '')}.", "",
              f"How a clip is judged: {summary['verdict_rule']}. A window abstains when less than "
              f"{100 * float(about.get('motion_threshold', 0)):.2f}% of its pixels move "
-             "(engine/evaluation/motion.py).", "", "## Figures", "", *summary_lines(summary), "",
+             "(engine/motion.py).", "", "## Figures", "", *summary_lines(summary), "",
              "## Confusion matrix", "", *confusion_lines(summary), "", "## Clips", ""]
     header = ["clip", "true class", "verdict", *(f"mean p({c})" for c in classes), "windows used", "abstained", "note"]
     rows = []

@@ -5,7 +5,7 @@ window apart: :func:`engine.timeline.predict_windows`, the app's timeline pass),
 that ends at the clip's last frame when that grid leaves at least half a stride of frames after
 its last window (a 40-frame clip and a 31-frame window: windows at frames 0 and 9). The clip's
 **verdict** is the class with the highest **mean probability over its windows where someone
-moves**; windows where nobody moves abstain (:mod:`engine.evaluation.motion`) and are left out
+moves**; windows where nobody moves abstain (:mod:`engine.motion`) and are left out
 of the mean. A clip whose windows all abstain gets the verdict "no motion" (a wrong answer
 for a clip of walking or running). A clip too short for one window, or unreadable, is listed
 with a note and left out of the scores.
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.errors import UserError
-from engine.evaluation.motion import NO_MOTION
+from engine.motion import NO_MOTION
 from engine.io.video import VideoError
 
 TOO_SHORT = "too short"

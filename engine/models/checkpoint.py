@@ -25,6 +25,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from engine.errors import UserError
 from engine.io.tensors import InputSpec
 from engine.models import get_model
 from engine.models.checkpoint_meta import CheckpointError, CheckpointMeta
@@ -185,3 +186,13 @@ def load_checkpoint(path, *, device: str | torch.device = "cpu", foreign: Foreig
 def default_device() -> torch.device:
     """CUDA when present, else CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def resolve_device(name: str | None) -> torch.device:
+    """'auto' -> CUDA when present, else CPU; refuses CUDA when there is none."""
+    if name in ("auto", "", None):
+        return default_device()
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UserError("CUDA was requested but no GPU is available; use --device cpu.")
+    return device

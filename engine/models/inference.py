@@ -11,7 +11,7 @@ import torch
 from engine.models.checkpoint import LoadedModel
 from engine.io.tensors import clip_to_tensor, frames_to_tensor
 from engine.io.video import Clip, iter_windows, probe_video, read_clip
-from engine.evaluation.motion import NO_MOTION, Motion, window_motion
+from engine.motion import NO_MOTION, Motion, window_motion
 
 
 @dataclass

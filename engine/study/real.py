@@ -6,7 +6,7 @@ each checkpoint:
 1. **accuracy**: the whole-clip evaluation (:mod:`engine.evaluation.clips`: every window, the
    verdict from the mean probability over windows where someone moves);
 2. for each clip with a window, its **most moving window** (highest moving share,
-   :mod:`engine.evaluation.motion`) is explained with each method (CPU-cheap ones by default:
+   :mod:`engine.motion`) is explained with each method (CPU-cheap ones by default:
    gradient and Grad-CAM), and the map is compared (:func:`engine.pipeline.analyse_clip`, the
    project's agreement metrics) with:
 
@@ -102,10 +102,10 @@ def run_real(folder: str | Path, checkpoints, methods=REAL_METHODS, device: str 
     """
     from tqdm import tqdm
 
-    from engine.commands.common import resolve_device
+    from engine.models.checkpoint import resolve_device
     from engine.data import load_dataset
     from engine.evaluation.clips import evaluate_clips, summarise_verdicts
-    from engine.evaluation.motion import NO_MOTION_SHARE
+    from engine.motion import NO_MOTION_SHARE
     from engine.models.checkpoint import load_checkpoint
     from engine.study.summary import summarise
 
