@@ -20,6 +20,9 @@ def run_tasks(tasks: Sequence[SaliencyTask], *, executor: str = "local", workers
               on_row: Callable[[dict], None] | None = None) -> list[dict]:
     """Runs tasks in parallel; returns rows in task order. Finished tasks are skipped (resume).
 
+    Tasks with a ``store`` folder are looked up in its index first (an indexed result is
+    not run again) and their rows are added to it as they finish (:mod:`engine.runs.indexing`).
+
     Args:
         tasks: the tasks.
         executor: "local" (a process per core) or "ray" (each task a Ray task).
@@ -32,10 +35,18 @@ def run_tasks(tasks: Sequence[SaliencyTask], *, executor: str = "local", workers
         from engine.errors import UserError
 
         raise UserError(f"Unknown executor {executor!r}; choose one of: {', '.join(EXECUTORS)}.")
-    if executor == "ray":
-        from engine.runs.cluster import run_on_ray
 
-        return run_on_ray(tasks, address=address, device=device, on_row=on_row, workers=workers)
-    from engine.runs.local import run_local
+    def run(chosen: Sequence[SaliencyTask], on_done: Callable[[int, dict], None]) -> list[dict]:
+        if executor == "ray":
+            from engine.runs.cluster import run_on_ray
 
-    return run_local(tasks, workers or os.cpu_count() or 1, device, on_row)
+            return run_on_ray(chosen, address=address, device=device, on_done=on_done, workers=workers)
+        from engine.runs.local import run_local
+
+        return run_local(chosen, workers or os.cpu_count() or 1, device, on_done)
+
+    if any(task.store for task in tasks):
+        from engine.runs.indexing import run_with_stores
+
+        return run_with_stores(tasks, run, on_row)
+    return run(tasks, lambda _, row: on_row(row) if on_row else None)
