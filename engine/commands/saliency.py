@@ -66,6 +66,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, help="local processes (default: all cores)")
     p.add_argument("--executor", default="local", choices=EXECUTORS, help="run tasks here or on a Ray cluster")
     p.add_argument("--address", help="Ray cluster address (default: start Ray locally)")
+    p.add_argument("--store", metavar="DIR", help="data-set mode: the result store to index results in and resume "
+                                                  "from (default: the --out folder; see docs/store.md)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -211,8 +213,8 @@ def print_summary(analysis, seconds: float, out: Path) -> None:
 
 
 def run_dataset(args: argparse.Namespace) -> int:
-    """Every clip of a subset under every method, resumable; writes summary.csv."""
-    from engine.runs import is_done, run_tasks
+    """Every clip of a subset under every method, indexed in a result store and resumed from it; writes summary.csv."""
+    from engine.runs import run_tasks
     from engine.models.checkpoint import load_checkpoint
     from engine.viz.export import write_rows_csv
 
@@ -232,24 +234,25 @@ def run_dataset(args: argparse.Namespace) -> int:
     if not records:
         raise UserError(f"No clips in the {args.subset} subset of {args.data}.")
     tasks = build_tasks(records, methods, resolved, args, out)
-    done = sum(is_done(t) for t in tasks)
-    print(f"{len(records)} clips x {len(methods)} methods = {len(tasks)} tasks ({done} already done)")
+    print(f"{len(records)} clips x {len(methods)} methods = {len(tasks)} tasks; store {tasks[0].store}")
     rows = run_tasks(tasks, executor=args.executor, workers=args.workers, address=args.address,
                      device=str(device))
     summary = write_rows_csv(out / "summary.csv", rows)
-    print(f"wrote {len(rows)} rows to {summary}")
+    print(f"wrote {len(rows)} rows to {summary}; browse them: python -m engine results {tasks[0].store}")
     return 0
 
 
 def build_tasks(records, methods: list[str], params: dict[str, dict], args: argparse.Namespace, out: Path) -> list:
-    """One SaliencyTask per (record, method); output ``out/<method>/<record key>.npz``."""
+    """One SaliencyTask per (record, method); output ``out/<method>/<record key>.npz``, indexed in ``--store``."""
     from engine.runs import SaliencyTask
 
     checkpoint = str(Path(args.checkpoint).resolve())
+    store = str(Path(getattr(args, "store", None) or out).resolve())
     return [
         SaliencyTask(clip_path=str(Path(r.source).resolve()), checkpoint=checkpoint, method=m,
                      out_path=str((out / m / f"{r.key}.npz").resolve()), params=tuple(sorted(params[m].items())),
                      target=args.target, baseline=args.baseline, flow_method=args.flow, camera=args.camera,
-                     seed=args.seed, label=r.label, start=r.start, stop=r.stop, extra={"key": r.key, "subset": r.subset})
+                     seed=args.seed, label=r.label, start=r.start, stop=r.stop, extra={"key": r.key, "subset": r.subset},
+                     store=store)
         for r in records for m in methods
     ]
