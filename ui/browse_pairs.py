@@ -24,7 +24,9 @@ def pairs_view(prefix: str, store: Store, filters: Filters) -> None:
     first = cols[1].selectbox("First", values, key=f"{prefix}_pair_a_{by}")
     second = cols[2].selectbox("Second", [v for v in values if v != first], key=f"{prefix}_pair_b_{by}")
     rho = cols[3].selectbox("Disagreement of", list(RHO), format_func=RHO.get, key=f"{prefix}_pair_sort")
-    narrowed = Filters(filters.labels, filters.predicted, (), (), filters.correct)
+    # the compared column's filter is replaced by the two choices; the other one still applies
+    narrowed = Filters(filters.labels, filters.predicted, filters.models if by == "methods" else (),
+                       filters.methods if by == "models" else (), filters.correct)
     pairs = sort_pairs(pair_rows(store, by, first, second, narrowed), rho)
     st.caption(f"{len(pairs)} pairs on the same clip and settings · sorted by Spearman's rank correlation of the "
                f"{RHO[rho]}, lowest (most disagreeing) first")
