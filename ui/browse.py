@@ -86,7 +86,9 @@ def gallery(prefix: str, rows: list[dict]) -> None:
     """Thumbnails (the overlay at each result's peak frame), each with an Open button."""
     for start in range(0, len(rows), COLUMNS):
         for col, row in zip(st.columns(COLUMNS), rows[start:start + COLUMNS]):
-            col.image(row["thumb"], caption=caption(row), width="stretch")
+            col.image(row["thumb"], width="stretch")
+            mark = {1: "✓", 0: "✗"}.get(row["correct"], "")
+            col.caption(f"{Path(row['clip_name']).name}  \n{row['model']} · {row['method']} → {row['predicted']} {mark}")
             col.button("Open", key=f"{prefix}_open_{row['key'][:20]}", on_click=_open, args=(prefix, row["key"]))
 
 

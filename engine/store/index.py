@@ -10,16 +10,17 @@ filters a 10,000-row index in milliseconds, JSON metrics included (``json_extrac
 Writers: the index is written only by the process that drives a run (:mod:`engine.runs`): local
 worker processes and Ray tasks return their rows to it. So no two machines write the index at
 once, which keeps it safe on a shared file system, where SQLite's locks cannot be trusted.
-Every connection is opened for one operation and closed, so the store is safe across threads.
+Each thread has its own connection, so one store object serves the app's session threads.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +92,7 @@ class Store:
     def __init__(self, folder: str | Path, create: bool = True):
         self.folder = Path(folder).expanduser().resolve()
         self.index_path = self.folder / INDEX_NAME
+        self._local = threading.local()
         if not create and not self.index_path.is_file():
             raise FileNotFoundError(f"{self.folder} is not a result store (no {INDEX_NAME}).")
         if create:
@@ -104,12 +106,27 @@ class Store:
 
     @contextmanager
     def _connection(self):
-        """One connection for one operation, committed on success (a busy writer is waited for)."""
-        with closing(sqlite3.connect(self.index_path, timeout=BUSY_TIMEOUT_S)) as db:
+        """This thread's connection, inside one transaction (committed on success; a busy writer is waited for).
+
+        A connection stays open for the store object's life: closing the last one checkpoints the WAL
+        into the database file, which would cost a disk sync per row.
+        """
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.index_path, timeout=BUSY_TIMEOUT_S)
             db.row_factory = sqlite3.Row
             db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-            with db:
-                yield db
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL: a power cut may lose the last rows, never the index
+            self._local.db = db
+        with db:
+            yield db
+
+    def close(self) -> None:
+        """Closes this thread's connection (others close when the store object is dropped)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
 
     def put_many(self, rows: Iterable[dict]) -> int:
         """Adds rows (one transaction); a row whose key is stored already replaces it. Returns the count."""
