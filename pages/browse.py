@@ -1,4 +1,4 @@
-"""Browse: a result store's results (the app's own, or a batch run's or study's folder): gallery, table, pairs, player."""
+"""Browse: a result store's results (the app's own, a batch run's or a study's): gallery, table, pairs, player."""
 
 import streamlit as st
 

@@ -162,3 +162,12 @@ def test_remove_needs_a_model_or_a_method(tmp_path):
     with pytest.raises(ValueError):
         store.remove(Filters())
     assert store.remove(Filters(methods=("gradcam",))) == 1 and store.count() == 1
+
+
+def test_the_study_indexes_its_results_in_its_results_folder(tmp_path):
+    from engine.study.clips import StudyClip, build_tasks
+
+    clips = [StudyClip(str(tmp_path / "a.avi"), "walking", "a"), StudyClip(str(tmp_path / "b.avi"), "running", "b")]
+    tasks = build_tasks(clips, [str(tmp_path / "m.pt")], ["gradient"], tmp_path / "report" / "results")
+    assert {t.store for t in tasks} == {str((tmp_path / "report" / "results").resolve())}
+    assert all(Path(t.out_path).resolve().is_relative_to(Path(t.store)) for t in tasks)  # the store can move

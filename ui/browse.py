@@ -28,18 +28,24 @@ def open_key(prefix: str) -> str:
     return f"{prefix}_opened"
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def open_store(folder: str, create: bool) -> Store:
+    """One store object per folder (its connections stay open), shared by the sessions."""
+    return Store(folder, create=create)
+
+
 def store_picker(prefix: str) -> Store | None:
     """The app's own store, or a store folder typed in (an error and None when it is not one)."""
     source = st.radio("Results", list(SOURCES), format_func=SOURCES.get, key=f"{prefix}_source")
     if source == "app":
-        return Store(default_results_dir())
+        return open_store(str(default_results_dir()), create=True)
     folder = st.text_input("Store folder", key=f"{prefix}_folder",
                            help="A folder holding index.sqlite: a saliency --data --out folder, a study's results/")
     if not folder.strip():
         st.info("Enter a store folder in the sidebar (e.g. the --out folder of python -m engine saliency --data).")
         return None
     try:
-        return Store(folder.strip(), create=False)
+        return open_store(str(Path(folder.strip()).expanduser().resolve()), create=False)
     except FileNotFoundError as exc:
         st.error(str(exc))
         return None
@@ -76,10 +82,11 @@ def _open(prefix: str, key: str, pair: str | None = None) -> None:
     st.session_state[open_key(prefix)] = (key, pair)
 
 
-def caption(row: dict) -> str:
-    """One line naming a result: clip, model, method, prediction (a cross when wrong)."""
+def caption(row: dict, clip: bool = True) -> str:
+    """One line naming a result: (clip,) model, method, prediction (a tick when right, a cross when wrong)."""
     mark = {1: "✓", 0: "✗"}.get(row["correct"], "")
-    return f"{row['clip_name']} · {row['model']} · {row['method']} → {row['predicted']} {mark}".strip()
+    named = f"{row['clip_name']} · " if clip else ""
+    return f"{named}{row['model']} · {row['method']} → {row['predicted']} {mark}".strip()
 
 
 def gallery(prefix: str, rows: list[dict]) -> None:
@@ -87,8 +94,7 @@ def gallery(prefix: str, rows: list[dict]) -> None:
     for start in range(0, len(rows), COLUMNS):
         for col, row in zip(st.columns(COLUMNS), rows[start:start + COLUMNS]):
             col.image(row["thumb"], width="stretch")
-            mark = {1: "✓", 0: "✗"}.get(row["correct"], "")
-            col.caption(f"{Path(row['clip_name']).name}  \n{row['model']} · {row['method']} → {row['predicted']} {mark}")
+            col.caption(f"{Path(row['clip_name']).name}  \n{caption(row, clip=False)}")
             col.button("Open", key=f"{prefix}_open_{row['key'][:20]}", on_click=_open, args=(prefix, row["key"]))
 
 
@@ -130,8 +136,11 @@ def load_result(path: str, mtime_ns: int):
 
 
 def read_row(store: Store, key: str):
-    """(row, analysis) of a stored result, or None when the row or its file is gone."""
-    row = store.get(key, touch=True)
+    """(row, analysis) of a stored result, or None when the row or its file is gone.
+
+    Opening a result of the app's own store marks it used (eviction order); other stores are only read.
+    """
+    row = store.get(key, touch=store.folder == default_results_dir().expanduser().resolve())
     if row is None or not store.result_path(row).is_file():
         return None
     path = store.result_path(row)

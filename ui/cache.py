@@ -35,7 +35,7 @@ from engine import Clip, LoadedModel, analyse_clip, get_method, load_checkpoint,
 from engine.io import VideoInfo, probe_video
 from engine.models import ForeignSettings, file_sha256
 from engine.saliency import Cancelled
-from engine.store.app_results import AppResults, default_cap_bytes, default_results_dir, is_analysis_key
+from engine.store import app_results
 from engine.timeline import window_clip
 from engine.viz import player
 from ui import state
@@ -163,7 +163,7 @@ class ResultStore:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        if self.disk is not None and is_analysis_key(key):
+        if self.disk is not None and app_results.is_analysis_key(key):
             found = self.disk.get(key)
             if found is not None:
                 self._remember(key, state.freeze(found))
@@ -172,7 +172,7 @@ class ResultStore:
 
     def put(self, key, value) -> None:
         self._remember(key, value)
-        if self.disk is not None and is_analysis_key(key):
+        if self.disk is not None and app_results.is_analysis_key(key):
             self.disk.put(key, value)
 
     def _remember(self, key, value) -> None:
@@ -185,12 +185,12 @@ class ResultStore:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _result_store(folder: str, cap_bytes: int) -> ResultStore:
-    return ResultStore(disk=AppResults(folder, cap_bytes))
+    return ResultStore(disk=app_results.AppResults(folder, cap_bytes))
 
 
 def result_store() -> ResultStore:
     """The app's results: memory in front of the store in ``VSE_RESULTS_DIR`` (read when called)."""
-    return _result_store(str(default_results_dir()), default_cap_bytes())
+    return _result_store(str(app_results.default_results_dir()), app_results.default_cap_bytes())
 
 
 def cached_result(key: tuple, compute: Callable, label: str):

@@ -252,7 +252,7 @@ def build_tasks(records, methods: list[str], params: dict[str, dict], args: argp
         SaliencyTask(clip_path=str(Path(r.source).resolve()), checkpoint=checkpoint, method=m,
                      out_path=str((out / m / f"{r.key}.npz").resolve()), params=tuple(sorted(params[m].items())),
                      target=args.target, baseline=args.baseline, flow_method=args.flow, camera=args.camera,
-                     seed=args.seed, label=r.label, start=r.start, stop=r.stop, extra={"key": r.key, "subset": r.subset},
-                     store=store)
+                     seed=args.seed, label=r.label, start=r.start, stop=r.stop,
+                     extra={"key": r.key, "subset": r.subset}, store=store)
         for r in records for m in methods
     ]
