@@ -171,3 +171,32 @@ def test_the_study_indexes_its_results_in_its_results_folder(tmp_path):
     tasks = build_tasks(clips, [str(tmp_path / "m.pt")], ["gradient"], tmp_path / "report" / "results")
     assert {t.store for t in tasks} == {str((tmp_path / "report" / "results").resolve())}
     assert all(Path(t.out_path).resolve().is_relative_to(Path(t.store)) for t in tasks)  # the store can move
+
+
+def test_a_killed_batch_command_loses_no_finished_result(inputs, tmp_path, counted):
+    """``saliency --data`` killed (SIGKILL) mid-run, then run again: only what never finished is computed."""
+    import time
+
+    from engine.__main__ import main
+
+    root, clips, checkpoint = inputs
+    out = tmp_path / "out"
+    argv = ["saliency", "--data", str(root / "clips"), "--subset", "all", "--methods",
+            "gradient,input_x_gradient,smoothgrad", "--param", "nt_samples=8", "--workers", "1",
+            "--checkpoint", checkpoint, "--device", "cpu", "--out", str(out)]
+    child = subprocess.Popen([sys.executable, "-m", "engine", *argv], cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and child.poll() is None:
+        if (out / "index.sqlite").is_file() and Store(out).count() >= 2:
+            break
+        time.sleep(0.05)
+    assert child.poll() is None, child.stderr.read()  # still running: it is killed mid-run
+    child.kill()
+    child.wait()
+    indexed = Store(out).count()
+    finished = [p for p in out.glob("*/*/*.npz") if not p.name.endswith(".tmp.npz")]
+    assert 2 <= indexed <= len(finished) < 3 * len(clips)  # killed mid-run
+    assert main(argv) == 0
+    assert len(counted) == 3 * len(clips) - len(finished)  # every finished result kept, even one not yet indexed
+    assert Store(out).count() == 3 * len(clips)
