@@ -9,6 +9,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from engine.evaluation import metric_label
 from engine.io.tensors import InputSpec
 from engine.models import get_model
 from engine.models.checkpoint import CheckpointMeta, save_checkpoint
@@ -81,10 +82,13 @@ def test_gallery_filter_and_sort(browse, store_dir):
     assert confidences == sorted(confidences, reverse=True)
     browse.checkbox(key="browse_ascending").check().run()
     assert list(browse.dataframe[0].value["confidence"]) == sorted(confidences)
-    browse.selectbox(key="browse_sort").set_value("metric:flow.pearson").run()
+    browse.checkbox(key="browse_ascending").uncheck().run()
+    browse.selectbox(key="browse_sort").set_value("metric:flow.spearman").run()  # a metric the table does not show
     _ok(browse)
-    shown = [v for v in browse.dataframe[0].value.iloc[:, -1] if v == v]  # NaN-free values of a shown metric
-    assert len(browse.dataframe[0].value) == 4 and shown
+    column = browse.dataframe[0].value.iloc[:, -1]
+    assert column.name == metric_label("flow.spearman") and len(column) == 4
+    values = [v for v in column if v == v]
+    assert len(values) >= 2 and values == sorted(values, reverse=True)
 
 
 def test_pairs_sorted_by_disagreement_and_opened_side_by_side(browse, store_dir):

@@ -98,9 +98,11 @@ def gallery(prefix: str, rows: list[dict]) -> None:
             col.button("Open", key=f"{prefix}_open_{row['key'][:20]}", on_click=_open, args=(prefix, row["key"]))
 
 
-def table(prefix: str, rows: list[dict]) -> None:
-    """The page's rows with the shown metrics, and a picker that opens one."""
-    names = shown_metrics("compare")
+def table(prefix: str, rows: list[dict], sort: str = "created") -> None:
+    """The page's rows with the shown metrics (and the one sorted by), and a picker that opens one."""
+    names = list(shown_metrics("compare"))
+    if sort.startswith("metric:") and sort[len("metric:"):] not in names:
+        names.append(sort[len("metric:"):])
     st.dataframe([{"clip": r["clip_name"], "class": r["label"], "model": r["model"], "method": r["method"],
                    "predicted": r["predicted"], "confidence": round(r["confidence"], 3), "correct": r["correct"],
                    "seconds": r["seconds"], **{metric_label(m): json.loads(r["metrics"] or "{}").get(m)
@@ -123,7 +125,7 @@ def results_view(prefix: str, store: Store, filters: Filters, sort: str, descend
     columns = ["key", "clip_name", "label", "model", "method", "predicted", "confidence", "correct", "seconds",
                "metrics", *(["thumb"] if as_gallery else [])]
     rows = store.query(filters, sort, descending, PAGE_SIZE, page * PAGE_SIZE, columns=columns)
-    gallery(prefix, rows) if as_gallery else table(prefix, rows)
+    gallery(prefix, rows) if as_gallery else table(prefix, rows, sort)
 
 
 @st.cache_resource(show_spinner="Reading the result…", max_entries=16)
