@@ -200,3 +200,13 @@ def test_a_killed_batch_command_loses_no_finished_result(inputs, tmp_path, count
     assert main(argv) == 0
     assert len(counted) == 3 * len(clips) - len(finished)  # every finished result kept, even one not yet indexed
     assert Store(out).count() == 3 * len(clips)
+
+
+def test_an_index_of_another_schema_version_is_refused(tmp_path):
+    import sqlite3
+
+    Store(tmp_path / "s")
+    with sqlite3.connect(tmp_path / "s" / "index.sqlite") as db:
+        db.execute("PRAGMA user_version=99")
+    with pytest.raises(ValueError, match="version 99"):
+        Store(tmp_path / "s", create=False)

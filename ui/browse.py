@@ -46,7 +46,7 @@ def store_picker(prefix: str) -> Store | None:
         return None
     try:
         return open_store(str(Path(folder.strip()).expanduser().resolve()), create=False)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         st.error(str(exc))
         return None
 

@@ -51,7 +51,7 @@ def main(args: argparse.Namespace) -> int:
 
     try:
         store = Store(args.store, create=False)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         raise UserError(str(exc)) from None
     filters = Filters(tuple(args.labels), tuple(args.predicted), tuple(args.models), tuple(args.methods),
                       args.correct)

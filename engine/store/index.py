@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 INDEX_NAME = "index.sqlite"
+SCHEMA_VERSION = 1  # PRAGMA user_version of an index this code writes; a change of columns increments it
 BUSY_TIMEOUT_S = 60.0
 COLUMNS = {
     "key": "TEXT PRIMARY KEY", "clip_path": "TEXT", "clip_digest": "TEXT", "clip_name": "TEXT", "label": "TEXT",
@@ -87,6 +88,7 @@ class Store:
 
     Raises:
         FileNotFoundError: ``create`` is False and the folder holds no index.
+        ValueError: the index was written by code of another schema version.
     """
 
     def __init__(self, folder: str | Path, create: bool = True):
@@ -99,10 +101,17 @@ class Store:
             self.folder.mkdir(parents=True, exist_ok=True)
             with self._connection() as db:
                 db.execute("PRAGMA journal_mode=WAL")
+                if db.execute("PRAGMA user_version").fetchone()[0] == 0:
+                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 db.execute(f"CREATE TABLE IF NOT EXISTS results "
                            f"({', '.join(f'{name} {kind}' for name, kind in COLUMNS.items())})")
                 for column in ("clip_digest", "model", "method", "label", "accessed"):
                     db.execute(f"CREATE INDEX IF NOT EXISTS results_{column} ON results ({column})")
+        with self._connection() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"{self.index_path} is a result index of version {version}; this code reads "
+                             f"version {SCHEMA_VERSION}.")
 
     @contextmanager
     def _connection(self):
