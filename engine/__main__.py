@@ -16,7 +16,7 @@ from engine.registry import Registry
 # name -> the module that implements it (imported when the parser is built)
 COMMANDS: Registry[str] = Registry("command")
 for _name in ("synth", "prepare", "train", "classify", "inspect", "convert", "evaluate", "saliency", "plot", "bench",
-              "study"):
+              "study", "results"):
     COMMANDS.add(_name, f"engine.commands.{_name}")
 
 

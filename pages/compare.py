@@ -1,7 +1,9 @@
-"""Compare: one clip under several methods in one player (panels in step); several checkpoints' time-step importance."""
+"""Compare: one clip under several methods in one player (panels in step); several checkpoints' saliency in one
+player, side by side, and their time-step importance."""
 
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from engine import UserError, analyse_clip, get_method, list_methods
@@ -71,7 +73,7 @@ with st.sidebar:
 if not chosen:
     st.info("Choose checkpoints to compare in the sidebar.")
     st.stop()
-curves, table = {}, []
+curves, table, maps = {}, [], {}
 for number, choice in enumerate(chosen):
     path = checkpoints[choice]
     digest = cache.digest_of(path)
@@ -90,12 +92,31 @@ for number, choice in enumerate(chosen):
             st.error(f"{path.name} samples its frames differently; choose a sample or data-folder clip.")
             continue
         the_clip = cache.read_clip_file(clip.path, clip_digest, spec.num_frames, spec.frame_step)
-    analysis, _ = run(model, shared_method, the_clip, clip_digest)
+    analysis, analysis_key = run(model, shared_method, the_clip, clip_digest)
     if analysis is None:
         continue
     name = f"{model.meta.model_name} ({path.stem})"
     curves[name] = analysis.result.timestep_importance()
     table.append(analysis_view.checkpoint_row(name, analysis))
+    maps[name] = (analysis, analysis_key)
+
+
+def checkpoint_grid():
+    """Each checkpoint's saliency in one player, panels in step (those sampling the first one's frames)."""
+    first = next(iter(maps.values()))[0].clip
+    same = {n: m for n, m in maps.items() if np.array_equal(m[0].clip.indices, first.indices)}
+    reduction = st.columns([1, 3])[0].selectbox("Saliency sign", REDUCTIONS, key=f"{P}_b_reduction")
+    keys = tuple(key for _, key in same.values())
+    shown = player.frame_player(f"{P}_b_player", cache.compare_payload(
+        keys, reduction, _analyses={n: a for n, (a, _) in same.items()}))
+    st.markdown(f"**Frame {shown['frame'] + 1} / {first.num_frames}** (settled) · source frame "
+                f"{int(first.indices[shown['frame']])}")
+    if len(same) < len(maps):
+        st.caption(f"Not in the player (they sample other frames): {', '.join(n for n in maps if n not in same)}.")
+
+
 if curves:
+    if st.toggle("Their saliency side by side in one player", key=f"{P}_b_maps"):
+        st.fragment(checkpoint_grid)()
     st.plotly_chart(plots.importance_curves(curves), key=f"{P}_curves")
     st.dataframe(table, hide_index=True)

@@ -1,4 +1,7 @@
-"""Data: the bundled sample clips (the default), or a data folder's clips by class with counts per subset."""
+"""Data: the bundled sample clips (the default), or a data folder's clips by class with counts per subset; a click opens
+a clip in Explore."""
+
+from pathlib import Path
 
 import streamlit as st
 
@@ -6,7 +9,7 @@ from engine import UserError, read_clip
 from engine.data import LAYOUTS, ClipRecord, load_dataset, read_record
 from engine.io import load_sidecar
 from engine.viz import encode_png
-from ui import routing, state
+from ui import routing, state, widgets
 
 SOURCES = {"samples": "Bundled sample clips", "folder": "Data folder"}
 
@@ -36,6 +39,15 @@ def sample_thumbnail(path: str) -> bytes:
     return encode_png(read_clip(path, 1, max_side=160).frames[0])
 
 
+def open_in_explore(path: str, sample: str | None = None) -> None:
+    """Explore with this clip picked: a bundled sample by name, any other video file as the opened clip."""
+    if sample:
+        st.session_state.update({"explore_clip_source": "sample", "explore_clip_sample": sample})
+    else:
+        st.session_state.update({widgets.opened_clip_key("explore"): path, "explore_clip_source": "opened"})
+    st.switch_page("pages/explore.py")
+
+
 def show_samples() -> None:
     """The bundled sample clips by class (from their sidecars), with thumbnails."""
     samples = state.list_sample_clips()
@@ -47,11 +59,13 @@ def show_samples() -> None:
         by_class.setdefault(load_sidecar(path)[1].get("label") or "unlabelled", []).append(name)
     count = len(samples)
     st.caption(f"{count} bundled sample clip{'s' if count != 1 else ''} (assets/clips) · classes "
-               f"{', '.join(by_class)} · choose one in Explore's sidebar")
+               f"{', '.join(by_class)} · open one in Explore with its button")
     for label, tab in zip(by_class, st.tabs(list(by_class))):
         with tab:
             for col, name in zip(st.columns(4), by_class[label]):
                 col.image(sample_thumbnail(str(samples[name])), caption=name, width="stretch", output_format="PNG")
+                if col.button("Open in Explore", key=f"{P}_open_{name}"):
+                    open_in_explore(str(samples[name]), sample=name)
 
 
 with st.sidebar:
@@ -91,3 +105,5 @@ for label, tab in zip(index.classes, st.tabs(index.classes)):
                     col.warning(f"{record.key}: unreadable")
                 else:
                     col.image(image, caption=f"{record.key} · {record.subset}", width="stretch", output_format="PNG")
+                if Path(record.source).is_file() and col.button("Open in Explore", key=f"{P}_open_{record.key}"):
+                    open_in_explore(record.source)

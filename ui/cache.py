@@ -5,7 +5,10 @@
   of their own (:func:`engine.saliency.captum_utils.private_copy`).
 * Clips: ``st.cache_data`` (each caller gets its own copy).
 * Results: an LRU store inside ``st.cache_resource`` holding analyses whose arrays
-  are marked read-only. ``st.cache_data`` cannot show a live progress bar (its
+  are marked read-only, in front of the app's result store on disk
+  (:mod:`engine.store.app_results`: ``VSE_RESULTS_DIR``, default
+  ``~/.cache/video-saliency-explorer/results``, capped by ``VSE_RESULTS_MB``), so an
+  analysis survives a restart and is never computed twice. ``st.cache_data`` cannot show a live progress bar (its
   element replay breaks on elements created outside the function), so results are
   looked up first and computed under a progress bar with a cancel Event on a miss;
   every page keys them with :func:`analysis_key`.
@@ -19,6 +22,7 @@ nothing is left running when the server stops.
 from __future__ import annotations
 
 import inspect
+import json
 import tempfile
 import threading
 from collections import OrderedDict
@@ -31,6 +35,7 @@ from engine import Clip, LoadedModel, analyse_clip, get_method, load_checkpoint,
 from engine.io import VideoInfo, probe_video
 from engine.models import ForeignSettings, file_sha256
 from engine.saliency import Cancelled
+from engine.store import app_results
 from engine.timeline import window_clip
 from engine.viz import player
 from ui import state
@@ -84,7 +89,7 @@ def analysis_key(loaded: LoadedModel, clip: Clip, clip_digest: str, method: str,
     given = {name: settings.get(name, param.default) for name, param in ANALYSIS_SETTINGS.items()}
     given["params"] = get_method(method).resolve(given["params"])
     return ("analysis", loaded.meta.identity, str(loaded.device), clip_digest, tuple(int(i) for i in clip.indices),
-            method, repr(sorted(given.items())))
+            method, json.dumps(given, sort_keys=True, default=repr))
 
 
 def timeline_key(loaded: LoadedModel, video_digest: str) -> tuple:
@@ -139,10 +144,17 @@ def read_window(path: str, digest: str, model_identity: str, start: int, _loaded
 
 
 class ResultStore:
-    """A small thread-safe LRU of read-only results, shared by all sessions."""
+    """A small thread-safe LRU of read-only results, shared by all sessions, in front of a disk store.
 
-    def __init__(self, capacity: int = 48):
+    Args:
+        capacity: results kept in memory.
+        disk: the app's result store (:class:`engine.store.app_results.AppResults`); analyses
+            (keys of :func:`analysis_key`) missing in memory are looked up and kept there.
+    """
+
+    def __init__(self, capacity: int = 48, disk=None):
         self.capacity = capacity
+        self.disk = disk
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
@@ -151,9 +163,19 @@ class ResultStore:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
+        if self.disk is not None and app_results.is_analysis_key(key):
+            found = self.disk.get(key)
+            if found is not None:
+                self._remember(key, state.freeze(found))
+            return found
         return None
 
     def put(self, key, value) -> None:
+        self._remember(key, value)
+        if self.disk is not None and app_results.is_analysis_key(key):
+            self.disk.put(key, value)
+
+    def _remember(self, key, value) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
@@ -161,9 +183,14 @@ class ResultStore:
                 self._items.popitem(last=False)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _result_store(folder: str, cap_bytes: int) -> ResultStore:
+    return ResultStore(disk=app_results.AppResults(folder, cap_bytes))
+
+
 def result_store() -> ResultStore:
-    return ResultStore()
+    """The app's results: memory in front of the store in ``VSE_RESULTS_DIR`` (read when called)."""
+    return _result_store(str(app_results.default_results_dir()), app_results.default_cap_bytes())
 
 
 def cached_result(key: tuple, compute: Callable, label: str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from functools import partial
+from pathlib import Path
 
 import streamlit as st
 import torch
@@ -20,7 +21,7 @@ from engine.saliency import Param, memory_budget
 from ui import cache, foreign, state
 
 UPLOAD = "Upload a checkpoint…"
-SOURCES = {"sample": "Sample clip", "upload": "Upload", "data": "Data folder"}
+SOURCES = {"sample": "Sample clip", "upload": "Upload", "data": "Data folder", "opened": "Opened clip"}
 
 
 def device_picker(prefix: str) -> str:
@@ -88,11 +89,18 @@ def video_key(prefix: str) -> str:
     return f"{prefix}_video_path"
 
 
+def opened_clip_key(prefix: str) -> str:
+    """Session-state key of a video file another page opened in this page's clip picker."""
+    return f"{prefix}_opened_clip"
+
+
 def clip_picker(prefix: str, num_frames: int, frame_step: int = 0) -> tuple[Clip, str] | None:
     """A bundled sample, an uploaded video or a video from the data folder, sampled as the model expects."""
     samples = state.list_sample_clips()
     data_videos = state.list_data_videos(state.data_dir())
-    sources = [s for s in SOURCES if (s != "sample" or samples) and (s != "data" or data_videos)]
+    opened = st.session_state.get(opened_clip_key(prefix))  # a clip opened from the Data page
+    sources = [s for s in SOURCES if (s != "sample" or samples) and (s != "data" or data_videos)
+               and (s != "opened" or opened)]
     source = st.radio("Clip", sources, format_func=SOURCES.get, horizontal=True, key=f"{prefix}_clip_source")
     try:
         if source == "upload":
@@ -107,7 +115,8 @@ def clip_picker(prefix: str, num_frames: int, frame_step: int = 0) -> tuple[Clip
             picked = cache.read_uploaded_clip(upload.file_id, upload.name, num_frames, frame_step, data)
             st.session_state[video_key(prefix)] = str(cache.upload_file(upload.file_id, upload.name, data))
             return picked
-        videos = samples if source == "sample" else data_videos
+        videos = {"sample": samples, "data": data_videos,
+                  "opened": {Path(opened).name: Path(opened)} if opened else {}}[source]
         name = st.selectbox("Sample" if source == "sample" else "Video", list(videos), key=f"{prefix}_clip_{source}")
         digest = cache.digest_of(videos[name])
         st.session_state[video_key(prefix)] = str(videos[name])

@@ -35,7 +35,7 @@ from engine.flow import CAMERA_MODELS, FLOW_METHODS
 from engine.io.video import probe_video, read_clip
 from engine.models.checkpoint import load_checkpoint
 from engine.pipeline import analyse_clip, save_analysis
-from engine.runs import EXECUTORS, SaliencyTask, is_done, run_tasks
+from engine.runs import EXECUTORS, SaliencyTask, run_tasks
 from engine.timeline import window_clip, window_start
 from engine.viz.export import write_rows_csv
 
@@ -73,6 +73,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, help="local processes (default: all cores)")
     p.add_argument("--executor", default="local", choices=EXECUTORS, help="run tasks here or on a Ray cluster")
     p.add_argument("--address", help="Ray cluster address (default: start Ray locally)")
+    p.add_argument("--store", metavar="DIR", help="data-set mode: the result store to index results in and resume "
+                                                  "from (default: the --out folder; see docs/store.md)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -163,7 +165,7 @@ def print_summary(analysis, seconds: float, out: Path) -> None:
 
 
 def run_dataset(args: argparse.Namespace) -> int:
-    """Every clip of a subset under every method, resumable; writes summary.csv."""
+    """Every clip of a subset under every method, indexed in a result store and resumed from it; writes summary.csv."""
     methods = [m.strip() for m in (args.methods or args.method).split(",") if m.strip()]
     given = parse_params(args.param)
     resolved = {m: params_for(m, given, strict=len(methods) == 1) for m in methods}
@@ -180,22 +182,23 @@ def run_dataset(args: argparse.Namespace) -> int:
     if not records:
         raise UserError(f"No clips in the {args.subset} subset of {args.data}.")
     tasks = build_tasks(records, methods, resolved, args, out)
-    done = sum(is_done(t) for t in tasks)
-    print(f"{len(records)} clips x {len(methods)} methods = {len(tasks)} tasks ({done} already done)")
+    print(f"{len(records)} clips x {len(methods)} methods = {len(tasks)} tasks; store {tasks[0].store}")
     rows = run_tasks(tasks, executor=args.executor, workers=args.workers, address=args.address,
                      device=str(device))
     summary = write_rows_csv(out / "summary.csv", rows)
-    print(f"wrote {len(rows)} rows to {summary}")
+    print(f"wrote {len(rows)} rows to {summary}; browse them: python -m engine results {tasks[0].store}")
     return 0
 
 
 def build_tasks(records, methods: list[str], params: dict[str, dict], args: argparse.Namespace, out: Path) -> list:
-    """One SaliencyTask per (record, method); output ``out/<method>/<record key>.npz``."""
+    """One SaliencyTask per (record, method); output ``out/<method>/<record key>.npz``, indexed in ``--store``."""
     checkpoint = str(Path(args.checkpoint).resolve())
+    store = str(Path(getattr(args, "store", None) or out).resolve())
     return [
         SaliencyTask(clip_path=str(Path(r.source).resolve()), checkpoint=checkpoint, method=m,
                      out_path=str((out / m / f"{r.key}.npz").resolve()), params=tuple(sorted(params[m].items())),
                      target=args.target, baseline=args.baseline, flow_method=args.flow, camera=args.camera,
-                     seed=args.seed, label=r.label, start=r.start, stop=r.stop, extra={"key": r.key, "subset": r.subset})
+                     seed=args.seed, label=r.label, start=r.start, stop=r.stop,
+                     extra={"key": r.key, "subset": r.subset}, store=store)
         for r in records for m in methods
     ]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from engine.errors import UserError
 from engine.runs.cluster import run_on_ray
+from engine.runs.indexing import run_with_stores
 from engine.runs.local import run_local
 from engine.runs.tasks import SaliencyTask, is_done, run_task, summary_row
 
@@ -23,6 +24,9 @@ def run_tasks(tasks: Sequence[SaliencyTask], *, executor: str = "local", workers
               on_row: Callable[[dict], None] | None = None) -> list[dict]:
     """Runs tasks in parallel; returns rows in task order. Finished tasks are skipped (resume).
 
+    Tasks with a ``store`` folder are looked up in its index first (an indexed result is
+    not run again) and their rows are added to it as they finish (:mod:`engine.runs.indexing`).
+
     Args:
         tasks: the tasks.
         executor: "local" (a process per core) or "ray" (each task a Ray task).
@@ -33,7 +37,12 @@ def run_tasks(tasks: Sequence[SaliencyTask], *, executor: str = "local", workers
     """
     if executor not in EXECUTORS:
         raise UserError(f"Unknown executor {executor!r}; choose one of: {', '.join(EXECUTORS)}.")
-    if executor == "ray":
-        return run_on_ray(tasks, address=address, device=device, on_row=on_row, workers=workers)
 
-    return run_local(tasks, workers or os.cpu_count() or 1, device, on_row)
+    def run(chosen: Sequence[SaliencyTask], on_done: Callable[[int, dict], None]) -> list[dict]:
+        if executor == "ray":
+            return run_on_ray(chosen, address=address, device=device, on_done=on_done, workers=workers)
+        return run_local(chosen, workers or os.cpu_count() or 1, device, on_done)
+
+    if any(task.store for task in tasks):
+        return run_with_stores(tasks, run, on_row)
+    return run(tasks, lambda _, row: on_row(row) if on_row else None)

@@ -49,7 +49,7 @@ def _start_ray(address: str | None, workers: int | None) -> bool:
 
 
 def run_on_ray(tasks: Sequence, *, address: str | None = None, device: str = "cpu",
-               on_row: Callable[[dict], None] | None = None, workers: int | None = None) -> list[dict]:
+               on_done: Callable[[int, dict], None] | None = None, workers: int | None = None) -> list[dict]:
     """Runs saliency tasks as Ray tasks; returns their rows in task order.
 
     Args:
@@ -57,7 +57,8 @@ def run_on_ray(tasks: Sequence, *, address: str | None = None, device: str = "cp
         address: a Ray cluster ("ray://head:10001" or "auto"); None starts a local
             instance with ``workers`` CPUs (default: all cores).
         device: "cpu", or "cuda" (each task then asks Ray for a quarter GPU).
-        on_row: called with each row as its task finishes (completion order).
+        on_done: called with (task index, row) as each task finishes (completion order), in this process:
+            the driver alone writes a result store's index.
         workers: local instance size; on a cluster, the most tasks in flight at once.
 
     Returns:
@@ -70,13 +71,13 @@ def run_on_ray(tasks: Sequence, *, address: str | None = None, device: str = "cp
         remote = ray.remote(num_cpus=1)(_run_one)
         if str(device).startswith("cuda"):
             remote = remote.options(num_gpus=GPU_SHARE)
-        return _collect(remote, list(tasks), device, on_row, workers if address else None)
+        return _collect(remote, list(tasks), device, on_done, workers if address else None)
     finally:
         if started:
             ray.shutdown()
 
 
-def _collect(remote, tasks: list, device: str, on_row, max_in_flight: int | None) -> list[dict]:
+def _collect(remote, tasks: list, device: str, on_done, max_in_flight: int | None) -> list[dict]:
     """Submits tasks (at most ``max_in_flight`` pending when given) and gathers rows as they finish."""
     import ray
 
@@ -94,6 +95,6 @@ def _collect(remote, tasks: list, device: str, on_row, max_in_flight: int | None
                 index = pending.pop(ref)
                 rows[index] = ray.get(ref)
                 bar.update(1)
-                if on_row:
-                    on_row(rows[index])
+                if on_done:
+                    on_done(index, rows[index])
     return rows  # type: ignore[return-value]

@@ -11,28 +11,31 @@ from tqdm import tqdm
 from engine.runs.tasks import run_task
 
 
-def run_local(tasks, workers: int, device: str, on_row) -> list[dict]:
-    """Runs tasks in this process (one worker) or in ``workers`` spawned processes; rows in task order."""
+def run_local(tasks, workers: int, device: str, on_done) -> list[dict]:
+    """Runs tasks in this process (one worker) or in ``workers`` spawned processes; rows in task order.
+
+    ``on_done(task index, row)`` is called in this process as each task ends.
+    """
     rows: list[dict | None] = [None] * len(tasks)
     bar = tqdm(total=len(tasks), desc="saliency", unit="task")
     if workers <= 1 or len(tasks) <= 1:
         for i, task in enumerate(tasks):
             rows[i] = run_task(task, device)
-            _done(bar, rows[i], on_row)
+            _done(bar, i, rows[i], on_done)
     else:
         with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker) as pool:
             futures = {pool.submit(run_task, task, device): i for i, task in enumerate(tasks)}
             for future in cf.as_completed(futures):
                 rows[futures[future]] = future.result()
-                _done(bar, rows[futures[future]], on_row)
+                _done(bar, futures[future], rows[futures[future]], on_done)
     bar.close()
     return rows  # type: ignore[return-value]
 
 
-def _done(bar, row, on_row) -> None:
+def _done(bar, index: int, row: dict, on_done) -> None:
     bar.update(1)
-    if on_row:
-        on_row(row)
+    if on_done:
+        on_done(index, row)
 
 
 def _init_worker() -> None:

@@ -1,16 +1,17 @@
 """One saliency task (a clip under a method) and how it runs, wherever it runs.
 
 A finished task is not run again (resume): its output file records the task's key
-(:func:`task_key`: the model's identity, the clip and every setting), and a file whose
-key differs (another checkpoint, other settings, or a file from before keys) is
-computed again and replaced. Its summary row is read back from that file. Results do
+(:func:`task_key`: the model's identity, the clip's content digest and every setting), and a
+file whose key differs (another checkpoint, other settings, or a file from before keys) is
+computed again and replaced. Its summary row is read back from that file. A task with a
+``store`` also returns its result store row (:func:`engine.store.rows.index_row`, under
+``"_index_row"``), which the driving process alone writes (:mod:`engine.runs.indexing`). Results do
 not depend on the executor (:mod:`engine.runs.local`, :mod:`engine.runs.cluster`):
 every task seeds itself and runs the same code.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -46,6 +47,7 @@ class SaliencyTask:
     start: int = 0
     stop: int | None = None
     extra: dict = field(default_factory=dict, hash=False, compare=False)
+    store: str = field(default="", hash=False, compare=False)
 
 
 def _cached_model(checkpoint: str, device: str):
@@ -59,16 +61,34 @@ def _load_model(checkpoint: str, device: str, mtime_ns: int, size: int):
     return load_checkpoint(checkpoint, device=device)
 
 
-def task_key(task: SaliencyTask, model_identity: str) -> str:
-    """The digest of everything a task's result depends on: the model's identity, the clip and the settings.
+def task_settings(task: SaliencyTask) -> dict:
+    """The settings of a task's key besides the model, clip, method, parameters and target."""
+    return {"baseline": task.baseline, "flow": task.flow_method, "camera": task.camera, "seed": task.seed,
+            "start": task.start, "stop": task.stop}
 
-    ``out_path``, ``label`` and ``extra`` only say where and how the result is filed, so they are left out.
+
+def resolved_params(task: SaliencyTask) -> dict:
+    """The method's parameters with its schema's defaults filled in (so given and default values share a key)."""
+    from engine.saliency import get_method
+
+    return get_method(task.method).resolve(dict(task.params))
+
+
+def task_key(task: SaliencyTask, model_identity: str) -> str:
+    """The digest of everything a task's result depends on (:func:`engine.store.keys.result_key`).
+
+    The clip enters by its content digest and the parameters resolved against the method's schema;
+    ``out_path``, ``label``, ``extra`` and ``store`` only say where and how the result is filed.
     """
-    fields = {"model": model_identity, "clip": str(Path(task.clip_path).resolve()), "start": task.start,
-              "stop": task.stop, "method": task.method, "params": [list(p) for p in task.params],
-              "target": task.target, "baseline": task.baseline, "flow": task.flow_method, "camera": task.camera,
-              "seed": task.seed}
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=repr).encode()).hexdigest()
+    from engine.store.keys import content_digest, result_key
+
+    return result_key({"model": model_identity, "clip": content_digest(task.clip_path), "method": task.method,
+                       "params": resolved_params(task), "target": task.target, **task_settings(task)})
+
+
+def model_identity(checkpoint: str) -> str:
+    """The identity of a checkpoint's model (loaded on the CPU once per process while the file stays the same)."""
+    return _cached_model(checkpoint, "cpu").meta.identity
 
 
 def stored_task_key(path: Path) -> str | None:
@@ -91,6 +111,7 @@ def is_done(task: SaliencyTask, device: str = "cpu") -> bool:
 def run_task(task: SaliencyTask, device: str = "cpu") -> dict:
     """Runs one task (or reads its existing output, when its key matches) and returns its summary row."""
     out = Path(task.out_path)
+    analysis = None
     if not is_done(task, device):
         loaded = _cached_model(task.checkpoint, device)
         record = ClipRecord(task.clip_path, task.label or "", "", Path(task.clip_path).stem, task.start, task.stop)
@@ -101,7 +122,25 @@ def run_task(task: SaliencyTask, device: str = "cpu") -> dict:
                                 seed=task.seed)
         analysis.info["task_key"] = task_key(task, loaded.meta.identity)
         save_analysis(out, analysis)
-    return summary_row(out, task)
+    row = summary_row(out, task)
+    if task.store:
+        row["_index_row"] = task_index_row(task, analysis)
+    return row
+
+
+def task_index_row(task: SaliencyTask, analysis=None) -> dict:
+    """The result store row of a finished task (``analysis``: the one just computed; else read from its file)."""
+    from engine.pipeline import load_analysis
+    from engine.store.keys import content_digest
+    from engine.store.rows import index_row
+
+    out = Path(task.out_path)
+    analysis = analysis if analysis is not None else load_analysis(out)
+    return index_row(analysis, key=analysis.info["task_key"], result=str(out.resolve()),
+                     clip_digest=content_digest(task.clip_path), target=task.target,
+                     model=task.extra.get("model_file") or Path(task.checkpoint).stem,
+                     settings=task_settings(task), size=out.stat().st_size, clip_name=task.extra.get("key", ""),
+                     label=task.label)
 
 
 def summary_row(path: Path, task: SaliencyTask) -> dict:

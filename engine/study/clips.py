@@ -74,13 +74,18 @@ def model_keys(checkpoints: Sequence[str]) -> dict[str, str]:
 
 def build_tasks(clips: Sequence[StudyClip], checkpoints: Sequence[str], methods: Sequence[str],
                 results: Path) -> list:
-    """One task per (checkpoint, method, clip); output ``results/<model>/<method>/<clip key>.npz``."""
+    """One task per (checkpoint, method, clip); output ``results/<model>/<method>/<clip key>.npz``.
+
+    ``results`` is also the tasks' result store (its ``index.sqlite``; see docs/store.md), so the
+    study's results open in Browse and in ``python -m engine results``, and a rerun resumes from it.
+    """
     keys = model_keys(checkpoints)
     return [
         SaliencyTask(clip_path=clip.path, checkpoint=checkpoint, method=method, start=clip.start, stop=clip.stop,
                      out_path=str((results / keys[checkpoint] / method / f"{clip.key}.npz").resolve()),
                      label=clip.label, extra={"key": clip.key, "model_file": keys[checkpoint],
-                                              "checkpoint": checkpoint})
+                                              "checkpoint": checkpoint},
+                     store=str(results.resolve()))
         for checkpoint in checkpoints for method in methods for clip in clips
     ]
 
