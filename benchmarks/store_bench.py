@@ -101,7 +101,7 @@ def browser_timings(store: Path, work: Path) -> dict:
     """Browse in Chromium: Enter on the folder -> 24 thumbnails shown; Open -> the player ready."""
     from playwright.sync_api import expect, sync_playwright
 
-    from tests import appserver
+    from tests.helpers import appserver
 
     port = appserver.free_port()
     proc = appserver.start(port, work / "server.log", env={"VSE_RESULTS_DIR": str(work / "app-results")})

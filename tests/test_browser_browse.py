@@ -2,7 +2,7 @@
 the pairs of two models, and a click that opens a result in the player.
 
 The server reads its own results from a fresh ``VSE_RESULTS_DIR``; the store is the one
-``tests/test_browse.py`` builds. Every request stays on the loopback address. Screenshots go to
+``tests/helpers/store.py`` builds. Every request stays on the loopback address. Screenshots go to
 pytest's tmp folder, and to ``VSE_SCREENSHOTS`` when set. No assertion is about time.
 """
 
@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests import appserver
-from tests.test_browse import make_store
+from tests.helpers import appserver
+from tests.helpers.store import make_store
+
+pytestmark = pytest.mark.browser
 
 WAIT_MS = 120_000
 PLAYER = ".vse-player[data-ready='1']"

@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 import torch
 
 from engine.io.tensors import InputSpec
@@ -16,6 +17,8 @@ from engine.models.checkpoint import CheckpointMeta, save_checkpoint
 from engine.runs import SaliencyTask, run_tasks
 from engine.store import Filters, Store
 from engine.synth import generate_kth_like
+
+pytestmark = pytest.mark.ray
 
 ROOT = Path(__file__).resolve().parents[1]
 # Writes a row at a time until the Ray run's rows are all in; prints how many it wrote while they were arriving.
