@@ -13,7 +13,7 @@ from engine.io.tensors import InputSpec
 from engine.models import get_model
 from engine.models.checkpoint import CheckpointMeta, save_checkpoint
 from engine.store import Filters, Store
-from tests.media import moving_blob_frames, write_video
+from tests.helpers.media import moving_blob_frames, write_video
 
 
 @pytest.fixture(scope="module")
