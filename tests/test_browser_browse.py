@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests import appserver
-from tests.test_browse import make_store
+from tests.helpers import appserver
+from tests.helpers.stores import make_store
 
 WAIT_MS = 120_000
 PLAYER = ".vse-player[data-ready='1']"
