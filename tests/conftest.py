@@ -1,4 +1,4 @@
-"""Fixtures shared by the browser tests: one Streamlit server and one Chromium per module."""
+"""Shared fixtures: the app's result store in a temporary folder; one Streamlit server and one Chromium per module."""
 
 from __future__ import annotations
 
@@ -7,6 +7,24 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import appserver
+
+
+@pytest.fixture(scope="session", autouse=True)
+def results_dir(tmp_path_factory):
+    """The app's persistent result store in a temporary folder for the whole run (never the user's cache).
+
+    Set before any server starts, so the browser tests' servers inherit it; a test may point it elsewhere.
+    """
+    import os
+
+    folder = tmp_path_factory.mktemp("results")
+    previous = os.environ.get("VSE_RESULTS_DIR")
+    os.environ["VSE_RESULTS_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("VSE_RESULTS_DIR", None)
+    else:
+        os.environ["VSE_RESULTS_DIR"] = previous
 
 
 @pytest.fixture(scope="module")

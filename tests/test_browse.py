@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine.evaluation import metric_label
 from engine.store import Store, pair_rows
-from tests.helpers.store import make_store
+from tests.helpers.stores import make_store
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 180

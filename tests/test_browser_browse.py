@@ -2,7 +2,7 @@
 the pairs of two models, and a click that opens a result in the player.
 
 The server reads its own results from a fresh ``VSE_RESULTS_DIR``; the store is the one
-``tests/helpers/store.py`` builds. Every request stays on the loopback address. Screenshots go to
+``tests/test_browse.py`` builds. Every request stays on the loopback address. Screenshots go to
 pytest's tmp folder, and to ``VSE_SCREENSHOTS`` when set. No assertion is about time.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.helpers import appserver
-from tests.helpers.store import make_store
+from tests.helpers.stores import make_store
 
 pytestmark = pytest.mark.browser
 

@@ -125,15 +125,20 @@ def test_cli_evaluates_a_reference_checkpoint_and_a_torchvision_model(folder, tm
     runs = {"reference": [str(reference), "--classes", "walking", "running", "--frames", "4", "--size", "32"],
             "torchvision": [str(torchvision_model)]}
     short_fits = {"reference": True, "torchvision": False}  # the reference preset steps 1 frame: 5 frames hold 4
+    data = tmp_path / "data"  # one walker and the short clip keep the ResNets quick
+    walker = next((folder["data"] / "walking").glob("person*.avi"))
+    for source in (walker, folder["data"] / "walking" / "short.avi"):
+        (data / source.parent.name).mkdir(parents=True, exist_ok=True)
+        (data / source.parent.name / source.name).write_bytes(source.read_bytes())
     for name, checkpoint in runs.items():
         out = tmp_path / name
-        assert main(["evaluate", "--data", str(folder["data"]), "--windows", "all", "--device", "cpu",
+        assert main(["evaluate", "--data", str(data), "--windows", "all", "--device", "cpu",
                      "--out", str(out), "--checkpoint", *checkpoint]) == 0
         rows = list(csv.DictReader((out / "clips.csv").open()))
         verdicts = {r["clip"].rsplit("/", 1)[-1]: r["verdict"] for r in rows}
-        assert len(rows) == 6 and verdicts["empty_scene.avi"] == "no motion"
+        assert len(rows) == 2 and verdicts[walker.name] in ("walking", "running")
         assert (verdicts["short.avi"] != "too short") == short_fits[name]
-        assert json.loads((out / "summary.json").read_text())["scored"] == 5 + (name == "reference")
+        assert json.loads((out / "summary.json").read_text())["scored"] == 1 + (name == "reference")
 
 
 def test_windows_stay_inside_a_records_segment(folder):

@@ -94,6 +94,10 @@ def test_classify_says_no_one_moving_on_an_empty_scene_clip(scenes, tmp_path, ca
     assert rows[0]["label"] == "no motion" and rows[1]["label"] in ("walking", "running")
     assert main([*args, "--json", "--motion-threshold", "0"]) == 0  # 0 turns the abstain off
     assert not any(r["abstained"] for r in json.loads(capsys.readouterr().out))
+    assert main([*args, "--json", "--window", "1", "--stride", "0.4"]) == 0  # every window of each clip
+    windows = json.loads(capsys.readouterr().out)
+    assert {r["abstained"] for r in windows if r["clip"] == str(empty)} == {True}
+    assert not any(r["abstained"] for r in windows if r["clip"] == str(moving))
 
 
 def test_a_model_that_samples_every_frame_is_measured_two_frames_apart(scenes):

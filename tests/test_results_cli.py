@@ -73,3 +73,5 @@ def test_remove_asks_first(batch, monkeypatch, capsys):
     assert store.count() == 4 and not any(f.exists() for f in files)
     assert main(["results", str(batch / "nowhere")]) == 2
     assert "not a result store" in capsys.readouterr().err
+    assert main(["results", str(batch), "--sort", "metric:nope"]) == 2
+    assert "flow.pearson" in capsys.readouterr().err  # the message names the metrics there are

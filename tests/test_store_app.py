@@ -67,3 +67,14 @@ def test_the_app_store_evicts_the_least_recently_used_at_its_cap(tmp_path, monke
     rows = store.query()
     assert [r["method"] for r in rows] == ["input_x_gradient"] and store.total_bytes() <= 1.5 * one
     assert not list((tmp_path / "results" / "results").glob("*/*.npz"))[1:]  # one file left
+
+
+def test_the_disk_key_leaves_out_the_device_and_holds_the_engine_code(monkeypatch):
+    from engine.store import app_results
+
+    key = ("analysis", "identity", "cpu", "d" * 64, (0, 2, 4), "gradient", '{"seed": 0}')
+    first = app_results.disk_key(key)
+    assert app_results.disk_key(("analysis", "identity", "cuda:0", *key[3:])) == first
+    assert app_results.disk_key((*key[:5], "gradcam", key[6])) != first
+    monkeypatch.setattr(app_results, "engine_code_digest", lambda: "an edited engine")
+    assert app_results.disk_key(key) != first

@@ -75,7 +75,10 @@ def page_picker(prefix: str, total: int) -> int:
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if pages == 1:
         return 0
-    return int(st.number_input(f"Page (of {pages})", 1, pages, 1, key=f"{prefix}_page")) - 1
+    key = f"{prefix}_page"
+    if int(st.session_state.get(key) or 1) > pages:  # fewer pages since a filter changed
+        st.session_state[key] = pages
+    return int(st.number_input(f"Page (of {pages})", 1, pages, 1, key=key)) - 1
 
 
 def _open(prefix: str, key: str, pair: str | None = None) -> None:

@@ -88,13 +88,16 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split-seed", type=int, default=0, help="seed of the split for plain folders")
 
 
-def load_index(args: argparse.Namespace, classes=None):
-    """The DatasetIndex named by --data/--layout/--annotation-path/--video-path/--classes."""
+def load_index(args: argparse.Namespace, classes=None, every_class: bool = False):
+    """The DatasetIndex named by --data/--layout/--annotation-path/--video-path/--classes.
+
+    ``every_class`` keeps every class found (``classes`` and --classes are then not applied).
+    """
     from engine.data import load_dataset
 
     if not args.data and not args.annotation_path:
         raise UserError("Give a dataset with --data DIR (or --annotation-path and --video-path).")
-    return load_dataset(args.data, layout=args.layout, classes=classes or args.classes,
+    return load_dataset(args.data, layout=args.layout, classes=None if every_class else classes or args.classes,
                         annotation_path=args.annotation_path, video_path=args.video_path, split_seed=args.split_seed)
 
 

@@ -64,8 +64,10 @@ def main_clips(args: argparse.Namespace) -> int:
 
     subset = args.subset or "all"
     loaded = load_model(args)
-    index = load_index(args, classes=args.classes)
+    index = load_index(args, every_class=True)  # a folder may hold some of the model's classes only
     records = index.records if subset == "all" else index.subset(subset)
+    if args.classes:
+        records = [r for r in records if r.label in args.classes]
     if not records:
         raise UserError(f"No clips in the {subset} subset of {args.data}.")
     model_classes = list(loaded.meta.classes)

@@ -57,6 +57,9 @@ def main(args: argparse.Namespace) -> int:
                       args.correct)
     if args.remove:
         return remove(store, filters, args.yes)
+    if args.sort.startswith("metric:") and args.sort[len("metric:"):] not in (names := store.metric_names()):
+        raise UserError(f"No result holds metric {args.sort[len('metric:'):]!r}; the store's metrics: "
+                        f"{', '.join(names)}.")
     try:
         rows = store.query(filters, args.sort, not args.ascending, args.limit, columns=[*SHOWN, "metrics", "key",
                                                                                          *export_columns()])

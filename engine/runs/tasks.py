@@ -21,7 +21,7 @@ import numpy as np
 
 from engine.data import ClipRecord, read_record
 from engine.models.checkpoint import load_checkpoint
-from engine.pipeline import analyse_clip, save_analysis
+from engine import pipeline  # the module, so a test's monkeypatch of pipeline.analyse_clip reaches run_task
 from engine.saliency import load_result
 
 
@@ -117,11 +117,11 @@ def run_task(task: SaliencyTask, device: str = "cpu") -> dict:
         record = ClipRecord(task.clip_path, task.label or "", "", Path(task.clip_path).stem, task.start, task.stop)
         clip = read_record(record, loaded.meta.input_spec.num_frames, frame_step=loaded.meta.input_spec.frame_step)
         clip.label = task.label or clip.meta.get("label") or None
-        analysis = analyse_clip(loaded, clip, task.method, params=dict(task.params), target=task.target,
+        analysis = pipeline.analyse_clip(loaded, clip, task.method, params=dict(task.params), target=task.target,
                                 baseline=task.baseline, flow_method=task.flow_method, camera=task.camera,
                                 seed=task.seed)
         analysis.info["task_key"] = task_key(task, loaded.meta.identity)
-        save_analysis(out, analysis)
+        pipeline.save_analysis(out, analysis)
     row = summary_row(out, task)
     if task.store:
         row["_index_row"] = task_index_row(task, analysis)

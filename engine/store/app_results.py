@@ -2,9 +2,10 @@
 
 The app keys an analysis by a tuple (``ui.cache.analysis_key``): ``("analysis", model identity,
 device, clip digest, frame indices, method, settings JSON)``. On disk the result is filed under
-:func:`engine.store.keys.result_key` of that tuple without the device: a result computed on the
-GPU serves a CPU request and the other way round (their maps agree to float precision; the
-row records the device that ran). Files go to ``<store>/results/<key[:2]>/<key>.npz``.
+:func:`engine.store.keys.result_key` of that tuple without the device (a result computed on the
+GPU serves a CPU request and the other way round; the row records the device that ran) and with
+the engine's code digest (:func:`engine.store.keys.engine_code_digest`: an edited engine never
+serves a result of the old code). Files go to ``<store>/results/<key[:2]>/<key>.npz``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sqlite3
 from pathlib import Path
 
 from engine.store.index import Store
-from engine.store.keys import result_key
+from engine.store.keys import engine_code_digest, result_key
 
 DEFAULT_CAP_MB = 2000
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def disk_key(key: tuple) -> str:
     """The store key of an app analysis key (the device left out)."""
     kind, identity, _device, clip_digest, indices, method, settings = key
     return result_key({"kind": kind, "model": identity, "clip": clip_digest, "frames": list(indices),
-                       "method": method, "settings": json.loads(settings)})
+                       "method": method, "settings": json.loads(settings), "code": engine_code_digest()})
 
 
 class AppResults:

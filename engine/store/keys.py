@@ -42,6 +42,20 @@ def content_digest(path: str | Path) -> str:
     return _file_digest(str(path), stat.st_mtime_ns, stat.st_size)
 
 
+@lru_cache(maxsize=1)
+def engine_code_digest() -> str:
+    """Hex SHA-256 of the engine's own source (every ``engine/**/*.py``, by relative path and bytes).
+
+    The app's long-lived store keys its results with it, so a changed method, metric or flow
+    never serves an older result (a batch store resumes by :func:`task_key` alone).
+    """
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 @lru_cache(maxsize=4096)
 def _file_digest(path: str, mtime_ns: int, size: int) -> str:
     from engine.models.checkpoint import file_sha256

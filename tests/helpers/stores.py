@@ -1,4 +1,4 @@
-"""A small result store, run for real: what the Browse tests (AppTest and browser) open."""
+"""A small batch-run result store for the Browse tests (AppTest and Chromium)."""
 
 from __future__ import annotations
 
