@@ -19,10 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from engine import pipeline  # the module, so a test's monkeypatch of pipeline.analyse_clip reaches run_task
 from engine.data import ClipRecord, read_record
 from engine.models.checkpoint import load_checkpoint
-from engine import pipeline  # the module, so a test's monkeypatch of pipeline.analyse_clip reaches run_task
-from engine.saliency import load_result
+from engine.pipeline import load_analysis
+from engine.saliency import get_method, load_result
+from engine.store.keys import content_digest, result_key
+from engine.store.rows import index_row
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,6 @@ def task_settings(task: SaliencyTask) -> dict:
 
 def resolved_params(task: SaliencyTask) -> dict:
     """The method's parameters with its schema's defaults filled in (so given and default values share a key)."""
-    from engine.saliency import get_method
-
     return get_method(task.method).resolve(dict(task.params))
 
 
@@ -80,8 +81,6 @@ def task_key(task: SaliencyTask, model_identity: str) -> str:
     The clip enters by its content digest and the parameters resolved against the method's schema;
     ``out_path``, ``label``, ``extra`` and ``store`` only say where and how the result is filed.
     """
-    from engine.store.keys import content_digest, result_key
-
     return result_key({"model": model_identity, "clip": content_digest(task.clip_path), "method": task.method,
                        "params": resolved_params(task), "target": task.target, **task_settings(task)})
 
@@ -130,10 +129,6 @@ def run_task(task: SaliencyTask, device: str = "cpu") -> dict:
 
 def task_index_row(task: SaliencyTask, analysis=None) -> dict:
     """The result store row of a finished task (``analysis``: the one just computed; else read from its file)."""
-    from engine.pipeline import load_analysis
-    from engine.store.keys import content_digest
-    from engine.store.rows import index_row
-
     out = Path(task.out_path)
     analysis = analysis if analysis is not None else load_analysis(out)
     return index_row(analysis, key=analysis.info["task_key"], result=str(out.resolve()),

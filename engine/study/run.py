@@ -31,9 +31,11 @@ from engine.study.box import BoxConfig, run_box_experiment
 from engine.study.clips import build_tasks, study_clips, write_clips_json
 from engine.study.event import EventConfig, event_checkpoints, run_event_experiment, save_event_rows
 from engine.study.faithful import add_checks
+from engine.study.real import hypothesis_verdict, run_real
 from engine.study.report import write_report
 from engine.study.report_box import box_summary, comparison_text, verdict
 from engine.study.report_event import csv_rows, event_table
+from engine.study.report_real import add_real_section, write_real_tables
 from engine.study.summary import summarise
 from engine.viz.export import write_rows_csv
 
@@ -138,8 +140,6 @@ def run_study(cfg: StudyConfig) -> dict:
     timings["total"] = round(time.perf_counter() - start, 1)
     report = write_report(out, cfg, methods_part, event_rows, timings, box_summary)
     if real_part:
-        from engine.study.report_real import add_real_section
-
         add_real_section(report, real_part)
     return {"report": str(report), "seconds": timings["total"], "timings": timings}
 
@@ -211,9 +211,6 @@ def run_box_section(cfg: StudyConfig, out: Path) -> list[dict]:
 
 def run_real_section(cfg: StudyConfig, out: Path) -> dict:
     """Real footage: accuracy, saliency against flow and person boxes, the verdict (engine.study.real)."""
-    from engine.study.real import hypothesis_verdict, run_real
-    from engine.study.report_real import write_real_tables
-
     part = run_real(cfg.real, cfg.checkpoints, cfg.real_methods, cfg.device)
     write_real_tables(out, part)
     print("real: " + hypothesis_verdict(part["summary"])[1])
