@@ -112,16 +112,17 @@ def test_cli_refuses_data_classes_the_model_does_not_know(folder, tmp_path, caps
     assert code != 0 and "the data has jumping" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a ResNet-18 reference CNN-LSTM over every window of every clip
 def test_cli_evaluates_a_reference_checkpoint_and_a_torchvision_model(folder, tmp_path):
     from tests.helpers.reference_models import PranoyrCNNLSTM, save_as_repository
 
     torch.manual_seed(0)  # test-only: fixes the models' weights
     reference = tmp_path / "cnnlstm-Epoch-2-Loss-0.5.pth"
     save_as_repository(PranoyrCNNLSTM(num_classes=2, arch="resnet18", cnn_grad=True).eval(), reference, epoch=2)
-    meta = CheckpointMeta("r3d_18", {"num_classes": 2}, ["walking", "running"],
+    meta = CheckpointMeta("r3d_18", {"num_classes": 2, "tiny": True}, ["walking", "running"],  # the test-size net
                           InputSpec(num_frames=T, height=32, width=32, channels=3, frame_step=STEP,
                                     mean=(0.43, 0.39, 0.38), std=(0.23, 0.22, 0.22)))
-    torchvision_model = save_checkpoint(tmp_path / "r3d.pt", get_model("r3d_18", num_classes=2), meta)
+    torchvision_model = save_checkpoint(tmp_path / "r3d.pt", get_model("r3d_18", num_classes=2, tiny=True), meta)
     runs = {"reference": [str(reference), "--classes", "walking", "running", "--frames", "4", "--size", "32"],
             "torchvision": [str(torchvision_model)]}
     short_fits = {"reference": True, "torchvision": False}  # the reference preset steps 1 frame: 5 frames hold 4

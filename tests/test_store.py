@@ -173,6 +173,7 @@ def test_the_study_indexes_its_results_in_its_results_folder(tmp_path):
     assert all(Path(t.out_path).resolve().is_relative_to(Path(t.store)) for t in tasks)  # the store can move
 
 
+@pytest.mark.slow  # a batch command in a child process, killed and run again
 def test_a_killed_batch_command_loses_no_finished_result(inputs, tmp_path, counted):
     """``saliency --data`` killed (SIGKILL) mid-run, then run again: only what never finished is computed."""
     import time
