@@ -44,7 +44,9 @@ class LivePool:
             self._jobs.put(job)
             if self._idle == 0 and len(self._threads) < self.workers:
                 self._started += 1
-                thread = threading.Thread(target=self._work, name=f"{self.name}-{self._started}")
+                # not a daemon (whoever submits: the media thread is one), so the interpreter never
+                # kills it inside the model's C++ code at exit; it ends when idle or closed
+                thread = threading.Thread(target=self._work, name=f"{self.name}-{self._started}", daemon=False)
                 self._threads.add(thread)
                 thread.start()
         return True

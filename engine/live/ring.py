@@ -108,6 +108,11 @@ class FrameRing:
         with self._lock:
             return self._items[-1][0] if self._items else None
 
+    def newest_arrival(self) -> float | None:
+        """When the newest frame reached the ring (monotonic seconds), or None when empty."""
+        with self._lock:
+            return self._items[-1][3] if self._items else None
+
     def fps(self, default: float = 25.0) -> float:
         """The camera's real frame rate over the stored frames."""
         return measured_fps(np.array([item[0] for item in self._snapshot()]), default)

@@ -103,6 +103,12 @@ class LiveSession:
         self._history: deque = deque()
         self.counts = {"updates": 0, "dropped": 0, "skipped": 0, "failed": 0}
         self.error: str | None = None
+        self.ended = False  # the camera's track ended (set by the media side)
+
+    @property
+    def stopped(self) -> bool:
+        with self._lock:
+            return self._stopped
 
     @property
     def settings(self) -> LiveSettings:
