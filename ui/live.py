@@ -111,6 +111,9 @@ TRANSLATIONS = {
     "device_access_denied": "Camera access was denied. Allow the camera in the browser's site settings and press "
                             "START, or play a clip as the camera (sidebar).",
 }
+CAMERA_ERRORS = ("If the video area shows **NotFoundError**, no camera was found: plug one in and press START, "
+                 "or play a clip as the camera (sidebar). **NotAllowedError**: camera access was denied; allow it "
+                 "in the browser's site settings. **NotReadableError**: another program holds the camera.")
 CAMERA = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 25}}, "audio": False}
 
 
@@ -160,4 +163,6 @@ def stream(source: str, loaded: LoadedModel, settings: LiveSettings, clip: tuple
         queued_video_frames_callback=frame_callback(loop) if loop else None,
         on_video_ended=ended_callback(loop) if loop else None, async_processing=True, sendback_audio=False,
         video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "style": {"width": "100%"}})
+    if source == "camera" and not active:
+        st.caption(CAMERA_ERRORS)
     return loop
