@@ -42,8 +42,14 @@ class SaliencyTask:
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
 
-@lru_cache(maxsize=4)
 def _cached_model(checkpoint: str, device: str):
+    """The model of a checkpoint file, loaded once per process while the file stays the same."""
+    stat = Path(checkpoint).stat()
+    return _load_model(checkpoint, device, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _load_model(checkpoint: str, device: str, mtime_ns: int, size: int):
     from engine.models.checkpoint import load_checkpoint
 
     return load_checkpoint(checkpoint, device=device)
