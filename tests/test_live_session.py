@@ -176,3 +176,16 @@ def test_an_unknown_method_is_a_clear_error(loaded, pool):
     with pytest.raises(UserError, match="Unknown saliency method"):
         LiveSession(loaded, pool, LiveSettings(method="nope"))
 
+
+
+def test_pool_workers_run_torch_on_their_own_thread_count():
+    import torch
+
+    seen = []
+    pool = LivePool(workers=1, idle_s=0.1, torch_threads=1)
+    before = torch.get_num_threads()
+    pool.submit(lambda: seen.append(torch.get_num_threads()))
+    wait_until(lambda: seen)
+    assert seen == [1]
+    assert torch.get_num_threads() == before  # the caller's own count is untouched
+    assert pool.close()
