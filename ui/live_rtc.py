@@ -11,8 +11,14 @@
   Chrome then falls to about 50 kbit/s and 320x240. VP8 bitrate hints in the answer
   (:func:`hold_picture_quality`) keep 640x480.
 
-The last two change aioice's and aiortc's module tables once per process, in place: a
-server has one aiortc, and every session's connection wants the same.
+* **Newest frames, never a backlog.** streamlit-webrtc passes every track through one
+  aiortc ``MediaRelay`` whose proxies queue every frame. When the encoder falls behind
+  (a busy machine), the queue grows and the video shown lags further and further (7 s
+  after 10 s at load 16). :func:`relay_newest_frames` makes that relay's proxies hold the
+  newest frame only; the frame callback still sees the frames as they arrive.
+
+These change aioice's and aiortc's tables and streamlit-webrtc's relay once per process,
+in place: a server has one of each, and every session's connection wants the same.
 """
 
 from __future__ import annotations
@@ -82,10 +88,28 @@ def hold_picture_quality() -> None:
                 codec.parameters.update(VP8_BITRATE_HINTS)
 
 
+def relay_newest_frames() -> None:
+    """Makes streamlit-webrtc's server-wide MediaRelay subscribe unbuffered (idempotent; needs a server)."""
+    import functools
+
+    from aiortc.contrib.media import MediaRelay
+    from streamlit_webrtc.relay import get_global_relay
+
+    with _patch_lock:
+        relay = get_global_relay()
+        if not getattr(relay, "vse_newest", False):
+            relay.subscribe = functools.partial(MediaRelay.subscribe, relay, buffered=False)
+            relay.vse_newest = True
+
+
 def prepare() -> dict:
     """Everything above, once: the RTC configuration to pass to ``webrtc_streamer``."""
     offer_loopback_candidate()
     hold_picture_quality()
+    try:
+        relay_newest_frames()
+    except (AttributeError, RuntimeError):  # no Streamlit server (AppTest): no relay to set
+        pass
     return rtc_configuration()
 
 
