@@ -10,6 +10,7 @@ time: ``benchmarks/live_bench.py`` measures speed.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 from pathlib import Path
@@ -101,10 +102,16 @@ def serve(tmp_path: Path):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def served(tmp_path_factory):
+    """(the server process, its URL)."""
     proc, url, _ = serve(tmp_path_factory.mktemp("live-server"))
-    yield url
+    yield proc, url
     appserver.stop(proc)
+
+
+@pytest.fixture(scope="module")
+def server(served):
+    return served[1]
 
 
 def open_live(browser, requests_seen, url: str):
@@ -179,6 +186,39 @@ def test_live_camera_overlay_label_and_freeze(server, camera_browser, camera_fil
     assert page.locator(".vse-player .frame-text").inner_text().startswith("Frame 1 / 16")
     expect(explore.locator("[data-testid=stMetricValue]").first).to_have_text(CLIP.split("_")[0])
     save(page, "live_frozen_in_explore", tmp_path)
+    page.close()
+
+
+def threads_and_memory(pid: int) -> tuple[int, int]:
+    """(threads, resident set size in bytes) of a process."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024
+    return len(list(Path(f"/proc/{pid}/task").iterdir())), rss
+
+
+def test_ten_start_stop_cycles_leave_no_thread_behind(served, camera_browser, requests_seen):
+    proc, url = served
+    page = open_live(camera_browser, requests_seen, url)
+    component = page.frame_locator("iframe[title*=webrtc]")
+    stop = component.get_by_role("button", name="STOP")
+
+    def cycle() -> None:
+        start_camera(page)
+        page.locator("[data-testid=stMain] [data-testid=stMetricValue]").first.wait_for(timeout=WAIT_MS)
+        stop.click()
+        component.get_by_role("button", name="START").wait_for(timeout=WAIT_MS)
+
+    def settled() -> tuple[int, int]:  # the pool's idle threads end after 2 s; aiortc's when closed
+        page.wait_for_timeout(6000)
+        return threads_and_memory(proc.pid)
+
+    cycle()  # the first one starts what lives as long as the server (streamlit-webrtc's event loop)
+    threads, memory = settled()
+    for _ in range(10):
+        cycle()
+    after_threads, after_memory = settled()
+    assert after_threads <= threads, (threads, after_threads)
+    assert after_memory - memory < 200 * 2**20, (memory, after_memory)  # no ring or model copy per cycle
     page.close()
 
 

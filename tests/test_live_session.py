@@ -189,3 +189,20 @@ def test_pool_workers_run_torch_on_their_own_thread_count():
     assert seen == [1]
     assert torch.get_num_threads() == before  # the caller's own count is untouched
     assert pool.close()
+
+
+def test_a_still_scene_says_no_one_moving_once_the_project_measures_motion(loaded, pool):
+    session = LiveSession(loaded, pool)
+    still = ClipCamera.from_file(str(list_sample_clips()["walking_right"]), max_side=160).frames[0]
+    for step in range(2000):  # one frame over and over: an empty scene, until the first update
+        session.push(still, step / 25)
+        if session.latest() is not None:
+            break
+        time.sleep(0.01)
+    try:
+        from engine.evaluation.motion import window_motion  # noqa: F401 - merged from issue 18
+    except ImportError:
+        assert session.latest().motion is None and not session.latest().nobody_moving
+    else:
+        assert session.latest().nobody_moving
+    assert session.stop()

@@ -108,7 +108,7 @@ def prepare() -> dict:
     hold_picture_quality()
     try:
         relay_newest_frames()
-    except (AttributeError, RuntimeError):  # no Streamlit server (AppTest): no relay to set
+    except (AttributeError, RuntimeError, TypeError):  # no Streamlit server (AppTest): no relay to set
         pass
     return rtc_configuration()
 

@@ -75,7 +75,10 @@ def status(loop: LiveSession | None) -> None:
     if update is None:
         st.info("Collecting the first window of frames…")
         return
-    analysis_view.prediction(update.result)
+    if update.nobody_moving:
+        st.metric("Prediction", "No one moving", update.motion.describe(), delta_color="off")
+    else:
+        analysis_view.prediction(update.result)
     st.caption(rates_line(loop))
     probability_strip(loop)
     window_importance(update)

@@ -64,6 +64,8 @@ class LiveUpdate:
         importance: (T,) share of the saliency mass in each frame.
         finished: when the result was ready (monotonic seconds).
         latency_s: from the newest frame's arrival to the result.
+        motion: how much of the window moves (``engine.evaluation.motion.Motion``), or None where the
+            project has no motion measure yet.
     """
 
     window: Window
@@ -72,6 +74,25 @@ class LiveUpdate:
     importance: np.ndarray
     finished: float
     latency_s: float
+    motion: object | None = None
+
+    @property
+    def nobody_moving(self) -> bool:
+        """True when the motion measure says no one moves enough for a verdict."""
+        return bool(self.motion is not None and self.motion.abstained)
+
+
+def window_motion(frames: np.ndarray, frame_step: int):
+    """The project's motion measure of a window (``engine.evaluation.motion``), or None while it has none.
+
+    The measure comes from another branch (issue 18); until it is merged, live updates carry no motion
+    and the page shows the label as it is.
+    """
+    try:
+        from engine.evaluation.motion import window_motion as measure
+    except ImportError:
+        return None
+    return measure(frames, frame_step=frame_step)
 
 
 class LiveSession:
@@ -187,10 +208,11 @@ class LiveSession:
         result = explain(self.loaded.model, x, settings.method, spec=spec, classes=list(self.loaded.meta.classes),
                          params=settings.params, target=settings.target, cancel=self._cancel)
         display = result.display()
+        motion = window_motion(window.frames, spec.frame_step)
         finished = time.monotonic()
         overlay = Overlay(display[-1], clip_scale(display), settings.cmap, settings.opacity)
         return LiveUpdate(window, result, overlay, result.timestep_importance(), finished,
-                          finished - float(window.arrived[-1]))
+                          finished - float(window.arrived[-1]), motion)
 
     def _publish(self, update: LiveUpdate) -> None:
         with self._lock:
