@@ -216,8 +216,11 @@ def test_ten_start_stop_cycles_leave_no_thread_behind(served, camera_browser, re
     threads, memory = settled()
     for _ in range(10):
         cycle()
-    after_threads, after_memory = settled()
-    assert after_threads <= threads, (threads, after_threads)
+    seen = [settled()]
+    while seen[-1][0] > threads and len(seen) < 5:  # threads end when their work does: give them time
+        seen.append(settled())
+    after_threads, after_memory = seen[-1]
+    assert after_threads <= threads, (threads, seen)
     assert after_memory - memory < 200 * 2**20, (memory, after_memory)  # no ring or model copy per cycle
     page.close()
 

@@ -206,3 +206,28 @@ def test_a_still_scene_says_no_one_moving_once_the_project_measures_motion(loade
     else:
         assert session.latest().nobody_moving
     assert session.stop()
+
+
+def test_the_next_job_starts_when_frames_came_during_the_last_one(loaded, pool):
+    session = LiveSession(loaded, pool)
+    camera = ClipCamera.from_file(str(list_sample_clips()["walking_right"]), max_side=160)
+    for step in range(40):  # a burst: the first push queues the only job
+        session.push(camera.frame(step)[0], step / camera.fps)
+    wait_until(lambda: session.latest() is not None)
+    first = session.latest()
+    started = threading.Event()
+    real = session._explain_newest
+
+    def slow(settings, latest):
+        started.set()
+        update = real(settings, latest)
+        time.sleep(0.3)  # frames arrive while this job runs
+        return update
+
+    session._explain_newest = slow
+    wait_until(lambda: not session._in_flight)
+    session.push(camera.frame(40)[0], 40 / camera.fps)  # queues a job
+    started.wait(WAIT_S)
+    session.push(camera.frame(41)[0], 41 / camera.fps)  # arrives during it: no push comes after
+    wait_until(lambda: session.latest().window.newest_time == 41 / camera.fps)
+    assert session.latest() is not first and session.stop()

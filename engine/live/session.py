@@ -154,6 +154,10 @@ class LiveSession:
     def push(self, frame: np.ndarray, time_s: float) -> None:
         """Stores a (H, W, 3) uint8 RGB frame captured at ``time_s`` and queues a job when none is pending."""
         self.ring.push(frame, time_s)
+        self._submit_if_due()
+
+    def _submit_if_due(self) -> None:
+        """Queues a job unless one is pending, the session stopped, or the last one started too recently."""
         with self._lock:
             now = time.monotonic()
             if self._stopped or self._in_flight or now - self._last_submit < self._settings.min_interval_s:
@@ -175,6 +179,12 @@ class LiveSession:
             self._idle.set()
 
     def _job(self) -> None:
+        """Explains the newest window; then, when newer frames came meanwhile, queues the next job at once.
+
+        The media thread hands frames over in bursts (all that queued while it was busy), so waiting for
+        the next :meth:`push` would tie the update rate to the bursts.
+        """
+        seen = self.ring.newest_time()
         try:
             with self._lock:
                 if self._stopped:
@@ -196,6 +206,8 @@ class LiveSession:
             self.counts["failed"] += 1
         finally:
             self._job_done()
+        if seen is not None and (self.ring.newest_time() or seen) > seen:
+            self._submit_if_due()
 
     def _explain_newest(self, settings: LiveSettings, latest: LiveUpdate | None) -> LiveUpdate | None:
         """The newest window explained, or None when there is no new whole window yet."""
