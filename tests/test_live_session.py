@@ -231,3 +231,18 @@ def test_the_next_job_starts_when_frames_came_during_the_last_one(loaded, pool):
     session.push(camera.frame(41)[0], 41 / camera.fps)  # arrives during it: no push comes after
     wait_until(lambda: session.latest().window.newest_time == 41 / camera.fps)
     assert session.latest() is not first and session.stop()
+
+
+@pytest.mark.parametrize("name, method", [("cnn_ica_lstm", "gradcam"), ("c3d", "gradcam_pp"), ("c3d", "gradient")])
+def test_other_bundled_checkpoints_and_methods_run_live(pool, name, method):
+    other = load_checkpoint(assets_dir() / "models" / f"{name}.pt")
+    session = LiveSession(other, pool, LiveSettings(method=method))
+    camera = ClipCamera.from_file(str(list_sample_clips()["running_right"]), max_side=160)
+    for step in range(2000):  # until the first update
+        session.push(camera.frame(step)[0], step / camera.fps)
+        if session.latest() is not None:
+            break
+        time.sleep(0.01)
+    update = session.latest()
+    assert update.result.method == method and update.result.attributions.shape[0] == other.meta.input_spec.num_frames
+    assert session.error is None and session.stop()
