@@ -58,7 +58,8 @@ WATCH_JS = r"""(() => {
   const native = md.getUserMedia.bind(md);
   md.getUserMedia = async (constraints) => { const stream = await native(constraints);
     const preview = document.createElement('video'); preview.muted = true; preview.autoplay = true;
-    preview.srcObject = stream; preview.style.cssText = 'position:fixed;right:0;bottom:0;width:64px;height:48px;opacity:0.01';
+    preview.srcObject = stream;
+    preview.style.cssText = 'position:fixed;right:0;bottom:0;width:64px;height:48px;opacity:0.01';
     document.body.appendChild(preview); preview.play(); watch(preview, state.local, false);
     const look = () => { const v = [...document.querySelectorAll('video')].find(
         e => e !== preview && e.srcObject && e.srcObject !== stream);
@@ -68,7 +69,8 @@ WATCH_JS = r"""(() => {
     begin() { state.remote.length = 0; state.on = true; state.t0 = performance.now();
       state.shown0 = state.last ? state.last.presentedFrames : 0; },
     end() { state.on = false; const v = state.remoteVideo;
-      return {local: state.local.filter(([code, at]) => at >= state.t0 - 15000), remote: state.remote, seconds: (performance.now() - state.t0) / 1000,
+      return {local: state.local.filter(([code, at]) => at >= state.t0 - 15000), remote: state.remote,
+        seconds: (performance.now() - state.t0) / 1000,
         shown: (state.last ? state.last.presentedFrames : 0) - state.shown0,
         width: v ? v.videoWidth : 0, height: v ? v.videoHeight : 0}; } };
 })();""".replace("BITS", str(BITS)).replace("BLOCKS", str(BLOCKS))
@@ -139,47 +141,38 @@ def measure(page, seconds: float) -> dict:
     return frame.evaluate("() => window.vseBench.end()")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=30.0, help="measuring window (default 30)")
-    parser.add_argument("--warm", type=float, default=10.0, help="seconds of streaming before measuring")
-    parser.add_argument("--method", default="Gradient", help="the method's label in the page (default Gradient)")
-    parser.add_argument("--clip", default="walking_right", help="bundled clip played as the camera")
-    parser.add_argument("--size", default="640x480", help="camera frame size WxH (default 640x480)")
-    args = parser.parse_args(argv)
+def run_browser(url: str, y4m: Path, pid: int, args) -> tuple[dict, float, str]:
+    """Streams the fake camera through the Live page.
+
+    Returns:
+        (codes read, the server's CPU use as a share of one core, the page's rates line).
+    """
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="vse-live-bench-") as folder:
-        y4m = Path(folder) / "camera.y4m"
-        size = tuple(int(v) for v in args.size.split("x"))
-        count = write_stamped_y4m(y4m, args.clip, size=size)
-        port = appserver.free_port()
-        log = Path(folder) / "server.log"
-        proc = appserver.start(port, log)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            appserver.wait_healthy(url, proc, timeout=120)
-            flags = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                     f"--use-file-for-fake-video-capture={y4m}"]
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=appserver.CHROMIUM, args=[*appserver.CHROMIUM_ARGS, *flags])
-                page = browser.new_page(viewport={"width": 1400, "height": 1800})
-                page.add_init_script(WATCH_JS)
-                page.goto(f"{url}/live")
-                if args.method != "Gradient":
-                    page.locator(".st-key-live_method").click(timeout=120_000)
-                    page.keyboard.type(args.method)
-                    page.keyboard.press("Enter")
-                start_camera(page)
-                page.locator("[data-testid=stMain] [data-testid=stMetricValue]").first.wait_for(timeout=180_000)
-                time.sleep(args.warm)
-                cpu_before, wall_before = server_cpu_seconds(proc.pid), time.monotonic()
-                seen = measure(page, args.seconds)
-                cpu = (server_cpu_seconds(proc.pid) - cpu_before) / (time.monotonic() - wall_before)
-                rates = page.get_by_text("updates/s", exact=False).first.inner_text()
-                browser.close()
-        finally:
-            appserver.stop(proc)
+    flags = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+             f"--use-file-for-fake-video-capture={y4m}"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=appserver.CHROMIUM, args=[*appserver.CHROMIUM_ARGS, *flags])
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page.add_init_script(WATCH_JS)
+        page.goto(f"{url}/live")
+        if args.method != "Gradient":
+            page.locator(".st-key-live_method").click(timeout=120_000)
+            page.keyboard.type(args.method)
+            page.keyboard.press("Enter")
+        start_camera(page)
+        page.locator("[data-testid=stMain] [data-testid=stMetricValue]").first.wait_for(timeout=180_000)
+        time.sleep(args.warm)
+        cpu_before, wall_before = server_cpu_seconds(pid), time.monotonic()
+        seen = measure(page, args.seconds)
+        cpu = (server_cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before)
+        rates = page.get_by_text("updates/s", exact=False).first.inner_text()
+        browser.close()
+    return seen, cpu, rates
+
+
+def report(args, seen: dict, cpu: float, rates: str, count: int) -> None:
+    """Prints the figures (see the module docstring)."""
     if os.environ.get("VSE_BENCH_DEBUG"):
         print("local", seen["local"][:10], "remote", seen["remote"][:10])
     delays = camera_to_screen(seen["local"], seen["remote"], count / 25 / 2)
@@ -194,9 +187,34 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  camera to screen: median {np.median(delays) * 1000:.0f} ms, 90th percentile "
               f"{np.percentile(delays, 90) * 1000:.0f} ms ({len(delays)} frames matched of {len(seen['remote'])} read)")
     else:
-        print(f"  camera to screen: no frame matched ({len(seen['local'])} local, {len(seen['remote'])} page codes read)")
+        print(f"  camera to screen: no frame matched ({len(seen['local'])} local, {len(seen['remote'])} page codes "
+              "read)")
     print(f"  server CPU: {cpu:.0%} of one core; load average {', '.join(f'{v:.2f}' for v in os.getloadavg())} "
           f"on {os.cpu_count()} cores")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="measuring window (default 30)")
+    parser.add_argument("--warm", type=float, default=10.0, help="seconds of streaming before measuring")
+    parser.add_argument("--method", default="Gradient", help="the method's label in the page (default Gradient)")
+    parser.add_argument("--clip", default="walking_right", help="bundled clip played as the camera")
+    parser.add_argument("--size", default="640x480", help="camera frame size WxH (default 640x480)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="vse-live-bench-") as folder:
+        y4m = Path(folder) / "camera.y4m"
+        size = tuple(int(v) for v in args.size.split("x"))
+        count = write_stamped_y4m(y4m, args.clip, size=size)
+        port = appserver.free_port()
+        log = Path(folder) / "server.log"
+        proc = appserver.start(port, log)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            appserver.wait_healthy(url, proc, timeout=120)
+            seen, cpu, rates = run_browser(url, y4m, proc.pid, args)
+        finally:
+            appserver.stop(proc)
+    report(args, seen, cpu, rates, count)
     return 0
 
 

@@ -34,8 +34,10 @@ RECORD_PCS = """(() => { const Native = window.RTCPeerConnection; if (!Native ||
   window.RTCPeerConnection = Wrapped; })();"""
 SELECTED_PAIR = """async () => { const pc = window.vsePcs[window.vsePcs.length - 1]; const byId = {}; let pair = null;
   (await pc.getStats()).forEach(s => { byId[s.id] = s; });
-  Object.values(byId).forEach(s => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = byId[s.selectedCandidatePairId]; });
-  if (!pair) Object.values(byId).forEach(s => { if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s; });
+  Object.values(byId).forEach(s => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pair = byId[s.selectedCandidatePairId]; });
+  if (!pair) Object.values(byId).forEach(s => {
+    if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s; });
   if (!pair) return null; const l = byId[pair.localCandidateId], r = byId[pair.remoteCandidateId];
   return {local: [l.address, l.candidateType], remote: [r.address, r.candidateType]}; }"""
 VIDEO_STATE = """v => { const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;

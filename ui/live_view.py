@@ -64,7 +64,8 @@ def rates_line(loop: LiveSession) -> str:
 def status(loop: LiveSession | None) -> None:
     """The whole status panel of a loop (or a hint before START)."""
     if loop is None:
-        st.info("Press START under the video. The label, the probabilities and the overlay follow what the camera sees.")
+        st.info("Press START under the video. The label, the probabilities and the overlay follow what the camera "
+                "sees.")
         return
     problem = camera_problem(loop)
     if problem:
