@@ -186,6 +186,7 @@ def test_live_camera_overlay_label_and_freeze(server, camera_browser, camera_fil
     explore = page.locator("[data-testid=stMain]")
     expect(explore.get_by_text("clip live-window-", exact=False)).to_have_count(1, timeout=WAIT_MS)
     assert page.locator(".vse-player .frame-text").inner_text().startswith("Frame 1 / 16")
+    assert explore.get_by_text("Source frames 0–", exact=False).count() == 1  # the window's own camera frames
     expect(explore.locator("[data-testid=stMetricValue]").first).to_have_text(CLIP.split("_")[0])
     save(page, "live_frozen_in_explore", tmp_path)
     page.close()

@@ -82,6 +82,7 @@ def test_a_session_explains_the_newest_window_and_blends_it(loaded, pool):
     assert np.allclose(probs, result.probabilities, atol=1e-5)
     clip = session.frozen_clip()
     assert np.array_equal(clip.frames, update.window.frames) and clip.num_frames == 16
+    assert clip.indices.tolist() == list(range(0, 31, 2)) and clip.fps == pytest.approx(25)  # camera frames
     frame = np.full((120, 160, 3), 90, np.uint8)
     assert not np.array_equal(session.blend(frame), frame)
     assert session.stop()

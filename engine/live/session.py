@@ -262,15 +262,20 @@ class LiveSession:
                 "camera_fps": self.ring.fps(default=0.0)}
 
     def frozen_clip(self) -> Clip | None:
-        """The newest explained window as a Clip (the exact frames the model saw), or None before the first."""
+        """The newest explained window as a Clip (the exact frames the model saw), or None before the first.
+
+        Its indices count camera frames from the window's first, at the rate the window was sampled at
+        (0, 2, ..., 30 for 16 frames every 2nd); the capture times are in ``meta["times"]``.
+        """
         latest = self.latest()
         if latest is None:
             return None
         window = latest.window
         height, width = window.frames.shape[1:3]
         stamp = time.strftime("%H-%M-%S")
-        return Clip(window.frames.copy(), window.numbers.astype(np.int64), window.fps, (int(width), int(height)),
-                    path=f"live-window-{stamp}", meta={"live": True, "times": window.times.tolist()})
+        indices = np.round((window.times - window.times[0]) * window.fps).astype(np.int64)  # camera frames
+        return Clip(window.frames.copy(), indices, window.fps, (int(width), int(height)), path=f"live-window-{stamp}",
+                    meta={"live": True, "times": window.times.tolist(), "numbers": window.numbers.tolist()})
 
     def recent_frames(self, seconds: float) -> tuple[np.ndarray, float] | None:
         """The last ``seconds`` of the camera at a constant frame rate: ((N, H, W, 3) uint8, fps), or None.
