@@ -2,7 +2,7 @@
 
 The frame callback runs on streamlit-webrtc's media thread. It only stores each frame
 (shrunk to :data:`STORE_SIDE`) in the session's ring and blends the newest overlay over
-the frame at whatever size arrived; it never touches ``st.session_state`` (it closes over
+the newest frame at whatever size arrived; it never touches ``st.session_state`` (it closes over
 the session object). Jobs run in one :class:`~engine.live.LivePool` shared by the server,
 whose threads end when idle, so STOP, leaving the page and server shutdown leave none.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import time
 
-import cv2
 import numpy as np
 import streamlit as st
 
@@ -49,27 +48,28 @@ def clip_frames(path: str, digest: str) -> tuple[np.ndarray, float]:
     return camera.frames, camera.fps
 
 
-def shrink(picture: np.ndarray, side: int = STORE_SIDE) -> np.ndarray:
-    """(H, W, 3) uint8 -> a copy whose longer side is at most ``side``."""
-    height, width = picture.shape[:2]
-    if max(height, width) <= side:
-        return picture.copy()
-    scale = side / max(height, width)
-    return cv2.resize(picture, (max(1, round(width * scale)), max(1, round(height * scale))),
-                      interpolation=cv2.INTER_AREA)
+def store_size(width: int, height: int, side: int = STORE_SIDE) -> tuple[int, int]:
+    """(width, height) with the longer side at most ``side``, even (what the ring keeps)."""
+    scale = min(1.0, side / max(width, height))
+    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
 
 
 def frame_callback(session: LiveSession):
-    """The queued-frames callback of ``webrtc_streamer``: store every frame, blend the newest overlay."""
+    """The queued-frames callback of ``webrtc_streamer``: store every frame, return the newest with the overlay.
+
+    Frames come in bursts (all that arrived while the last call ran). Each is stored small (libswscale
+    scales and converts it in one step); only the newest is converted at full size, blended and returned,
+    so a slow moment makes the next call cheaper instead of letting a queue grow.
+    """
     import av
 
     async def on_frames(frames: list) -> list:
-        out = []
         for frame in frames:
-            picture = frame.to_ndarray(format="rgb24")
-            session.push(shrink(picture), frame.time if frame.time is not None else time.monotonic())
-            out.append(av.VideoFrame.from_ndarray(session.blend(picture), format="rgb24"))
-        return out
+            width, height = store_size(frame.width, frame.height)
+            small = frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+            session.push(small, frame.time if frame.time is not None else time.monotonic())
+        newest = frames[-1].to_ndarray(format="rgb24")
+        return [av.VideoFrame.from_ndarray(session.blend(newest), format="rgb24")]
 
     return on_frames
 
