@@ -199,7 +199,7 @@ def threads_and_memory(pid: int) -> tuple[int, int]:
     return len(list(Path(f"/proc/{pid}/task").iterdir())), rss
 
 
-def test_ten_start_stop_cycles_leave_no_thread_behind(served, camera_browser, requests_seen):
+def test_ten_start_stop_cycles_and_leaving_the_page_leave_no_thread_behind(served, camera_browser, requests_seen):
     proc, url = served
     page = open_live(camera_browser, requests_seen, url)
     component = page.frame_locator("iframe[title*=webrtc]")
@@ -232,6 +232,15 @@ def test_ten_start_stop_cycles_leave_no_thread_behind(served, camera_browser, re
     after_threads, after_memory = seen[-1]
     assert after_threads <= threads, (threads, seen)
     assert after_memory - memory < 200 * 2**20, (memory, after_memory)  # no ring or model copy per cycle
+    # leaving the page while the camera streams ends its threads too
+    start_camera(page)
+    page.locator("[data-testid=stMain] [data-testid=stMetricValue]").first.wait_for(timeout=WAIT_MS)
+    page.locator("[data-testid=stSidebarNav]").get_by_text("Data", exact=True).click()
+    expect(page.get_by_role("heading", name="Data")).to_have_count(1, timeout=WAIT_MS)
+    seen = [settled()]
+    while seen[-1][0] > threads and len(seen) < 5:
+        seen.append(settled())
+    assert seen[-1][0] <= threads, (threads, seen)
     page.close()
 
 
