@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests import appserver  # noqa: E402
+from tests.helpers import appserver  # noqa: E402
 
 PLAYER = ".vse-player[data-ready='1']"
 

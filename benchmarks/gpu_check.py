@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     device = torch.device("cpu" if args.dry_run else "cuda")
     table = Table(args.deadline)
     run_checks(table, device, dry_run=args.dry_run)
-    from engine.bench import machine_info
+    from engine.benchmarks.speedups import machine_info
 
     info = machine_info(device)
     header = f"GPU check: {info['device']}, torch {info['torch']}, CPU {info['cpu']} ({info['cores']} cores), " \

@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 
+from engine.errors import UserError
 from engine.registry import Registry
 
 # name -> the module that implements it (imported when the parser is built)
@@ -32,7 +33,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from engine.errors import UserError
 
     try:
         return int(args._main(args) or 0)

@@ -7,3 +7,7 @@ class UserError(Exception):
 
 class VideoError(UserError, ValueError):
     """A video cannot be used: unreadable, empty, too short or not a video."""
+
+
+class Cancelled(UserError):
+    """The user stopped a running computation (saliency, a timeline pass)."""

@@ -25,7 +25,7 @@ from types import MappingProxyType
 import cv2
 import numpy as np
 
-from engine.evaluation.stats import otsu_threshold
+from engine.thresholds import otsu_threshold
 
 FLOW_METHODS = MappingProxyType(
     {

@@ -11,16 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
-from engine.models.checkpoint import LoadedModel
-from engine.flow import Flow, compute_flow
+import engine
+from engine.errors import UserError
 from engine.evaluation.agreement import agreement_table
-from engine.saliency import SaliencyResult, explain, load_result, save_result
+from engine.evaluation.motion import Motion, window_motion
+from engine.flow import Flow, compute_flow
+from engine.io.masks import resize_masks
 from engine.io.tensors import clip_to_tensor
 from engine.io.video import Clip
-from engine.io.masks import resize_masks
+from engine.models.checkpoint import LoadedModel
+from engine.saliency import SaliencyResult, explain, load_result, save_result
 
 
 @dataclass
@@ -33,7 +37,7 @@ class Analysis:
         flow: optical flow of the same frames at model resolution.
         masks: (T, h, w) ground-truth masks at model resolution, or None.
         metrics: agreement table (see :func:`engine.evaluation.agreement.agreement_table`) of the abs display map.
-        info: checkpoint and clip provenance.
+        info: checkpoint and clip provenance, and the window's motion (:meth:`motion`).
     """
 
     clip: Clip
@@ -42,6 +46,11 @@ class Analysis:
     masks: np.ndarray | None
     metrics: dict
     info: dict = field(default_factory=dict)
+
+    def motion(self) -> Motion | None:
+        """Whether anyone moves in the clip's frames (None for a result saved before motion was measured)."""
+        found = self.info.get("motion")
+        return None if found is None else Motion(found["moving_share"], found["motion_threshold"])
 
     def clip_metrics(self) -> dict[str, float]:
         """Per-clip metric values (keys ending in '.clip', suffix removed)."""
@@ -72,6 +81,12 @@ class Analysis:
         rows.append({"t": "clip"} | {name: clip_values[name] for name in [*metrics, *sorted(clip_values)]
                                      if name in clip_values})
         return rows
+
+
+def _source_gap(indices: np.ndarray) -> int:
+    """Source frames between two sampled frames (the median step; 1 for a clip of one frame)."""
+    steps = np.diff(np.asarray(indices))
+    return max(1, int(np.median(steps))) if len(steps) else 1
 
 
 def analyse_clip(
@@ -105,8 +120,6 @@ def analyse_clip(
     """
     spec = loaded.meta.input_spec
     if clip.num_frames != spec.num_frames:
-        from engine.errors import UserError
-
         raise UserError(f"The clip has {clip.num_frames} frames but the model expects {spec.num_frames}.")
     x = clip_to_tensor(clip, spec).to(loaded.device)
     result = explain(loaded.model, x, method, spec=spec, classes=loaded.meta.classes, params=params, target=target,
@@ -119,16 +132,13 @@ def analyse_clip(
     info = {"checkpoint": loaded.meta.path, "checkpoint_sha256": loaded.meta.sha256,
             "model_identity": loaded.meta.identity, "model": loaded.meta.model_name,
             "clip": clip.path, "frame_indices": clip.indices.tolist(), "fps": clip.fps,
-            "source_size": list(clip.source_size), "flow_method": flow_method, "camera": camera, "seed": seed}
+            "source_size": list(clip.source_size), "flow_method": flow_method, "camera": camera, "seed": seed,
+            "motion": window_motion(clip.frames, frame_step=_source_gap(clip.indices)).as_dict()}
     return Analysis(clip, result, flow, masks, metrics, info)
 
 
 def library_versions() -> dict[str, str]:
     """Versions of the libraries that shape a result."""
-    import cv2
-
-    import engine
-
     versions = {"engine": engine.__version__, "torch": torch.__version__, "numpy": np.__version__,
                 "opencv": cv2.__version__}
     try:
@@ -149,8 +159,6 @@ def load_analysis(path: str | Path) -> Analysis:
     Raises:
         UserError: no such file, not a result file, or one without frames and flow.
     """
-    from engine.errors import UserError
-
     if not Path(path).is_file():
         raise UserError(f"No such result file: {path}")
     try:

@@ -21,6 +21,7 @@ from engine.saliency.context import Cancelled
 from engine.io.tensors import frames_to_tensor
 from engine.io.video import Clip, VideoError, iter_windows, probe_video, read_frames
 from engine.io.masks import load_sidecar, resize_masks
+from engine.evaluation.motion import NO_MOTION, moving_share
 
 
 @dataclass
@@ -34,6 +35,9 @@ class Timeline:
         fps: source frames per second.
         frame_count: source frames in the video.
         span: source frames one window covers.
+        moving_share: (W,) share of pixels that move in each window
+            (:mod:`engine.evaluation.motion`), or None when not measured.
+        motion_threshold: the moving share below which a window abstains.
     """
 
     starts: np.ndarray
@@ -42,6 +46,15 @@ class Timeline:
     fps: float
     frame_count: int
     span: int
+    moving_share: np.ndarray | None = None
+    motion_threshold: float = 0.0
+
+    @property
+    def abstained(self) -> np.ndarray:
+        """(W,) bool: windows where nobody moves (all False when motion was not measured)."""
+        if self.moving_share is None:
+            return np.zeros(len(self.starts), dtype=bool)
+        return self.moving_share < self.motion_threshold
 
     @property
     def start_seconds(self) -> np.ndarray:
@@ -51,10 +64,12 @@ class Timeline:
     def rows(self) -> list[dict]:
         """One summary row per window: start frame and time, prediction, probabilities."""
         out = []
-        for start, probs in zip(self.starts, self.probabilities):
+        for k, (start, probs) in enumerate(zip(self.starts, self.probabilities)):
             row = {"start_frame": int(start), "start_s": round(float(start) / self.fps, 3),
-                   "prediction": self.classes[int(np.argmax(probs))]}
+                   "prediction": NO_MOTION if self.abstained[k] else self.classes[int(np.argmax(probs))]}
             row |= {f"p({name})": round(float(p), 4) for name, p in zip(self.classes, probs)}
+            if self.moving_share is not None:
+                row["moving_share"] = round(float(self.moving_share[k]), 5)
             out.append(row)
         return out
 
@@ -82,7 +97,8 @@ def window_start(frame_count: int, loaded: LoadedModel, seconds: float, fps: flo
 
 def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, batch_size: int = 16,
                     on_progress: Callable[[str, float], None] | None = None,
-                    cancel: threading.Event | None = None) -> Timeline:
+                    cancel: threading.Event | None = None, motion_threshold: float | None = None,
+                    segment: tuple[int, int | None] = (0, None), cover_tail: bool = False) -> Timeline:
     """Classifies every window of a video in one streamed pass.
 
     Args:
@@ -92,14 +108,18 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
         batch_size: windows per forward pass.
         on_progress: callback("timeline", fraction done).
         cancel: an Event that stops the pass (raises :class:`Cancelled`).
+        motion_threshold: when given, also measure each window's moving share
+            (:func:`engine.evaluation.motion.moving_share`); windows below it abstain.
+        segment: (first, stop) source frames: only windows wholly inside are kept (stop None: the end).
+        cover_tail: also classify the window that ends at the last frame when at least half a stride
+            of frames follows the last window of the grid (read by seeking; its start is off the grid).
 
     Raises:
         VideoError: the video is shorter than one window.
     """
     info = probe_video(path)
-    spec, step, span = loaded.meta.input_spec, window_step(loaded), window_span(loaded)
-    stride = max(step, int(stride or span // 2))
-    starts, probs, pending = [], [], []
+    spec, span = loaded.meta.input_spec, window_span(loaded)
+    starts, probs, pending, shares = [], [], [], []
 
     def flush() -> None:
         batch = torch.stack([x for _, x in pending]).to(loaded.device)
@@ -107,10 +127,9 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
         starts.extend(int(i[0]) for i, _ in pending)
         pending.clear()
 
-    side = max(spec.height, spec.width) * 2
-    for indices, frames in iter_windows(path, spec.num_frames, step, stride, max_side=side):
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
+    for indices, frames in _segment_windows(loaded, path, stride, segment, cancel, cover_tail):
+        if motion_threshold is not None:
+            shares.append(moving_share(frames, window_step(loaded)))
         pending.append((indices, frames_to_tensor(frames, spec)))
         if len(pending) == batch_size:
             flush()
@@ -120,7 +139,35 @@ def predict_windows(loaded: LoadedModel, path: str, stride: int | None = None, b
         flush()
     if not starts:
         raise VideoError(f"{path} is shorter than one window ({span} frames).")
-    return Timeline(np.array(starts), np.stack(probs), list(loaded.meta.classes), info.fps, info.frame_count, span)
+    return Timeline(np.array(starts), np.stack(probs), list(loaded.meta.classes), info.fps, info.frame_count, span,
+                    np.array(shares) if motion_threshold is not None else None, float(motion_threshold or 0.0))
+
+
+def _segment_windows(loaded: LoadedModel, path: str, stride: int | None, segment: tuple[int, int | None],
+                     cancel: threading.Event | None, cover_tail: bool = False):
+    """The streamed windows (indices (T,), frames (T, H, W, 3)) wholly inside ``segment`` = (first, stop),
+    then, with ``cover_tail``, the window ending at the segment's last frame (see :func:`predict_windows`)."""
+    spec, step, span = loaded.meta.input_spec, window_step(loaded), window_span(loaded)
+    stride = max(step, int(stride or span // 2))
+    stride = -(-stride // step) * step  # as iter_windows rounds it
+    first, stop = segment
+    side = max(spec.height, spec.width) * 2
+    last_start = None
+    for indices, frames in iter_windows(path, spec.num_frames, step, stride, max_side=side):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        if stop is not None and indices[-1] >= stop:
+            break  # windows come in order: every later one ends past the segment too
+        if indices[0] >= first:
+            last_start = int(indices[0])
+            yield indices, frames
+    end = probe_video(path).frame_count if stop is None else min(stop, probe_video(path).frame_count)
+    if cover_tail and last_start is not None and end - (last_start + span) >= stride / 2:
+        try:
+            clip = window_clip(path, loaded, end - span, max_side=side)
+        except VideoError:  # the header counts frames the file does not hold
+            return
+        yield clip.indices, clip.frames
 
 
 def window_clip(path: str, loaded: LoadedModel, start: int, max_side: int | None = 480) -> Clip:

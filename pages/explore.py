@@ -61,7 +61,7 @@ analysis = widgets.compute_or_stop(P, key, compute, label)
 if analysis is None:
     st.stop()
 result = analysis.result
-analysis_view.prediction(result)
+analysis_view.prediction(result, analysis.motion())
 baseline = f" · baseline {result.baseline}" if result.baseline else ""  # only methods that use one record it
 st.caption(f"{label} of class **{result.target_name}** · ran on **{result.diagnostics.get('device')}** in "
            f"{result.diagnostics.get('seconds', 0):.2f} s{baseline} · flow "

@@ -6,21 +6,26 @@ from pathlib import Path
 
 import pytest
 
-from tests import appserver
+from tests.helpers import appserver
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """``streamlit run app.py`` on a free port (log in the module's tmp folder), stopped at the end."""
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+def server_log(tmp_path_factory) -> Path:
+    """Where the module's Streamlit server writes its output."""
+    return tmp_path_factory.mktemp("server") / "streamlit.log"
+
+
+@pytest.fixture(scope="module")
+def app_url(server_log):
+    """``streamlit run app.py`` on a free port (output in ``server_log``), stopped at the end."""
     port = appserver.free_port()
-    proc = appserver.start(port, log)
+    proc = appserver.start(port, server_log)
     url = f"http://127.0.0.1:{port}"
     try:
         appserver.wait_healthy(url, proc, timeout=60)
     except (RuntimeError, TimeoutError) as exc:
         appserver.stop(proc)
-        pytest.fail(f"{exc}:\n{Path(log).read_text()}")
+        pytest.fail(f"{exc}:\n{server_log.read_text()}")
     yield url
     appserver.stop(proc)
 

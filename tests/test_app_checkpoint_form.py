@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from engine.models import ForeignSettings, load_checkpoint
-from tests.reference_models import PranoyrCNNLSTM, save_as_repository
-from tests.test_app import _app, _no_problem
+from tests.helpers.reference_models import PranoyrCNNLSTM, save_as_repository
+from tests.helpers.apptest import assert_no_problem, open_app
 
 
 def test_waiting_form_is_named_in_the_main_pane_then_a_converted_copy_says_what_it_is(tmp_path, monkeypatch):
@@ -20,14 +20,14 @@ def test_waiting_form_is_named_in_the_main_pane_then_a_converted_copy_says_what_
     (folder / "ref.vse.pt").write_bytes(checkpoint_bytes(loaded, "ref.pth"))
     monkeypatch.setenv("VSE_MODELS_DIR", str(folder))
 
-    at = _app().run()
+    at = open_app().run()
     at.selectbox(key="explore_checkpoint").set_value("ref.pth").run()
     assert [i.value for i in at.info] == ["ref.pth needs its settings first: fill in the form above, then press "
                                           "“Use this checkpoint”."]
     assert at.sidebar.text_input == [] and at.main.text_input(key="explore_foreign_classes") is not None  # on the page
 
     at.selectbox(key="explore_checkpoint").set_value("ref.vse.pt").run()
-    _no_problem(at)
+    assert_no_problem(at)
     assert not any("needs its settings" in i.value for i in at.info)
     assert any(c.value.startswith("A project checkpoint converted from ref.pth (reference layout)")
                for c in at.caption), [c.value for c in at.caption]

@@ -22,8 +22,8 @@ from engine.saliency import load_result
 from engine.viz import figures as plots
 from engine.viz.export import encode_png, metrics_csv, overlay_video_bytes
 from engine.viz.panels import PANELS, PanelSettings, render_panels, view_image
-from tests.media import moving_blob_frames, write_video
-from tests.test_app_models import _checkpoint, _RunsCode
+from tests.helpers.media import moving_blob_frames, write_video
+from tests.helpers.checkpoints import RunsCode, write_checkpoint
 from ui import state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,14 +62,14 @@ def test_uploads_are_checked_and_leave_no_file(tmp_path, monkeypatch):
         state.checkpoint_from_bytes("evil.pt", _evil_bytes())
     with pytest.raises(CheckpointError, match="not a readable"):
         state.checkpoint_from_bytes("junk.pt", b"junk" * 100)
-    loaded = state.checkpoint_from_bytes("mine.pt", _checkpoint(tmp_path / "m.pt").read_bytes())
+    loaded = state.checkpoint_from_bytes("mine.pt", write_checkpoint(tmp_path / "m.pt").read_bytes())
     assert loaded.meta.path == "mine.pt" and loaded.meta.classes == ["walking", "running"]
     assert list(scratch.iterdir()) == []  # every temporary folder was removed
 
 
 def _evil_bytes() -> bytes:
     buffer = io.BytesIO()
-    torch.save({"x": _RunsCode()}, buffer)
+    torch.save({"x": RunsCode()}, buffer)
     return buffer.getvalue()
 
 

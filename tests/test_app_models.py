@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 
-from engine.io.tensors import InputSpec
-from engine.models import get_model
-from engine.models.checkpoint import CheckpointMeta, save_checkpoint
-from tests.test_app import _app, _no_problem
-
-
-def _checkpoint(path: Path, frames: int = 16, classes=("walking", "running"), history=None) -> Path:
-    torch.manual_seed(0)
-    meta = CheckpointMeta("cnnlstm", {}, list(classes), InputSpec(frames, 32, 32, 1, (0.5,), (0.25,)),
-                          training={"history": history or []})
-    return save_checkpoint(path, get_model("cnnlstm", num_classes=len(classes)), meta)
-
-
-class _RunsCode:
-    def __reduce__(self):
-        return (print, ("this ran",))
+from tests.helpers.apptest import assert_no_problem, open_app
+from tests.helpers.checkpoints import RunsCode, write_checkpoint
 
 
 @pytest.fixture
@@ -30,11 +14,11 @@ def models_dir(tmp_path, monkeypatch):
     folder = tmp_path / "models"
     folder.mkdir()
     torch.save({"weights": torch.zeros(3)}, folder / "not_a_checkpoint.pt")
-    torch.save({"x": _RunsCode()}, folder / "runs_code.pt")
-    _checkpoint(folder / "needs_500_frames.pt", frames=500)
+    torch.save({"x": RunsCode()}, folder / "runs_code.pt")
+    write_checkpoint(folder / "needs_500_frames.pt", frames=500)
     history = [{"epoch": e, "train_loss": 1 / e, "train_acc": 0.5 + e / 20, "val_loss": 1.2 / e,
                 "val_acc": 0.5 + e / 25} for e in range(1, 6)]
-    _checkpoint(folder / "small.pt", history=history)
+    write_checkpoint(folder / "small.pt", history=history)
     monkeypatch.setenv("VSE_MODELS_DIR", str(folder))
     return folder
 
@@ -45,12 +29,12 @@ def models_dir(tmp_path, monkeypatch):
     ("needs_500_frames.pt", "at least 500 are needed"),
 ])
 def test_bad_checkpoints_give_a_message(models_dir, name, message):
-    at = _app().run()
+    at = open_app().run()
     at.selectbox(key="explore_checkpoint").set_value(name).run()
     assert not at.exception
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
     at.selectbox(key="explore_checkpoint").set_value("small.pt").run()  # the app keeps working
-    _no_problem(at)
+    assert_no_problem(at)
     assert at.metric[0].value in ("walking", "running")
 
 
@@ -60,23 +44,23 @@ def test_model_page_card_curves_and_evaluation(models_dir, tmp_path, monkeypatch
     data = tmp_path / "data"
     generate_kth_like(data, 2, 0, ("walking", "running"), 20, False)
     monkeypatch.setenv("VSE_DATA_DIR", str(data))
-    at = _app().run()
+    at = open_app().run()
     at.switch_page("pages/model.py").run()
     at.selectbox(key="model_checkpoint").set_value("small.pt").run()
-    _no_problem(at)
+    assert_no_problem(at)
     card = at.table[0].value
     assert "cnnlstm" in card.to_string() and "1x32x32" in card.to_string()
     assert '"name":"train"' in at.get("plotly_chart")[0].proto.spec  # training curves
     at.selectbox(key="model_subset").set_value("all").run()
     at.button(key="model_evaluate").click().run()
-    _no_problem(at)
+    assert_no_problem(at)
     assert at.metric[0].value.endswith("%") and at.metric[0].delta == "4 clips"
     assert '"type":"heatmap"' in at.get("plotly_chart")[-1].proto.spec
 
 
 def test_reference_checkpoint_form_then_explore_and_save(tmp_path, monkeypatch):
     """A reference cnn-lstm file in the models folder: the form, then a result, then "Save as project checkpoint"."""
-    from tests.reference_models import PranoyrCNNLSTM, save_as_repository
+    from tests.helpers.reference_models import PranoyrCNNLSTM, save_as_repository
 
     folder = tmp_path / "models"
     folder.mkdir()
@@ -84,7 +68,7 @@ def test_reference_checkpoint_form_then_explore_and_save(tmp_path, monkeypatch):
     save_as_repository(PranoyrCNNLSTM(num_classes=2, arch="resnet18"), folder / "cnnlstm-Epoch-3.pth",
                        data_parallel=True)
     monkeypatch.setenv("VSE_MODELS_DIR", str(folder))
-    at = _app().run()
+    at = open_app().run()
     at.selectbox(key="explore_checkpoint").set_value("cnnlstm-Epoch-3.pth").run()
     assert not at.exception
     assert any("recognised as the reference cnn-lstm" in w.value and "resnet18" in w.value for w in at.warning)
@@ -99,7 +83,7 @@ def test_reference_checkpoint_form_then_explore_and_save(tmp_path, monkeypatch):
     at.number_input(key="explore_foreign_frames").set_value(4)
     at.number_input(key="explore_foreign_size").set_value(48)
     next(b for b in at.button if b.label == "Use this checkpoint").click().run()
-    _no_problem(at)
+    assert_no_problem(at)
     assert at.metric[0].value in ("walking", "running")
     assert any("reference layout" in s.value for s in at.success)
     assert any(b.label == "Save as project checkpoint" for b in at.get("download_button"))
@@ -139,11 +123,11 @@ def test_model_code_from_the_server_folder_builds_an_unknown_checkpoint(tmp_path
     torch.manual_seed(0)
     torch.save(namespace["build"](2).state_dict(), models / "tiny3d.pt")
     monkeypatch.setenv("VSE_MODELS_DIR", str(models))
-    at = _app().run()
+    at = open_app().run()
     at.selectbox(key="explore_checkpoint").set_value("tiny3d.pt").run()
     assert any("not a model checkpoint in any layout" in e.value for e in at.error)  # no code folder: the loader's message
     monkeypatch.setenv("VSE_MODEL_CODE_DIR", str(code_dir))
-    at = _app().run()
+    at = open_app().run()
     at.selectbox(key="explore_checkpoint").set_value("tiny3d.pt").run()
     assert not at.exception
     assert at.selectbox(key="explore_code_file").options == ["tiny3d.py"]
@@ -152,7 +136,7 @@ def test_model_code_from_the_server_folder_builds_an_unknown_checkpoint(tmp_path
     at.number_input(key="explore_code_size").set_value(32)
     at.selectbox(key="explore_code_normalise").set_value("gray")
     next(b for b in at.button if b.label == "Build the model").click().run()
-    _no_problem(at)
+    assert_no_problem(at)
     assert at.metric[0].value in ("walking", "running")
 
 

@@ -1,8 +1,11 @@
 """The realistic-model benchmark: one child process per method, its progress passed on, a timeout kept."""
 
-from engine.bench_methods import format_rows, run_methods
+import pytest
+
+from engine.benchmarks.realistic import format_rows, run_methods
 
 
+@pytest.mark.slow  # a child process that imports the engine and builds a ResNet-18 CNN-LSTM
 def test_a_method_row_comes_from_its_own_process_with_progress_on_stderr(capfd):
     rows = run_methods(backbone="resnet18", size=32, frames=2, methods=["gradient"], timeout=300)
     (row,) = rows
@@ -20,6 +23,7 @@ def test_a_method_past_its_timeout_is_stopped_and_says_so():
     assert "peak_rss_gb" in row
 
 
+@pytest.mark.slow  # a child process that imports the engine and builds a ResNet-18 CNN-LSTM
 def test_a_failing_method_reports_the_childs_last_line():
     (row,) = run_methods(backbone="resnet18", size=32, frames=2, methods=["no_such_method"], timeout=300)
     assert "no_such_method" in row["error"]

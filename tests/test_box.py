@@ -64,7 +64,8 @@ def test_thirds_and_scores_of_a_hand_made_map():
     assert scores["auc"] == pytest.approx(0.375)  # box cells (0) tie with 12 of the 16 others, lose to 4: 6 / 16
 
 
-@pytest.mark.parametrize(("kind", "box"), [("lstm", "BottomBox"), ("ica_lstm", "TopBox"), ("ica_lstm", "BottomBox")])
+@pytest.mark.parametrize(("kind", "box"), [("lstm", "BottomBox"), *(pytest.param("ica_lstm", box, marks=pytest.mark.slow)
+                                                                   for box in ("TopBox", "BottomBox"))])
 def test_one_short_training_run_learns(kind, box):
     # Fewer samples and epochs than the study: the plain LSTM learns the late box, the attention
     # model the early one too (the paper: 100% on both), and their saliency finds the box's third.
@@ -138,6 +139,7 @@ def test_study_cli_box_options(tmp_path):
         config_from_args(parser.parse_args(["--boxes", "SideBox"]))
 
 
+@pytest.mark.slow  # trains both box models (2 epochs) and writes the report
 def test_study_section_writes_table_report_and_prints_the_papers_values(tmp_path, capsys):
     from engine.study.run import StudyConfig, run_study
 
@@ -151,6 +153,7 @@ def test_study_section_writes_table_report_and_prints_the_papers_values(tmp_path
     assert (out / "box.csv").read_text().count("BottomBox") == 2  # one row per model
 
 
+@pytest.mark.slow  # trains twice, once in two spawned processes
 def test_rows_do_not_depend_on_the_number_of_worker_processes():
     from engine.study.box import run_box_experiment
 

@@ -20,8 +20,10 @@ from playwright.sync_api import expect
 
 from ui.state import list_sample_clips
 from engine.io.video import probe_video, read_frames
-from tests import appserver
-from tests.media import write_video
+from tests.helpers import appserver
+from tests.helpers.media import write_video
+
+pytestmark = pytest.mark.browser
 
 WAIT_MS = 120_000  # a loaded 2-core machine can take a while for the first result
 PLAYER = ".vse-player[data-ready='1']"
@@ -33,43 +35,13 @@ COUNT_FRAMES_FOR_1S = """el => new Promise(done => {
 
 
 @pytest.fixture(scope="module")
-def server_log(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("server") / "streamlit.log"
-
-
-@pytest.fixture(scope="module")
-def server(server_log):
-    """A Streamlit server on a free port, stopped at the end."""
-    port = appserver.free_port()
-    proc = appserver.start(port, server_log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        appserver.wait_healthy(url, proc, timeout=60)
-    except (RuntimeError, TimeoutError) as exc:
-        appserver.stop(proc)
-        pytest.fail(f"{exc}:\n{server_log.read_text()}")
-    yield url
-    appserver.stop(proc)
-
-
-@pytest.fixture(scope="module")
 def requests_seen():
     """Every URL any page of this module asked for."""
     return []
 
 
-@pytest.fixture(scope="module")
-def browser(requests_seen):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=appserver.CHROMIUM, args=appserver.CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def open_page(browser, requests_seen, url: str):
-    page = browser.new_page(viewport={"width": 1500, "height": 1300})
+def open_page(chromium, requests_seen, url: str):
+    page = chromium.new_page(viewport={"width": 1500, "height": 1300})
     page.on("request", lambda request: requests_seen.append(request.url))
     page.goto(url)
     return page
@@ -122,8 +94,8 @@ def _long_video(path: Path) -> Path:
     return write_video(path, np.concatenate(frames))
 
 
-def test_explore_player_in_the_browser(server, browser, requests_seen, shots, tmp_path):
-    page = open_page(browser, requests_seen, server)
+def test_explore_player_in_the_browser(app_url, chromium, requests_seen, shots, tmp_path):
+    page = open_page(chromium, requests_seen, app_url)
     _wait_for_player(page, 4)
     main, player = _main(page), page.locator(PLAYER)
     assert main.get_by_text("Prediction").count() >= 1
@@ -177,7 +149,7 @@ def test_explore_player_in_the_browser(server, browser, requests_seen, shots, tm
     shots(page, "explore_frame12")
 
     # a second browser session starts at frame 1 and leaves the first one where it was
-    other = open_page(browser, requests_seen, server)
+    other = open_page(chromium, requests_seen, app_url)
     _wait_for_player(other, 4)
     assert _frame_text(other).startswith("Frame 1 / ")
     assert _frame_text(page).startswith("Frame 12 / ")
@@ -221,8 +193,8 @@ def test_explore_player_in_the_browser(server, browser, requests_seen, shots, tm
     page.close()
 
 
-def test_compare_panels_move_together(server, browser, requests_seen, shots):
-    page = open_page(browser, requests_seen, f"{server}/compare")
+def test_compare_panels_move_together(app_url, chromium, requests_seen, shots):
+    page = open_page(chromium, requests_seen, f"{app_url}/compare")
     _wait_for_player(page, 3)
     before = _pictures(page)
     page.locator(PLAYER).focus()
@@ -236,8 +208,8 @@ def test_compare_panels_move_together(server, browser, requests_seen, shots):
     page.close()
 
 
-def test_a_long_computation_can_be_stopped(server, browser, requests_seen, shots):
-    page = open_page(browser, requests_seen, server)
+def test_a_long_computation_can_be_stopped(app_url, chromium, requests_seen, shots):
+    page = open_page(chromium, requests_seen, app_url)
     _wait_for_player(page, 4)
     method = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(has_text="Saliency method")
     method.click()
@@ -264,7 +236,7 @@ def test_a_long_computation_can_be_stopped(server, browser, requests_seen, shots
     page.close()
 
 
-def test_the_server_warms_up_when_it_starts(server, server_log):
+def test_the_server_warms_up_when_it_starts(app_url, server_log):
     deadline = time.monotonic() + WAIT_MS / 1000
     while "Warmed up:" not in server_log.read_text() and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -274,13 +246,13 @@ def test_the_server_warms_up_when_it_starts(server, server_log):
     assert "warm-up failed" not in server_log.read_text()
 
 
-def test_the_server_exits_cleanly_on_sigint(browser, requests_seen, tmp_path):
+def test_the_server_exits_cleanly_on_sigint(chromium, requests_seen, tmp_path):
     log = tmp_path / "sigint.log"
     port = appserver.free_port()
     proc = appserver.start(port, log)
     try:
         appserver.wait_healthy(f"http://127.0.0.1:{port}", proc, timeout=60)
-        page = open_page(browser, requests_seen, f"http://127.0.0.1:{port}")
+        page = open_page(chromium, requests_seen, f"http://127.0.0.1:{port}")
         _wait_for_player(page, 4)  # a session has run an analysis and built a player payload
         page.close()
         proc.send_signal(signal.SIGINT)

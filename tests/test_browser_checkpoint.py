@@ -6,10 +6,13 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 import torch
 
 from engine.models.checkpoint import load_checkpoint
-from tests.reference_models import PranoyrCNNLSTM, save_as_repository
+from tests.helpers.reference_models import PranoyrCNNLSTM, save_as_repository
+
+pytestmark = pytest.mark.browser
 
 WAIT_MS = 180_000
 

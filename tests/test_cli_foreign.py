@@ -10,7 +10,7 @@ from engine.__main__ import main as cli_main
 from engine.models.checkpoint import load_checkpoint
 from engine.synth import generate_kth_like
 from engine.models.train import read_log
-from tests.reference_models import PranoyrCNNLSTM, SeedCNNLSTM, save_as_repository
+from tests.helpers.reference_models import PranoyrCNNLSTM, SeedCNNLSTM, save_as_repository
 
 SMALL = ["--frames", "4", "--size", "48"]  # keep ResNet-18 quick on 2 cores
 
@@ -85,6 +85,7 @@ def test_saliency_on_the_reference_file_directly(files, tmp_path):
     assert result.is_file()
 
 
+@pytest.mark.slow  # trains a ResNet-18 CNN-LSTM for 3 epochs and 1 more
 def test_train_init_from_and_resume_a_reference_checkpoint(files, tmp_path, capsys):
     common = ["--data", str(files["data"]), "--layout", "folder", "--classes", "running", "walking", *SMALL,
               "--batch-size", "4", "--device", "cpu", "--epochs", "3"]

@@ -20,7 +20,7 @@ from engine.io.sampling import uniform_indices
 from engine.viz.charts import pool_blocks
 from engine.viz.grid import grid_layout, render_grid
 from engine.viz.panels import draw_panels
-from tests.media import moving_blob_frames, write_video
+from tests.helpers.media import moving_blob_frames, write_video
 
 T, SIZE = 8, 32
 SPEC = InputSpec(num_frames=T, height=SIZE, width=SIZE, channels=1)

@@ -14,7 +14,7 @@ from engine.data import ClipDataset, ClipRecord, load_dataset, random_window_ind
 from engine.errors import UserError
 from engine.io.tensors import InputSpec
 from engine.io.video import VideoError, read_clip
-from tests.test_data import write_class_folder, write_video
+from tests.helpers.dataset_files import write_class_folder, write_video
 
 
 def test_prepare_round_trip(tmp_path, capsys):
@@ -116,7 +116,7 @@ def test_clip_too_short_is_an_error(tmp_path):
 
 def test_dataset_with_frame_step_samples_every_kth_frame(tmp_path):
     from engine.io.tensors import InputSpec
-    from tests.media import write_video as write_rgb_video
+    from tests.helpers.media import write_video as write_rgb_video
 
     frames = np.stack([np.full((32, 32, 3), 6 * k, np.uint8) for k in range(40)])
     (tmp_path / "walking").mkdir()

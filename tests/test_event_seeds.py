@@ -87,6 +87,7 @@ def test_store_half_halves_weights_and_the_model_still_loads(tmp_path):
     assert loaded.meta.training["stored_dtype"] == "float16"
 
 
+@pytest.mark.slow  # evaluates all 18 bundled event models on held-out clips
 def test_bundled_event_models_exist_per_seed_load_and_learned_the_task():
     cfg = EventConfig()
     expected = event_checkpoints(default_event_dir(), cfg)

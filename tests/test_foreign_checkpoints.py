@@ -7,7 +7,7 @@ import torch
 from engine.models.checkpoint import CheckpointError, load_checkpoint
 from engine.models.foreign_checkpoint import ForeignSettings, NeedsSettings
 from engine.io.tensors import ACTIVITYNET_MEAN, frames_to_tensor
-from tests.reference_models import PranoyrCNNLSTM, SeedAttentionCNNLSTM, SeedCNNLSTM, save_as_repository
+from tests.helpers.reference_models import PranoyrCNNLSTM, SeedAttentionCNNLSTM, SeedCNNLSTM, save_as_repository
 
 CLASSES = ("walking", "running")
 
@@ -34,7 +34,8 @@ def _compare(reference, path, frames=3, size=64, classes=CLASSES, **settings):
     return loaded
 
 
-@pytest.mark.parametrize("arch", ["resnet18", "resnet34", "resnet50", "resnet101"])
+@pytest.mark.parametrize("arch", ["resnet18", *(pytest.param(arch, marks=pytest.mark.slow)  # full-size ResNets
+                                    for arch in ("resnet34", "resnet50", "resnet101"))])
 def test_reference_cnnlstm_each_depth_with_data_parallel_prefix(tmp_path, arch):
     torch.manual_seed(0)
     reference = PranoyrCNNLSTM(num_classes=2, arch=arch, cnn_grad=True)
@@ -59,6 +60,7 @@ def test_seed_variants_nested_keys_and_plain_state_dict(tmp_path):
     assert loaded.meta.training["source_layout"] == "seed"
 
 
+@pytest.mark.slow  # a ResNet-50 reference model in float64
 def test_seed_attention_variant_loads_as_the_plain_cnnlstm_it_computes(tmp_path):
     torch.manual_seed(2)
     attention = SeedAttentionCNNLSTM(num_classes=2, arch="resnet50")

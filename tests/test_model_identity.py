@@ -24,7 +24,7 @@ from engine.models import ForeignSettings, get_model, load_checkpoint
 from engine.models.checkpoint import CheckpointMeta, save_checkpoint
 from engine.runs import SaliencyTask, is_done, run_task
 from engine.runs.tasks import stored_task_key
-from tests.media import moving_blob_frames, write_video
+from tests.helpers.media import moving_blob_frames, write_video
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def reference_file(tmp_path_factory) -> Path:
     """A reference cnn-lstm checkpoint (ResNet-18), saved the way its repository saves it."""
-    from tests.reference_models import PranoyrCNNLSTM, save_as_repository
+    from tests.helpers.reference_models import PranoyrCNNLSTM, save_as_repository
 
     torch.manual_seed(0)  # test-only: fixes the random weights
     path = tmp_path_factory.mktemp("identity") / "ref.pth"
@@ -161,7 +161,7 @@ def test_the_app_gives_the_file_loaded_with_other_settings_its_own_result(refere
 
     The caches are the process's, shared by the sessions; the second must get 32 px maps, not the first's result.
     """
-    from tests.test_app import _app, _no_problem, _player
+    from tests.helpers.apptest import assert_no_problem, open_app, player_data
 
     folder = tmp_path / "models"
     folder.mkdir()
@@ -169,14 +169,14 @@ def test_the_app_gives_the_file_loaded_with_other_settings_its_own_result(refere
     monkeypatch.setenv("VSE_MODELS_DIR", str(folder))
     sizes = {}
     for size in (48, 32):
-        at = _app().run()  # a new session
+        at = open_app().run()  # a new session
         at.selectbox(key="explore_checkpoint").set_value("ref.pth").run()
         at.text_input(key="explore_foreign_classes").set_value("walking, running")
         at.number_input(key="explore_foreign_frames").set_value(4)
         at.number_input(key="explore_foreign_size").set_value(size)
         next(b for b in at.button if b.label == "Use this checkpoint").click().run()
-        _no_problem(at)
-        payload = _player(at)
+        assert_no_problem(at)
+        payload = player_data(at)
         sizes[size] = payload["maps"][0]["size"]
         assert len(payload["frames"]) == 4
     assert sizes == {48: [48, 48], 32: [32, 32]}

@@ -35,8 +35,12 @@ def tiny_models():
     return get
 
 
-@pytest.mark.parametrize("method", list_methods())
-@pytest.mark.parametrize("model_name", MODELS.names())
+SLOW = {("s3d", "scorecam")}  # one forward pass of the full-width S3D per channel of its last stage
+
+
+@pytest.mark.parametrize(("model_name", "method"), [
+    pytest.param(model, method, marks=[pytest.mark.slow] if (model, method) in SLOW else [])
+    for model in MODELS.names() for method in list_methods()])
 def test_every_method_on_every_model(tiny_models, model_name, method):
     model, (t, c, h, w) = tiny_models(model_name)
     x = torch.from_numpy(np.random.default_rng(0).normal(size=(t, c, h, w)).astype(np.float32))

@@ -20,7 +20,7 @@ from engine.viz.colour import flow_speed_scale
 from engine.viz.export import metrics_csv
 from engine.viz.grid import grid_layout
 from engine.viz.panels import PanelSettings, flow_pictures, render_panels
-from tests.media import moving_blob_frames, write_video
+from tests.helpers.media import moving_blob_frames, write_video
 
 T, SIZE, HEIGHT, WIDTH = 6, 32, 48, 64
 

@@ -15,6 +15,8 @@ from engine.models import get_model
 from engine.synth import generate_kth_like
 from engine.io.tensors import InputSpec
 
+pytestmark = pytest.mark.ray
+
 TIMING_KEYS = ("seconds",)
 
 

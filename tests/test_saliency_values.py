@@ -11,7 +11,7 @@ from engine.errors import UserError
 from engine.io.tensors import InputSpec
 from engine.models import get_model
 from engine.saliency import explain
-from tests.test_saliency_methods import C, H, T, W, LinearVideoModel, TinyConvVideo, clip, hook_count, run, tiny_model
+from tests.helpers.saliency_models import C, H, T, W, LinearVideoModel, TinyConvVideo, clip, hook_count, run, tiny_model
 
 
 def test_deeplift_with_a_reused_relu_equals_separate_relus_and_leaves_the_model_alone():

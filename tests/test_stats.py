@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.evaluation.stats import bootstrap_ci, otsu_threshold, pearson, spearman
+from engine.evaluation.stats import bootstrap_ci, pearson, spearman
+from engine.thresholds import otsu_threshold
 
 
 def test_otsu_separates_the_modes_of_a_bimodal_array():

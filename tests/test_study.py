@@ -153,7 +153,7 @@ def test_study_tasks_keep_kth_sequence_ranges(tmp_path):
     from pathlib import Path
 
     from engine.study.clips import build_tasks, dataset_clips
-    from tests.media import write_video
+    from tests.helpers.media import write_video
 
     videos = tmp_path / "kth"
     videos.mkdir()

@@ -16,7 +16,7 @@ from engine.saliency import load_result
 from engine.io.tensors import InputSpec
 from engine.timeline import needs_timeline, predict_windows, window_clip, window_span, window_start
 from engine.io.video import VideoError
-from tests.media import moving_blob_frames, write_video
+from tests.helpers.media import moving_blob_frames, write_video
 
 T, STEP, SOURCE_FRAMES = 4, 3, 40  # a window covers (4 - 1) * 3 + 1 = 10 source frames
 

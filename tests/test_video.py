@@ -8,7 +8,7 @@ import torch
 from engine.io.tensors import InputSpec, clip_to_tensor
 from engine.io.video import VideoError, iter_windows, probe_video, read_clip, read_frames
 from engine.io.sampling import clip_indices, uniform_indices
-from tests.media import moving_blob_frames, write_video
+from tests.helpers.media import moving_blob_frames, write_video
 
 
 def test_uniform_indices_cover_the_clip_evenly():
@@ -96,6 +96,7 @@ def test_tensor_layout_and_normalisation_round_trip(tmp_path):
     assert rgb.shape == (4, 3, 32, 40)
 
 
+@pytest.mark.slow  # writes and decodes 1500 frames of 640x480
 def test_long_video_windows_stream_in_bounded_memory(tmp_path):
     # 1500 frames of 640x480 (~1.4 GB decoded); windows must not hold the video in memory
     path = tmp_path / "long.avi"

@@ -8,14 +8,14 @@ import torchvision
 
 from engine.__main__ import main as cli_main
 from engine.models.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
-from engine.models import get_model
+from engine.models import MODELS, get_model
 from engine.models.video3d import TORCHVISION_VIDEO, torchvision_preset
 from engine.io.tensors import NORMALISATIONS, PRESETS, InputSpec
 
 
 def test_adapter_feeds_the_network_channels_first_exactly():
     torch.manual_seed(0)
-    model = get_model("r3d_18", num_classes=3).eval()
+    model = get_model("r3d_18", num_classes=3, tiny=True).eval()  # the adapter is the same for any width
     x = torch.randn(2, 4, 3, 32, 32)  # (B, T, C, H, W)
     with torch.no_grad():
         assert torch.equal(model(x), model.net(x.permute(0, 2, 1, 3, 4)))
@@ -38,6 +38,16 @@ def test_cam_stages_have_the_declared_time_stride(name):
     assert model.per_frame is False and set(shapes) == set(model.temporal_strides)
     for stage, stride in model.temporal_strides.items():
         assert shapes[stage][2] == 16 // stride, (stage, shapes[stage])
+
+
+@pytest.mark.parametrize("name", ["r3d_18", "mc3_18", "r2plus1d_18"])
+def test_tiny_video_resnets_are_torchvisions_class_with_its_stages_at_a_test_size(name):
+    """The registration's tiny configuration: the same VideoResNet and convolution builders, far fewer weights."""
+    full, tiny = getattr(torchvision.models.video, name)(weights=None), MODELS.get(name).build_tiny().net
+    assert type(tiny) is type(full) and list(dict(tiny.named_children())) == list(dict(full.named_children()))
+    convs = [type(m.conv1[0]) for m in (tiny.layer1[0], tiny.layer2[0], tiny.layer3[0], tiny.layer4[0])]
+    assert convs == [type(m.conv1[0]) for m in (full.layer1[0], full.layer2[0], full.layer3[0], full.layer4[0])]
+    assert sum(p.numel() for p in tiny.parameters()) < 50_000 < 10_000_000 < sum(p.numel() for p in full.parameters())
 
 
 @pytest.mark.parametrize("name", list(TORCHVISION_VIDEO))
@@ -120,7 +130,7 @@ def test_model_code_builds_the_users_model_and_loads_a_plain_state_dict(tmp_path
     torch.manual_seed(4)
     mine = my_model.build(num_classes=2).eval()
     torch.save(mine.state_dict(), tmp_path / "weights.pth")
-    from tests.media import moving_blob_frames, write_video
+    from tests.helpers.media import moving_blob_frames, write_video
 
     clip = write_video(tmp_path / "blob.avi", moving_blob_frames(12))
     args = ["classify", str(clip), "--checkpoint", str(tmp_path / "weights.pth"), "--model-code",
@@ -143,6 +153,7 @@ def test_model_code_builds_the_users_model_and_loads_a_plain_state_dict(tmp_path
     assert "has no function 'missing'" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # trains the full-size R(2+1)D-18 (the command line builds the published network)
 def test_train_fine_tunes_a_torchvision_model_with_a_frozen_backbone(tmp_path):
     from engine.synth import generate_kth_like
 

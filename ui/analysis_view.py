@@ -17,12 +17,22 @@ from ui import cache, player
 TOP_CLASSES = 5
 
 
-def prediction(result) -> None:
-    """The predicted class, and plain bars of the most likely classes (no Plotly: the first view waits for nothing)."""
+def prediction(result, motion=None) -> None:
+    """The predicted class, and plain bars of the most likely classes (no Plotly: the first view waits for nothing).
+
+    ``motion`` (:class:`engine.evaluation.motion.Motion`): when nobody moves, the page says so instead of a verdict.
+    """
     classes, probs = result.classes, result.probabilities
     left, right = st.columns([1, 2])
-    left.metric("Prediction", classes[result.predicted], f"{probs[result.predicted]:.1%} confidence",
-                delta_color="off")
+    if motion is not None and motion.abstained:
+        left.metric("Prediction", "no one moving", f"{100 * motion.moving_share:.2f}% of pixels move",
+                    delta_color="off")
+        st.warning(f"No one is moving in this window ({motion.describe()}). The model still answers "
+                   f"{classes[result.predicted]} at {probs[result.predicted]:.1%}, but a walking-or-running "
+                   "answer means nothing here; the saliency below explains that answer.")
+    else:
+        left.metric("Prediction", classes[result.predicted], f"{probs[result.predicted]:.1%} confidence",
+                    delta_color="off")
     with right:
         for k in np.argsort(probs)[::-1][:TOP_CLASSES]:
             explained = " · explained" if k == result.target else ""

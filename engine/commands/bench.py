@@ -8,7 +8,8 @@ from pathlib import Path
 
 import torch
 
-from engine.bench import format_report, run_bench
+from engine.benchmarks.realistic import format_rows, run_methods
+from engine.benchmarks.speedups import format_report, machine_info, run_bench
 from engine.commands.common import add_memory_budget_argument
 
 HELP = "Time the structure-aware methods against their one-at-a-time loops, IG, and every method end to end."
@@ -63,10 +64,7 @@ def write_json(out: str | None, data) -> None:
 
 
 def realistic_rows(args: argparse.Namespace) -> int:
-    """Per-method rows on a random-init model (see :mod:`engine.bench_methods`), printed as they come."""
-    from engine.bench import machine_info
-    from engine.bench_methods import format_rows, run_methods
-
+    """Per-method rows on a random-init model (see :mod:`engine.benchmarks.realistic`), printed as they come."""
     model = args.model_name or "cnnlstm"
     described = f"{model} ({args.backbone})" if model == "cnnlstm" else model
     print(", ".join(f"{k}: {v}" for k, v in machine_info(torch.device("cpu")).items()))

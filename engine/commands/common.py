@@ -142,3 +142,12 @@ def project_checkpoint(args: argparse.Namespace, out_dir: Path) -> Path:
     convert_checkpoint(source, target, foreign_settings(args))
     print(f"converted {source} to a project checkpoint: {target}")
     return target
+
+
+def add_motion_argument(parser: argparse.ArgumentParser) -> None:
+    """--motion-threshold: the moving share below which a window abstains ("no one moving")."""
+    from engine.evaluation.motion import NO_MOTION_SHARE
+
+    parser.add_argument("--motion-threshold", type=float, default=NO_MOTION_SHARE, metavar="SHARE",
+                        help=f"abstain ('no one moving') on a window where less than this share of pixels moves "
+                             f"(default {NO_MOTION_SHARE}, measured: see README; 0 never abstains)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from engine.commands.common import add_classes_argument, add_foreign_arguments, foreign_settings
+from engine.models.convert import convert_checkpoint, inspect_checkpoint
 
 HELP = "Write a reference cnn-lstm checkpoint (or a plain state dict) as a project checkpoint with metadata."
 
@@ -17,8 +18,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from engine.models.convert import convert_checkpoint, inspect_checkpoint
-
     meta = convert_checkpoint(args.source, args.out, foreign_settings(args))
     spec = meta.input_spec
     print(f"converted {args.source} ({meta.training.get('source_layout')}) -> {args.out}")

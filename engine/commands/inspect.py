@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from engine.models.convert import inspect_checkpoint
+
 HELP = "Say what a checkpoint holds: its format, the recognised architecture, its classes and parameter count."
 
 
@@ -14,8 +16,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from engine.models.convert import inspect_checkpoint
-
     for i, path in enumerate(args.checkpoints):
         if i:
             print()

@@ -11,13 +11,17 @@ import argparse
 from pathlib import Path
 
 from engine.errors import UserError
+from engine.io.video import write_video
+from engine.pipeline import load_analysis
+from engine.saliency import REDUCTIONS
+from engine.viz.colour import COLORMAPS
+from engine.viz.export import metrics_csv, write_png
+from engine.viz.panels import PanelSettings
 
 HELP = "Draw a saliency result file: grid.png, timestep_importance.png, feature_time.png, overlay.webm, metrics.csv."
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from engine.viz.colour import COLORMAPS
-
     p.add_argument("result", help="a .npz written by python -m engine saliency")
     p.add_argument("--out", help="output folder (default: <result stem>_plots beside the result)")
     p.add_argument("--reduction", default="abs", help="channel reduction of the attributions: abs (where the "
@@ -27,13 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from engine.pipeline import load_analysis
-    from engine.saliency import REDUCTIONS
-    from engine.io.video import write_video
     from engine.viz.charts import render_feature_time, render_timestep_importance
-    from engine.viz.export import metrics_csv, write_png
-    from engine.viz.grid import render_grid, video_frames
-    from engine.viz.panels import PanelSettings
+    from engine.viz.grid import render_grid, video_frames  # matplotlib, like the charts
 
     if args.reduction not in REDUCTIONS:
         raise UserError(f"Unknown reduction {args.reduction!r}; choose one of: {', '.join(REDUCTIONS)}.")

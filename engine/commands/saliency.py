@@ -27,15 +27,22 @@ from tqdm import tqdm
 from engine.commands.common import (add_checkpoint_argument, add_data_arguments, add_device_argument,
                                     add_memory_budget_argument, apply_memory_budget, load_index, load_model,
                                     project_checkpoint, resolve_device)
+from engine.commands.method_params import check_baseline, describe_methods, params_for, parse_params
+from engine.commands.windows import run_all_windows
 from engine.errors import UserError
+from engine.evaluation.catalog import shown_metrics
+from engine.flow import CAMERA_MODELS, FLOW_METHODS
+from engine.io.video import probe_video, read_clip
+from engine.models.checkpoint import load_checkpoint
+from engine.pipeline import analyse_clip, save_analysis
+from engine.runs import EXECUTORS, SaliencyTask, is_done, run_tasks
+from engine.timeline import window_clip, window_start
+from engine.viz.export import write_rows_csv
 
 HELP = "Saliency of a clip (or of a data set with --data) under a registered method; writes .npz results."
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    # engine.saliency (captum) is imported only when the command runs, so building the parser stays fast.
-    from engine.runs import EXECUTORS
-    from engine.flow import CAMERA_MODELS, FLOW_METHODS
 
     p.add_argument("clip", nargs="?", help="a video file (or use --data for a data set)")
     p.add_argument("--method", default="gradient", help="a registered method (see --list-methods)")
@@ -83,59 +90,8 @@ def main(args: argparse.Namespace) -> int:
     if not args.clip:
         raise UserError("Give a video file (python -m engine saliency CLIP ...) or a data set with --data DIR.")
     if args.all_windows:
-        from engine.commands.windows import run_all_windows
-
         return run_all_windows(args)
     return run_clip(args)
-
-
-def check_baseline(name: str) -> None:
-    """UserError unless ``name`` is a known baseline."""
-    from engine.saliency.baselines import BASELINES
-
-    if name not in BASELINES:
-        raise UserError(f"Unknown baseline {name!r}; choose one of: {', '.join(BASELINES)}.")
-
-
-def describe_methods() -> str:
-    """Every registered method with its label, paper and parameter schema."""
-    from engine.saliency import get_method, list_methods
-
-    lines = []
-    for name in list_methods():
-        method = get_method(name)
-        lines.append(f"{name}: {method.label}\n    paper: {method.paper}")
-        for p in method.params:
-            allowed = (f"one of {', '.join(map(str, p.options()))}" if p.kind == "choice"
-                       else f"range [{_bound(p.low)}, {_bound(p.high)}]")
-            lines.append(f"    --param {p.name}=<{p.kind}>  default {p.default}, {allowed}. {p.help}")
-        if not method.params:
-            lines.append("    (no parameters)")
-    return "\n".join(lines)
-
-
-def _bound(value) -> str:
-    return "-" if value is None else f"{value:g}"
-
-
-def parse_params(items: list[str]) -> dict[str, str]:
-    """["n_steps=32", ...] -> {"n_steps": "32"}; values are parsed later by each method's schema."""
-    params = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise UserError(f"--param expects NAME=VALUE, got {item!r}.")
-        params[name.strip()] = value.strip()
-    return params
-
-
-def params_for(method: str, params: dict[str, str], strict: bool) -> dict:
-    """Resolved, checked parameters of ``method``; with ``strict`` False, names it lacks are left out."""
-    from engine.saliency import get_method
-
-    entry = get_method(method)
-    own = {p.name for p in entry.params}
-    return entry.resolve(params if strict else {k: v for k, v in params.items() if k in own})
 
 
 class StageBar:
@@ -162,18 +118,12 @@ class StageBar:
 
 def run_clip(args: argparse.Namespace) -> int:
     """One clip: analyse, write the result file, print a summary."""
-    from engine.pipeline import analyse_clip, save_analysis
-    from engine.io.video import read_clip
-
     params = params_for(args.method, parse_params(args.param), strict=True)
     out = Path(args.out) if args.out else Path(f"{Path(args.clip).stem}.{args.method}.npz")
     if out.suffix != ".npz":
         raise UserError(f"--out must name a .npz file, got {out}.")
     loaded = load_model(args)
     if args.start is not None:
-        from engine.timeline import window_clip, window_start
-        from engine.io.video import probe_video
-
         info = probe_video(args.clip)
         clip = window_clip(args.clip, loaded, window_start(info.frame_count, loaded, args.start, info.fps))
         print(f"window: source frames {int(clip.indices[0])}-{int(clip.indices[-1])}, "
@@ -198,10 +148,12 @@ def print_summary(analysis, seconds: float, out: Path) -> None:
     result = analysis.result
     probabilities = ", ".join(f"{c} {p:.3f}" for c, p in zip(result.classes, result.probabilities))
     print(f"prediction: {result.classes[result.predicted]} ({probabilities})")
+    motion = analysis.motion()
+    if motion is not None and motion.abstained:
+        print(f"motion:     {motion.describe()}; the prediction is the model's answer anyway, not a verdict")
     print(f"target:     {result.target_name}   method: {result.method} {result.params}")
     print(f"time:       {seconds:.2f} s total, {result.diagnostics.get('seconds', float('nan')):.2f} s saliency "
           f"on {result.diagnostics.get('device', '?')}")
-    from engine.evaluation.catalog import shown_metrics
 
     metrics = analysis.clip_metrics()
     shown = [f"{name} {metrics[name]:.3f}" for name in shown_metrics("cli") if name in metrics]
@@ -212,10 +164,6 @@ def print_summary(analysis, seconds: float, out: Path) -> None:
 
 def run_dataset(args: argparse.Namespace) -> int:
     """Every clip of a subset under every method, resumable; writes summary.csv."""
-    from engine.runs import is_done, run_tasks
-    from engine.models.checkpoint import load_checkpoint
-    from engine.viz.export import write_rows_csv
-
     methods = [m.strip() for m in (args.methods or args.method).split(",") if m.strip()]
     given = parse_params(args.param)
     resolved = {m: params_for(m, given, strict=len(methods) == 1) for m in methods}
@@ -243,8 +191,6 @@ def run_dataset(args: argparse.Namespace) -> int:
 
 def build_tasks(records, methods: list[str], params: dict[str, dict], args: argparse.Namespace, out: Path) -> list:
     """One SaliencyTask per (record, method); output ``out/<method>/<record key>.npz``."""
-    from engine.runs import SaliencyTask
-
     checkpoint = str(Path(args.checkpoint).resolve())
     return [
         SaliencyTask(clip_path=str(Path(r.source).resolve()), checkpoint=checkpoint, method=m,

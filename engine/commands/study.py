@@ -8,23 +8,29 @@ With no arguments it studies the bundled models on a fresh synthetic test set
     python -m engine study --sections event --event-retrain      # (re)train the 18 event models
     python -m engine study --sections ica-box                    # the box experiments of Ismail et al. 2019
     python -m engine study --executor ray --address ray://head:10001
+    python -m engine study --real ../shared/real-clips --sections real   # real footage only
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from engine.errors import UserError
+from engine.runs import EXECUTORS
+from engine.saliency import get_method
+from engine.study.box import BoxConfig
+from engine.study.event import EventConfig
+from engine.study.run import (DEFAULT_METHODS, SECTIONS, TEST_SEED, StudyConfig, default_checkpoints, default_event_dir,
+                              run_study)
+from engine.synth.box import BOXES
 
 HELP = ("Research study: saliency methods vs optical flow and masks, vanishing saliency, the input-cell "
         "attention paper's box experiments; HTML report.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from engine.runs import EXECUTORS
-    from engine.study.run import DEFAULT_METHODS, SECTIONS, TEST_SEED, default_event_dir
-
     p.add_argument("--out", default="report", help="report folder (default report/)")
     p.add_argument("--data", help="data folder (default: a synthetic KTH-like test set, seed --seed)")
     p.add_argument("--layout", default="auto", choices=["auto", "kth", "folder"], help="data layout")
@@ -35,7 +41,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=TEST_SEED, help=f"synthetic test-set seed (default {TEST_SEED})")
     p.add_argument("--max-clips", type=int, help="at most this many clips")
     p.add_argument("--sections", default=",".join(SECTIONS),
-                   help="comma-separated: methods, event, ica-box (default all three)")
+                   help="comma-separated: methods, event, ica-box (default all three), real (needs --real)")
+    p.add_argument("--real", metavar="FOLDER", help="add the real-footage section: a folder of class sub-folders of "
+                   "real clips (accuracy over whole clips, saliency against flow and person boxes, a verdict); "
+                   "boxes.json beside the clips, if there, gives the person boxes (else OpenCV's HOG detector)")
+    p.add_argument("--real-methods", default="gradient,gradcam", help="saliency methods of the real section")
     p.add_argument("--event", action="store_true", help="shorthand for --sections event")
     p.add_argument("--event-dir", default=default_event_dir(), help="event checkpoints (default bundled)")
     p.add_argument("--event-retrain", action="store_true",
@@ -59,16 +69,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace):
     """A StudyConfig from the parsed arguments."""
-    from dataclasses import replace
-
-    from engine.saliency import get_method
-    from engine.study.run import StudyConfig, default_checkpoints
-    from engine.study.event import EventConfig
-
     methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
     for method in methods:
         get_method(method)  # UserError for an unknown name
     sections = ("event",) if args.event else tuple(s.strip() for s in args.sections.split(",") if s.strip())
+    real_methods = tuple(m.strip() for m in args.real_methods.split(",") if m.strip())
+    for method in real_methods:
+        get_method(method)
+    if args.real and "real" not in sections:
+        sections = (*sections, "real")
     if args.per_class < 1:
         raise UserError(f"--per-class must be at least 1, not {args.per_class}.")
     box = box_config(args)
@@ -83,16 +92,11 @@ def config_from_args(args: argparse.Namespace):
                        address=args.address, workers=args.workers, device=args.device, sections=sections,
                        sanity_clips=args.sanity_clips, event_dir=args.event_dir, event_retrain=args.event_retrain,
                        event_train_missing=args.event_train_missing,
-                       event=event, box=box)
+                       event=event, box=box, real=args.real, real_methods=real_methods)
 
 
 def box_config(args: argparse.Namespace):
     """The BoxConfig of --box-seeds, --box-epochs and --boxes."""
-    from dataclasses import replace
-
-    from engine.study.box import BoxConfig
-    from engine.synth.box import BOXES
-
     cfg = BoxConfig()
     if args.box_seeds < 1:
         raise UserError(f"--box-seeds must be at least 1, not {args.box_seeds}.")
@@ -111,8 +115,6 @@ def box_config(args: argparse.Namespace):
 
 
 def main(args: argparse.Namespace) -> int:
-    from engine.study.run import run_study
-
     outcome = run_study(config_from_args(args))
     print(f"wrote {outcome['report']} in {outcome['seconds']:.0f} s ({outcome['timings']})", file=sys.stderr)
     return 0

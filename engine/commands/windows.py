@@ -10,7 +10,15 @@ import argparse
 import time
 from pathlib import Path
 
+from engine.commands.common import load_model
+from engine.commands.method_params import params_for, parse_params
 from engine.errors import UserError
+from engine.evaluation.catalog import shown_metrics
+from engine.io.masks import load_sidecar, resize_masks
+from engine.io.video import Clip, iter_windows, probe_video
+from engine.pipeline import analyse_clip, save_analysis
+from engine.timeline import window_span, window_step
+from engine.viz.export import write_rows_csv
 
 
 def window_rows(analysis, k: int, out: Path, metrics: tuple[str, ...]) -> dict:
@@ -28,15 +36,6 @@ def window_rows(analysis, k: int, out: Path, metrics: tuple[str, ...]) -> dict:
 
 def run_all_windows(args: argparse.Namespace) -> int:
     """Every window of one video under one method; ``<out>/window_NNN.npz`` and ``<out>/summary.csv``."""
-    from engine.pipeline import analyse_clip, save_analysis
-    from engine.commands.common import load_model
-    from engine.commands.saliency import params_for, parse_params
-    from engine.evaluation.catalog import shown_metrics
-    from engine.viz.export import write_rows_csv
-    from engine.timeline import window_span, window_step
-    from engine.io.video import Clip, iter_windows, probe_video
-    from engine.io.masks import load_sidecar, resize_masks
-
     params = params_for(args.method, parse_params(args.param), strict=True)
     out = Path(args.out) if args.out else Path(f"{Path(args.clip).stem}.{args.method}.windows")
     if out.suffix == ".npz":

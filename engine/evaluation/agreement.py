@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.evaluation.catalog import metric_key, per_frame_metrics, register_metric
+from engine.evaluation.registry import metric_key, per_frame_metrics, register_metric
 from engine.evaluation.stats import pearson, rankdata, spearman
 from engine.flow import motion_masks
 

@@ -14,72 +14,23 @@ Keys: per-frame metrics are stored as ``"<reference>.<name>"`` (:func:`metric_ke
 reference ``flow`` (map and mask kinds) or ``mask`` (mask kind only); clip scores keep their
 own name, or ``"flow.<name>"`` when they compare with the flow.
 
-Adding a metric: one :func:`register_metric` call beside its function, plus its test.
+Adding a metric: one :func:`register_metric` call beside its function, plus its test; a new module of
+metrics is imported at the top of this one. The table type lives in :mod:`engine.evaluation.registry`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from types import MappingProxyType
 
-from engine.registry import Registry
+import engine.evaluation.agreement  # noqa: F401  (registers the agreement metrics beside their functions)
+from engine.evaluation.registry import (METRICS, VIEWS, Metric, agreement_metrics, metric_key, per_frame_metrics,
+                                        register_metric)
+
+__all__ = ["METRICS", "REFERENCES", "VIEWS", "Metric", "agreement_metrics", "clip_metric_rows", "lower_is_better",
+           "metric_key", "metric_label", "per_frame_metrics", "reference_label", "register_metric", "shown_metrics"]
 
 REFERENCES = MappingProxyType({"flow": "Optical flow", "mask": "Ground-truth mask"})
-VIEWS = ("cli", "compare", "study", "per_class", "summary")
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One registered metric.
-
-    Attributes:
-        name: the identifier ("pearson", "deletion_auc").
-        label: what users read.
-        reference: "map", "mask" or "clip" (see the module docstring).
-        higher_is_better: the direction of "better" (rankings, labels).
-        fn: per-frame computation ``fn(saliency (H, W), reference (H, W), top_k) -> float`` for the
-            "map" and "mask" kinds; None for values computed elsewhere.
-        shown: key prefix ("flow", "mask", or "" for a bare name) -> the views that show that key
-            (names from :data:`VIEWS`).
-        order: sorts the table (ties keep registration order).
-    """
-
-    name: str
-    label: str
-    reference: str
-    higher_is_better: bool = True
-    fn: Callable[..., float] | None = None
-    shown: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    order: int = 50
-
-
-METRICS: Registry[Metric] = Registry("metric", order=lambda m: m.order)
-
-
-def register_metric(name: str, label: str, reference: str, fn: Callable[..., float] | None = None, *,
-                    higher_is_better: bool = True, shown: Mapping[str, tuple[str, ...]] | None = None,
-                    order: int = 50) -> Metric:
-    """Registers a metric (see :class:`Metric`); a name registered twice raises."""
-    unknown = {v for views in (shown or {}).values() for v in views} - set(VIEWS)
-    if unknown or reference not in ("map", "mask", "clip"):
-        raise ValueError(f"metric {name!r}: unknown view {sorted(unknown)} or reference kind {reference!r}")
-    return METRICS.add(name, Metric(name, label, reference, higher_is_better, fn, dict(shown or {}), order))
-
-
-def metric_key(reference: str, metric: str, clip: bool = False) -> str:
-    """Key of a metric in the agreement table: "flow.pearson", "mask.auc.clip"."""
-    return f"{reference}.{metric}" + (".clip" if clip else "")
-
-
-def per_frame_metrics(reference: str) -> dict[str, Metric]:
-    """Name -> metric of the per-frame metrics of one kind ("map" or "mask"), in table order."""
-    return {m.name: m for m in METRICS.values() if m.reference == reference}
-
-
-def agreement_metrics() -> dict[str, Metric]:
-    """Name -> metric of every per-frame agreement metric (map and mask kinds), in table order."""
-    return {m.name: m for m in METRICS.values() if m.reference in ("map", "mask")}
 
 
 def _split(key: str) -> tuple[str, Metric | None]:
@@ -140,5 +91,3 @@ register_metric("insertion_auc", "Insertion AUC", "clip", shown={"": (*STUDY, "p
 register_metric("randomisation_spearman", "Rank correlation after weight randomisation", "clip",
                 higher_is_better=False, shown={"": STUDY}, order=100)
 register_metric("seconds", "Seconds per clip", "clip", higher_is_better=False, shown={"": STUDY}, order=100)
-
-import engine.evaluation.agreement  # noqa: E402,F401  (registers the agreement metrics beside their functions)

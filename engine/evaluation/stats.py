@@ -1,8 +1,8 @@
-"""Small statistics: correlations, Otsu's threshold, curve areas, bootstrap and t intervals.
+"""Small statistics: correlations, curve areas, bootstrap and t intervals (Otsu's threshold: :mod:`engine.thresholds`).
 
 All functions take numpy arrays and return Python floats; NaN means "undefined"
-(a constant input, too few values). Correlations and ranks are scipy's and Otsu's
-threshold OpenCV's, imported when first called (start-up stays fast).
+(a constant input, too few values). Correlations and ranks are scipy's, imported
+when first called (start-up stays fast).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+from engine.thresholds import otsu_threshold  # noqa: F401  (its home before it moved below engine.flow)
 
 
 def rankdata(values: np.ndarray) -> np.ndarray:
@@ -44,34 +46,6 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
 
     pair = _pair(a, b)
     return float("nan") if pair is None else float(spearmanr(*pair).statistic)
-
-
-def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
-    """Otsu's threshold of float values (OpenCV's, on the values binned to 256 levels between min and max).
-
-    The threshold returned is the largest value of the lower class, so ``values > threshold``
-    is the upper class. NaNs are ignored.
-
-    Args:
-        values: any shape, floats.
-        bins: histogram levels (OpenCV's Otsu takes 8-bit levels: at most 256).
-
-    Returns:
-        The threshold; the single value itself when all values are equal, NaN when there are none.
-    """
-    import cv2
-
-    values = np.asarray(values, dtype=np.float64).ravel()
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return float("nan")
-    low, high = values.min(), values.max()
-    if high <= low:
-        return float(low)
-    levels = min(bins, 256)
-    binned = np.minimum((values - low) / (high - low) * levels, levels - 1).astype(np.uint8)
-    split, _ = cv2.threshold(binned.reshape(1, -1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return float(values[binned <= split].max())  # the lower class's largest value
 
 
 def curve_auc(fractions: np.ndarray, scores: np.ndarray) -> float:

@@ -15,6 +15,7 @@ from functools import partial
 import torch
 from torch import nn
 
+from engine.errors import UserError
 from engine.registry import Registry
 
 RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
@@ -69,8 +70,6 @@ class ResNetBackbone(nn.Module):
         net = getattr(torchvision.models, arch)(weights=None)
         if weights_path:
             if not os.path.isfile(weights_path):
-                from engine.errors import UserError
-
                 raise UserError(f"Backbone weights file not found: {weights_path}")
             state = torch.load(weights_path, map_location="cpu", weights_only=True)
             state = state.get("state_dict", state)

@@ -17,73 +17,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import pickle
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from engine.errors import UserError
-
-if TYPE_CHECKING:
-    from engine.models.foreign_checkpoint import ForeignSettings
-from engine.models import get_model
 from engine.io.tensors import InputSpec
+from engine.models import get_model
+from engine.models.checkpoint_meta import CheckpointError, CheckpointMeta
+from engine.models.foreign_checkpoint import ForeignSettings, foreign_meta
 
 FORMAT = "vse-checkpoint/1"
 MAX_CHECKPOINT_BYTES = 2 * 1024**3
-
-
-class CheckpointError(UserError):
-    """A file is not a usable checkpoint (wrong kind, truncated, unsafe or mismatched)."""
-
-
-@dataclass
-class CheckpointMeta:
-    """Everything about a checkpoint except its weights."""
-
-    model_name: str
-    model_config: dict
-    classes: list[str]
-    input_spec: InputSpec
-    training: dict = field(default_factory=dict)
-    seed: int | None = None
-    created: str = ""
-    path: str = ""
-    sha256: str = ""
-    code_sha256: str = ""
-
-    @property
-    def identity(self) -> str:
-        """The model's identity: a digest of everything that changes its function or its input.
-
-        The checkpoint file's digest alone does not identify a model: one reference file loads
-        with other classes, frames, size or normalisation, and one state dict fits other model
-        code. Every cache key, result file and resumed task names a model by this digest.
-        """
-        fields = {"checkpoint_sha256": self.sha256, "model": self.model_name, "config": self.model_config,
-                  "classes": list(self.classes), "input": self.input_spec.to_dict(), "code_sha256": self.code_sha256}
-        text = json.dumps(fields, sort_keys=True, default=repr)
-        return hashlib.sha256(text.encode()).hexdigest()
-
-    def card(self) -> dict:
-        """A flat summary for display."""
-        return {
-            "model": self.model_name,
-            "classes": ", ".join(self.classes),
-            "frames": self.input_spec.num_frames,
-            "input": f"{self.input_spec.channels}x{self.input_spec.height}x{self.input_spec.width}",
-            **{k: v for k, v in self.model_config.items() if k not in ("num_classes", "in_channels")},
-            **{f"train.{k}": v for k, v in self.training.items() if not isinstance(v, (list, dict))},
-            "seed": self.seed,
-            "created": self.created,
-            "sha256": self.sha256[:12],
-            "identity": self.identity[:12],
-        }
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -211,8 +159,6 @@ def read_checkpoint(path, settings: ForeignSettings | None = None) -> tuple[Chec
             raise CheckpointError(f"{name}: its metadata is incomplete ({exc}).") from None
         state = payload["state_dict"]
     else:
-        from engine.models.foreign_checkpoint import foreign_meta
-
         meta, state = foreign_meta(payload, name, path, settings)
     meta.sha256 = file_sha256(path)
     return meta, state

@@ -13,9 +13,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.models import get_model
 from engine.models.checkpoint import FORMAT, CheckpointError, CheckpointMeta, load_checkpoint, read_payload, save_checkpoint
-from engine.models.foreign_checkpoint import ForeignSettings, NeedsSettings, recognise_payload
 from engine.models.foreign import Recognised
+from engine.models.foreign_checkpoint import ForeignSettings, NeedsSettings, recognise_payload
 
 
 @dataclass
@@ -69,8 +70,6 @@ class CheckpointInfo:
 
 
 def _parameters(recognised: Recognised) -> int:
-    from engine.models import get_model
-
     return sum(p.numel() for p in get_model(recognised.model_name, **recognised.config).parameters())
 
 

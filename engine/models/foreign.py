@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 
 import torch
 
+from engine.models import get_model
+from engine.models.video3d import TORCHVISION_VIDEO, torchvision_preset
+
 # torchvision's ResNet depths by (bottleneck?, blocks in layer1..4)
 RESNET_DEPTHS = {
     (False, (2, 2, 2, 2)): "resnet18",
@@ -154,9 +157,6 @@ def recognise_as(state: dict, model_name: str) -> Recognised:
     Raises:
         ValueError: the weights do not fit the model.
     """
-    from engine.models import get_model
-    from engine.models.video3d import TORCHVISION_VIDEO, torchvision_preset
-
     state = strip_module(state)
     wrapped = model_name in TORCHVISION_VIDEO or model_name == "c3d"
     mapped = {("net." + k if wrapped and not k.startswith("net.") else k): v for k, v in state.items()}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 
 from engine.io.tensors import PRESETS, InputSpec, normalised_spec
-from engine.models.checkpoint import CheckpointError, CheckpointMeta
+from engine.models.checkpoint_meta import CheckpointError, CheckpointMeta
 from engine.models.foreign import Recognised, describe_keys, known_layouts_text, recognise, recognise_as
 
 

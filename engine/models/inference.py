@@ -11,50 +11,72 @@ import torch
 from engine.models.checkpoint import LoadedModel
 from engine.io.tensors import clip_to_tensor, frames_to_tensor
 from engine.io.video import Clip, iter_windows, probe_video, read_clip
+from engine.evaluation.motion import NO_MOTION, Motion, window_motion
 
 
 @dataclass
 class Prediction:
-    """Class probabilities of one clip or window."""
+    """Class probabilities of one clip or window, and how much of it moves.
+
+    Attributes:
+        probabilities: (C,) softmax probabilities.
+        classes: the C class names.
+        indices: (T,) source frames the model saw.
+        fps: source frames per second.
+        motion: the window's moving share and abstain rule; None when not measured.
+    """
 
     probabilities: np.ndarray
     classes: list[str]
     indices: np.ndarray
     fps: float
+    motion: Motion | None = None
+
+    @property
+    def abstained(self) -> bool:
+        """True when the motion was measured and nobody moves."""
+        return self.motion is not None and self.motion.abstained
 
     @property
     def label(self) -> str:
-        return self.classes[int(np.argmax(self.probabilities))]
+        """The class with the highest probability, or "no motion" when the window abstains."""
+        return NO_MOTION if self.abstained else self.classes[int(np.argmax(self.probabilities))]
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "label": self.label,
             "probabilities": {c: round(float(p), 6) for c, p in zip(self.classes, self.probabilities, strict=True)},
             "start_s": round(float(self.indices[0]) / self.fps, 3),
             "end_s": round(float(self.indices[-1]) / self.fps, 3),
             "frames": [int(self.indices[0]), int(self.indices[-1])],
         }
+        if self.motion is not None:
+            out |= self.motion.as_dict() | {"motion": self.motion.describe()}
+        return out
 
 
-def classify_clip(loaded: LoadedModel, clip: Clip) -> Prediction:
-    """Probabilities of one sampled clip."""
+def classify_clip(loaded: LoadedModel, clip: Clip, motion_threshold: float | None = None) -> Prediction:
+    """Probabilities of one sampled clip; with ``motion_threshold``, also its motion (and abstain)."""
     x = clip_to_tensor(clip, loaded.meta.input_spec)
-    return Prediction(loaded.predict(x)[0].numpy(), loaded.meta.classes, clip.indices, clip.fps)
+    step = loaded.meta.input_spec.frame_step
+    motion = window_motion(clip.frames, motion_threshold, step) if motion_threshold is not None else None
+    return Prediction(loaded.predict(x)[0].numpy(), loaded.meta.classes, clip.indices, clip.fps, motion)
 
 
-def classify_file(loaded: LoadedModel, path: str) -> Prediction:
-    """Reads T uniformly spaced frames of a video and classifies them."""
-    return classify_clip(loaded, read_clip(path, loaded.meta.input_spec.num_frames,
-                                              frame_step=loaded.meta.input_spec.frame_step))
+def classify_file(loaded: LoadedModel, path: str, motion_threshold: float | None = None) -> Prediction:
+    """Reads T frames of a video (``frame_step`` apart, centred) and classifies them (see :func:`classify_clip`)."""
+    spec = loaded.meta.input_spec
+    return classify_clip(loaded, read_clip(path, spec.num_frames, frame_step=spec.frame_step), motion_threshold)
 
 
 def classify_windows(loaded: LoadedModel, path: str, window_s: float = 3.2, stride_s: float = 1.0,
-                     batch_size: int = 8) -> list[Prediction]:
+                     batch_size: int = 8, motion_threshold: float | None = None) -> list[Prediction]:
     """Labels per window over a long video (streamed; bounded memory).
 
     Each window holds T frames every ``frame_step`` source frames, the model's own
     time scale; for models without one (``frame_step`` 0) a window spans ``window_s``
-    seconds. Windows start every ``stride_s`` seconds.
+    seconds. Windows start every ``stride_s`` seconds. With ``motion_threshold`` each
+    window's motion is measured too, and a window where nobody moves abstains.
     """
     info = probe_video(path)
     spec = loaded.meta.input_spec
@@ -62,7 +84,8 @@ def classify_windows(loaded: LoadedModel, path: str, window_s: float = 3.2, stri
     stride = max(1, round(stride_s * info.fps))
     out, pending = [], []
     for indices, frames in iter_windows(path, spec.num_frames, step, stride, max_side=max(spec.height, spec.width) * 2):
-        pending.append((indices, frames_to_tensor(frames, spec)))
+        motion = window_motion(frames, motion_threshold, step) if motion_threshold is not None else None
+        pending.append((indices, frames_to_tensor(frames, spec), motion))
         if len(pending) == batch_size:
             out.extend(_predict_batch(loaded, pending, info.fps))
             pending = []
@@ -76,8 +99,9 @@ def classify_windows(loaded: LoadedModel, path: str, window_s: float = 3.2, stri
 
 
 def _predict_batch(loaded: LoadedModel, pending: list, fps: float) -> list[Prediction]:
-    probs = loaded.predict(torch.stack([x for _, x in pending])).numpy()
-    return [Prediction(p, loaded.meta.classes, idx, fps) for (idx, _), p in zip(pending, probs, strict=True)]
+    probs = loaded.predict(torch.stack([x for _, x, _ in pending])).numpy()
+    return [Prediction(p, loaded.meta.classes, idx, fps, motion)
+            for (idx, _, motion), p in zip(pending, probs, strict=True)]
 
 
 def evaluate_records(loaded: LoadedModel, records: Sequence, classes: Sequence[str], batch_size: int = 16,

@@ -18,6 +18,10 @@ import torch
 from torch import nn
 
 from engine.errors import UserError
+from engine.io.tensors import PRESETS, normalised_spec
+from engine.models.checkpoint import CheckpointMeta, LoadedModel, file_sha256, read_payload
+from engine.models.foreign import strip_module
+from engine.models.foreign_checkpoint import foreign_state
 from engine.models.video3d import ChannelsFirst
 
 
@@ -79,11 +83,6 @@ def load_with_code(checkpoint: str | Path, code: str, classes: list[str], *, fra
     Raises:
         UserError: no state dict, no classes, or weights that do not fit the built model.
     """
-    from engine.models.checkpoint import CheckpointMeta, LoadedModel, file_sha256, read_payload
-    from engine.models.foreign_checkpoint import foreign_state
-    from engine.models.foreign import strip_module
-    from engine.io.tensors import PRESETS, normalised_spec
-
     if not classes:
         raise UserError("A model built from code needs the class names in output order (--classes NAME NAME ...).")
     found = foreign_state(read_payload(checkpoint))

@@ -21,6 +21,7 @@ import re
 import torch
 from torch import nn
 
+from engine.errors import UserError
 from engine.models.registry import register_model
 
 RESNET3D_STAGES = {f"layer{i}": f"layer{i}" for i in range(1, 5)}
@@ -147,8 +148,6 @@ def _head_prefix(net: nn.Module) -> str:
 
 def _load_local_weights(net: nn.Module, path: str, num_classes: int) -> None:
     """Loads a local torchvision state dict (weights only); a head of another class count is left fresh."""
-    from engine.errors import UserError
-
     if not os.path.isfile(path):
         raise UserError(f"Weights file not found: {path}")
     state = torch.load(path, map_location="cpu", weights_only=True)
@@ -180,10 +179,47 @@ def _tiny_network(name: str, num_classes: int) -> nn.Module:
         net = tv_video.s3d(weights=None, num_classes=num_classes)
         net.avgpool = nn.AdaptiveAvgPool3d(1)
         return net
+    if name in VIDEO_RESNET_CONVS:
+        return _narrow_video_resnet(name, num_classes)
     raise ValueError(f"{name} has no tiny configuration")
 
 
-TINY = {"r3d_18": ({}, (4, 3, 32, 32)), "mc3_18": ({}, (4, 3, 32, 32)), "r2plus1d_18": ({}, (4, 3, 32, 32)),
+# the 18-layer video ResNets: which torchvision convolution each stage uses (as torchvision's builders set them)
+VIDEO_RESNET_CONVS = {"r3d_18": ("Conv3DSimple",) * 4, "mc3_18": ("Conv3DSimple", *("Conv3DNoTemporal",) * 3),
+                      "r2plus1d_18": ("Conv2Plus1D",) * 4}
+
+
+def _narrow_video_resnet(name: str, num_classes: int, widths: tuple[int, ...] = (8, 8, 16, 16)) -> nn.Module:
+    """torchvision's ``VideoResNet`` of ``name`` with one ``BasicBlock`` a stage and ``widths`` channels.
+
+    The same class, forward, blocks, convolution builders, strides and module names (``stem``,
+    ``layer1``-``layer4``, ``fc``) as the full networks (12-33M parameters), at 17-35 thousand: for tests.
+    The stem keeps torchvision's kernels and strides (R(2+1)D's factorised one for ``r2plus1d_18``).
+    """
+    from torchvision.models.video import resnet as tv_resnet
+
+    net = tv_resnet.VideoResNet.__new__(tv_resnet.VideoResNet)
+    nn.Module.__init__(net)
+    if name == "r2plus1d_18":
+        net.stem = nn.Sequential(
+            nn.Conv3d(3, widths[0], (1, 7, 7), stride=(1, 2, 2), padding=(0, 3, 3), bias=False),
+            nn.BatchNorm3d(widths[0]), nn.ReLU(inplace=True),
+            nn.Conv3d(widths[0], widths[0], (3, 1, 1), padding=(1, 0, 0), bias=False),
+            nn.BatchNorm3d(widths[0]), nn.ReLU(inplace=True))
+    else:
+        net.stem = nn.Sequential(nn.Conv3d(3, widths[0], (3, 7, 7), stride=(1, 2, 2), padding=(1, 3, 3), bias=False),
+                                 nn.BatchNorm3d(widths[0]), nn.ReLU(inplace=True))
+    net.inplanes = widths[0]
+    for i, (conv, width) in enumerate(zip(VIDEO_RESNET_CONVS[name], widths)):
+        layer = net._make_layer(tv_resnet.BasicBlock, getattr(tv_resnet, conv), width, 1, stride=1 if i == 0 else 2)
+        setattr(net, f"layer{i + 1}", layer)
+    net.avgpool = nn.AdaptiveAvgPool3d((1, 1, 1))
+    net.fc = nn.Linear(widths[-1], num_classes)
+    return net
+
+
+TINY = {"r3d_18": ({"tiny": True}, (4, 3, 32, 32)), "mc3_18": ({"tiny": True}, (4, 3, 32, 32)),
+        "r2plus1d_18": ({"tiny": True}, (4, 3, 32, 32)),
         "s3d": ({"tiny": True}, (8, 3, 32, 32)), "mvit_v2_s": ({"tiny": True}, (4, 3, 32, 32)),
         "swin3d_t": ({"tiny": True}, (4, 3, 32, 32))}
 for _name in TORCHVISION_VIDEO:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
+from engine.errors import UserError
+from engine.runs.cluster import run_on_ray
+from engine.runs.local import run_local
 from engine.runs.tasks import SaliencyTask, is_done, run_task, summary_row
 
 EXECUTORS = ("local", "ray")
@@ -29,13 +32,8 @@ def run_tasks(tasks: Sequence[SaliencyTask], *, executor: str = "local", workers
         on_row: called with each finished row (progress reporting).
     """
     if executor not in EXECUTORS:
-        from engine.errors import UserError
-
         raise UserError(f"Unknown executor {executor!r}; choose one of: {', '.join(EXECUTORS)}.")
     if executor == "ray":
-        from engine.runs.cluster import run_on_ray
-
         return run_on_ray(tasks, address=address, device=device, on_row=on_row, workers=workers)
-    from engine.runs.local import run_local
 
     return run_local(tasks, workers or os.cpu_count() or 1, device, on_row)

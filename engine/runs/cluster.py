@@ -16,7 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import torch
 from tqdm import tqdm
+
+from engine.runs.tasks import run_task
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 UPLOAD_EXCLUDES = [".git", "assets", "runs", "report", "data", "*.npz", "*.avi", "*.pt", "__pycache__"]
@@ -25,10 +28,6 @@ GPU_SHARE = 0.25  # four saliency tasks share one GPU
 
 def _run_one(task, device: str) -> dict:
     """Body of a Ray task: one thread, like a local worker process, then :func:`engine.runs.tasks.run_task`."""
-    import torch
-
-    from engine.runs.tasks import run_task
-
     torch.set_num_threads(1)
     return run_task(task, device)
 

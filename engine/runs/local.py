@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import multiprocessing as mp
+
+import torch
 from tqdm import tqdm
 
 from engine.runs.tasks import run_task
@@ -16,9 +20,6 @@ def run_local(tasks, workers: int, device: str, on_row) -> list[dict]:
             rows[i] = run_task(task, device)
             _done(bar, rows[i], on_row)
     else:
-        import concurrent.futures as cf
-        import multiprocessing as mp
-
         with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker) as pool:
             futures = {pool.submit(run_task, task, device): i for i, task in enumerate(tasks)}
             for future in cf.as_completed(futures):
@@ -35,7 +36,5 @@ def _done(bar, row, on_row) -> None:
 
 
 def _init_worker() -> None:
-    import torch
-
     torch.set_num_threads(1)  # one core a worker process
 

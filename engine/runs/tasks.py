@@ -18,6 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.data import ClipRecord, read_record
+from engine.models.checkpoint import load_checkpoint
+from engine.pipeline import analyse_clip, save_analysis
+from engine.saliency import load_result
+
+
 @dataclass(frozen=True)
 class SaliencyTask:
     """One clip under one method; everything needed to run it anywhere.
@@ -50,8 +56,6 @@ def _cached_model(checkpoint: str, device: str):
 
 @lru_cache(maxsize=4)
 def _load_model(checkpoint: str, device: str, mtime_ns: int, size: int):
-    from engine.models.checkpoint import load_checkpoint
-
     return load_checkpoint(checkpoint, device=device)
 
 
@@ -88,9 +92,6 @@ def run_task(task: SaliencyTask, device: str = "cpu") -> dict:
     """Runs one task (or reads its existing output, when its key matches) and returns its summary row."""
     out = Path(task.out_path)
     if not is_done(task, device):
-        from engine.pipeline import analyse_clip, save_analysis
-        from engine.data import ClipRecord, read_record
-
         loaded = _cached_model(task.checkpoint, device)
         record = ClipRecord(task.clip_path, task.label or "", "", Path(task.clip_path).stem, task.start, task.stop)
         clip = read_record(record, loaded.meta.input_spec.num_frames, frame_step=loaded.meta.input_spec.frame_step)
@@ -105,8 +106,6 @@ def run_task(task: SaliencyTask, device: str = "cpu") -> dict:
 
 def summary_row(path: Path, task: SaliencyTask) -> dict:
     """The CSV row of a finished task, read from its result file."""
-    from engine.saliency import load_result
-
     result, _, meta = load_result(path)
     row = {"clip": task.clip_path, "label": meta.get("label") or task.label or "", "method": task.method,
            "model": meta.get("model", ""), "predicted": result.classes[result.predicted],

@@ -11,9 +11,9 @@ Every module in ``engine/saliency/methods/`` registers its method on import.
 import importlib
 import pkgutil
 
+from engine.errors import Cancelled
 from engine.saliency import methods as _methods
 from engine.saliency.baselines import BASELINES
-from engine.saliency.context import Cancelled
 from engine.saliency.core import explain, resolve_target
 from engine.saliency.memory import memory_budget, parse_budget
 from engine.saliency.registry import METHODS, Param, get_method, list_methods, register_method

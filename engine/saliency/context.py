@@ -9,14 +9,9 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from engine.errors import UserError
-from engine.saliency.memory import ClipCost, items_within, probe_clip, resolve_budget
+from engine.errors import Cancelled
 from engine.io.tensors import InputSpec
-
-
-class Cancelled(UserError):
-    """The user stopped a running computation."""
-
+from engine.saliency.memory import ClipCost, items_within, probe_clip, resolve_budget
 
 @dataclass
 class SaliencyContext:

@@ -10,11 +10,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from engine.errors import UserError
+from engine.io.tensors import InputSpec
 from engine.saliency.context import SaliencyContext
 from engine.saliency.memory import resolve_budget
 from engine.saliency.registry import get_method
 from engine.saliency.result import SaliencyResult
-from engine.io.tensors import InputSpec
 
 
 def explain(
@@ -85,8 +86,6 @@ def explain(
 
 def resolve_target(target: int | str | None, classes: list[str], probabilities: np.ndarray) -> int:
     """Class index from an index, a name, or None (the prediction)."""
-    from engine.errors import UserError
-
     if target is None or target == "":
         return int(np.argmax(probabilities))
     if isinstance(target, str) and not target.isdigit():

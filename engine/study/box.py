@@ -14,7 +14,9 @@ Inputs are standardised per input column as the paper's code does: each
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,8 +178,6 @@ def run_box_experiment(cfg: BoxConfig = BoxConfig(), progress: bool = True, work
 
     if workers <= 1 or len(jobs) == 1:
         return [report(run_box(*job, cfg)) for job in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(_run_one_thread, *job, cfg): job for job in jobs}

@@ -7,7 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.data import load_dataset
 from engine.errors import UserError
+from engine.runs import SaliencyTask
+from engine.synth import CLASSES, generate_kth_like
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,6 @@ class StudyClip:
 
 def synthetic_test_set(folder: Path, per_class: int, seed: int) -> list[StudyClip]:
     """KTH-like clips from a seed never used for training; reused when already written."""
-    from engine.synth import CLASSES, generate_kth_like
-
     existing = sorted(folder.glob("*/*.avi"))
     if len(existing) != per_class * len(CLASSES):
         paths = generate_kth_like(folder, per_class, seed, progress=False)
@@ -40,8 +41,6 @@ def synthetic_test_set(folder: Path, per_class: int, seed: int) -> list[StudyCli
 
 def dataset_clips(data: str, layout: str, subset: str) -> list[StudyClip]:
     """Video-file records of a data folder (the test subset, or all records when it is empty)."""
-    from engine.data import load_dataset
-
     index = load_dataset(data, layout=layout)
     records = index.subset("test") if subset == "test" else index.records
     records = records or index.records
@@ -76,8 +75,6 @@ def model_keys(checkpoints: Sequence[str]) -> dict[str, str]:
 def build_tasks(clips: Sequence[StudyClip], checkpoints: Sequence[str], methods: Sequence[str],
                 results: Path) -> list:
     """One task per (checkpoint, method, clip); output ``results/<model>/<method>/<clip key>.npz``."""
-    from engine.runs import SaliencyTask
-
     keys = model_keys(checkpoints)
     return [
         SaliencyTask(clip_path=clip.path, checkpoint=checkpoint, method=method, start=clip.start, stop=clip.stop,

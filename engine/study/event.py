@@ -23,11 +23,14 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, TensorDataset
 
-from engine.models.checkpoint import LoadedModel, load_checkpoint
 from engine.evaluation.paper import PAPER_METRICS, paper_scores
+from engine.io.tensors import InputSpec, frames_to_tensor
+from engine.models import get_model
+from engine.models.checkpoint import LoadedModel, load_checkpoint, read_payload
+from engine.models.train import TrainConfig, seed_everything, train
+from engine.saliency import explain
 from engine.synth import EVENT_CLASSES, POSITIONS, event_window, render_event_clip
 from engine.synth.event import event_clip_seed
-from engine.io.tensors import InputSpec, frames_to_tensor
 
 EVENT_MODELS = ("cnnlstm", "cnn_ica_lstm")
 TRAIN_SEED, VAL_SEED, TEST_SEED = 101, 102, 103
@@ -144,10 +147,6 @@ def _encoder_start(model_name: str, donor: str | Path, run_dir: Path, seed: int)
 
     ``train`` loads it as weights only (no optimizer state, epoch 0).
     """
-    from engine.models.checkpoint import read_payload
-    from engine.models import get_model
-    from engine.models.train import seed_everything
-
     seed_everything(seed)
     state = get_model(model_name, num_classes=len(EVENT_CLASSES), in_channels=1).state_dict()
     donor_state = read_payload(donor)["state_dict"]
@@ -165,8 +164,6 @@ def store_half(path: str | Path) -> Path:
     The bundled event models are stored this way so all seeds fit in a few MB; everything
     measured on them is measured on the float16-rounded weights.
     """
-    from engine.models.checkpoint import read_payload
-
     payload = read_payload(path)
     payload["state_dict"] = {k: v.half() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
     payload["training"] = {**payload.get("training", {}), "stored_dtype": "float16"}
@@ -189,8 +186,6 @@ def train_event_model(model_name: str, position: str, seed: int, cfg: EventConfi
     Returns:
         {"checkpoint", "encoder_from", "best_val_acc", "seconds", "history"}.
     """
-    from engine.models.train import TrainConfig, train
-
     val_x, val_y, _ = event_tensors(position, cfg.val_per_class, VAL_SEED, cfg)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:  # best/last checkpoints and logs; the history stays in the meta
@@ -210,8 +205,6 @@ def train_event_model(model_name: str, position: str, seed: int, cfg: EventConfi
 
 def gradient_maps(loaded: LoadedModel, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
     """Plain gradient saliency of the true class: (N, T, 1, S, S) -> (N, T, S, S) |grad| summed over C."""
-    from engine.saliency import explain
-
     classes = loaded.meta.classes
     maps = [explain(loaded.model, clip, "gradient", spec=loaded.meta.input_spec, classes=classes,
                     target=int(label)).display("abs") for clip, label in zip(x, y)]

@@ -14,6 +14,12 @@ import multiprocessing as mp
 import os
 from collections.abc import Sequence
 
+import torch
+
+from engine.evaluation.faithfulness import deletion_insertion, randomisation_check
+from engine.io.tensors import frames_to_tensor
+from engine.models.checkpoint import load_checkpoint
+from engine.saliency import load_result
 from engine.study.summary import group_rows
 
 CURVE_STEPS = 10
@@ -34,11 +40,6 @@ def clip_checks(checkpoint: str, clip_path: str, results: list[str], sanity: lis
     Returns:
         one dict per result with "deletion_auc", "insertion_auc" and maybe "randomisation_spearman".
     """
-    from engine.models.checkpoint import load_checkpoint
-    from engine.evaluation.faithfulness import deletion_insertion, randomisation_check
-    from engine.saliency import load_result
-    from engine.io.tensors import frames_to_tensor
-
     loaded = load_checkpoint(checkpoint, device=device)
     spec = loaded.meta.input_spec
     out = []
@@ -58,8 +59,6 @@ def clip_checks(checkpoint: str, clip_path: str, results: list[str], sanity: lis
 
 
 def _one_thread_checks(*args) -> list[dict]:
-    import torch
-
     torch.set_num_threads(1)
     return clip_checks(*args)
 

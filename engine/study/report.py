@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 from pathlib import Path
 
 import numpy as np
 
 from engine.evaluation.catalog import metric_label, shown_metrics
 from engine.study.figures import FigureEmbedder, metric_bars, timestep_curves
+from engine.study.report_box import box_html
+from engine.study.report_event import event_html
 from engine.study.strips import result_strip_tag
 from engine.study.summary import best_and_worst, format_interval, group_rows, ranking_metric
+from engine.study.tables import html_table
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1300px;color:#222}
 table{border-collapse:collapse;font-size:13px;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 6px}
@@ -35,19 +37,6 @@ METRICS_NOTE = (
     "probability while the most salient pixels are removed/restored (lower/higher is better). Randomisation: "
     "rank correlation of |saliency| before and after randomising the weights (a method that passes the sanity "
     "check of Adebayo et al. 2018 scores near 0). Seconds: saliency time per clip (one core per task).")
-
-
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return f'<td class="num">{value:.3f}</td>' if math.isfinite(value) else '<td class="num"></td>'
-    return f"<td>{html.escape(str(value))}</td>"
-
-
-def html_table(rows: list[dict], columns: list[str], headers: list[str] | None = None) -> str:
-    """A plain HTML table of ``columns`` from dict rows."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in (headers or columns))
-    body = "".join("<tr>" + "".join(_cell(r.get(c, "")) for c in columns) + "</tr>" for r in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def interval_table(summary: list[dict], keys: tuple[str, ...], metrics: tuple[str, ...]) -> str:
@@ -104,9 +93,6 @@ def methods_html(part: dict, embed: FigureEmbedder) -> str:
 def write_report(out: Path, cfg, methods_part: dict | None, event_rows: list[dict] | None, timings: dict,
                  box_summary: list[dict] | None = None) -> Path:
     """Writes ``out/index.html``; returns its path."""
-    from engine.study.report_box import box_html
-    from engine.study.report_event import event_html
-
     embed = FigureEmbedder()
     sections = [methods_html(methods_part, embed) if methods_part else "",
                 event_html(event_rows, embed, cfg) if event_rows else "",

@@ -13,6 +13,7 @@ from engine.evaluation.paper import PAPER_METRICS
 from engine.evaluation.stats import t_interval
 from engine.study.box_models import MODEL_LABELS
 from engine.study.box_paper import PAPER_SOURCE, PAPER_VALUES
+from engine.study.tables import html_table
 from engine.synth.box import BOXES
 
 SCORES = ("test_acc", *PAPER_METRICS, "mass_early", "mass_middle", "mass_late")
@@ -138,8 +139,6 @@ def step_mass_figure(summary: list[dict]) -> go.Figure:
 
 def box_html(summary: list[dict], cfg, embed, seconds: float | None) -> str:
     """The ica-box section of the report."""
-    from engine.study.report import html_table
-
     columns = ["box", "model", "source", *SCORES]
     note = (
         f"Time series of 100 steps x 100 features, N(0, 1) noise, box cells from N(label, 1), label -1 or +1; "

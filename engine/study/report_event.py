@@ -11,6 +11,8 @@ from plotly.subplots import make_subplots
 
 from engine.evaluation.paper import PAPER_METRICS
 from engine.evaluation.stats import t_interval
+from engine.study.event import EVENT_MODELS
+from engine.study.tables import html_table
 from engine.synth import POSITIONS, event_window
 
 SCORES = tuple(PAPER_METRICS)
@@ -234,9 +236,6 @@ def verdict_html(lines: list[str]) -> str:
 
 def event_html(rows: list[dict], embed, cfg) -> str:
     """The vanishing-saliency section of the report (``cfg`` is the study's config, ``cfg.event`` its sizes)."""
-    from engine.study.event import EVENT_MODELS
-    from engine.study.report import html_table
-
     table = event_table(rows)
     event = cfg.event
     columns = ["model", "position", "seeds", "test_acc", *MASSES, *SCORES]

@@ -9,24 +9,38 @@
     per_class.csv         the same per true class
     event.csv, event.json the vanishing-saliency experiment
     box.csv, box_runs.json   the box experiments of Ismail et al. (per (box, model); per run)
+    real_rows.csv, real_summary.csv, real_accuracy.csv   the real-footage section (--real FOLDER)
     clips.json            what the app's Compare page opens
     index.html            the self-contained report
 """
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
+
 from engine.errors import UserError
 from engine.paths import assets_dir, bundled_model
-from engine.study.box import BoxConfig
-from engine.study.event import EventConfig
+from engine.runs import run_tasks
+from engine.study.box import BoxConfig, run_box_experiment
+from engine.study.clips import build_tasks, study_clips, write_clips_json
+from engine.study.event import EventConfig, event_checkpoints, run_event_experiment, save_event_rows
+from engine.study.faithful import add_checks
+from engine.study.report import write_report
+from engine.study.report_box import box_summary, comparison_text, verdict
+from engine.study.report_event import csv_rows, event_table
+from engine.study.summary import summarise
+from engine.viz.export import write_rows_csv
 
 STUDY_MODELS = ("cnnlstm", "cnn_ica_lstm", "c3d")  # bundled checkpoints compared by default
 DEFAULT_METHODS = ("gradient", "integrated_gradients", "gradcam", "occlusion")
 SECTIONS = ("methods", "event", "ica-box")
+REAL_SECTION = "real"  # only with a folder of real clips (StudyConfig.real); never a default
 TEST_SEED = 1234  # never used for training (training used seeds 1 and 2)
 
 
@@ -62,6 +76,8 @@ class StudyConfig:
             the missing ones (otherwise the section only evaluates the checkpoints it finds); event: its
             sizes and seeds.
         box: sizes of the box experiments.
+        real: a folder of class sub-folders of real clips for the "real" section (engine.study.real);
+            real_methods: its saliency methods.
     """
 
     out_dir: str = "report"
@@ -84,13 +100,17 @@ class StudyConfig:
     event_train_missing: bool = False
     event: EventConfig = field(default_factory=EventConfig)
     box: BoxConfig = field(default_factory=BoxConfig)
+    real: str | None = None
+    real_methods: tuple[str, ...] = ("gradient", "gradcam")
 
 
 def run_study(cfg: StudyConfig) -> dict:
     """Runs the chosen sections and writes the report; returns {"report", "seconds", ...}."""
-    unknown = set(cfg.sections) - set(SECTIONS)
+    unknown = set(cfg.sections) - {*SECTIONS, REAL_SECTION}
     if unknown or not cfg.sections:
-        raise UserError(f"Unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}.")
+        raise UserError(f"Unknown section(s) {sorted(unknown)}; choose from {', '.join([*SECTIONS, REAL_SECTION])}.")
+    if REAL_SECTION in cfg.sections and not cfg.real:
+        raise UserError("The real section needs a folder of real clips: give --real FOLDER.")
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -109,21 +129,23 @@ def run_study(cfg: StudyConfig) -> dict:
         box_start = time.perf_counter()
         box_summary = run_box_section(cfg, out)
         timings["ica-box"] = round(time.perf_counter() - box_start, 1)
-    from engine.study.report import write_report
+    real_part = None
+    if REAL_SECTION in cfg.sections:
+        real_start = time.perf_counter()
+        real_part = run_real_section(cfg, out)
+        timings["real"] = round(time.perf_counter() - real_start, 1)
 
     timings["total"] = round(time.perf_counter() - start, 1)
     report = write_report(out, cfg, methods_part, event_rows, timings, box_summary)
+    if real_part:
+        from engine.study.report_real import add_real_section
+
+        add_real_section(report, real_part)
     return {"report": str(report), "seconds": timings["total"], "timings": timings}
 
 
 def run_methods_section(cfg: StudyConfig, out: Path) -> dict:
     """Saliency over the clip set (parallel via ``run_tasks``), then faithfulness and sanity checks."""
-    from engine.runs import run_tasks
-    from engine.viz.export import write_rows_csv
-    from engine.study.clips import build_tasks, study_clips, write_clips_json
-    from engine.study.faithful import add_checks
-    from engine.study.summary import summarise
-
     checkpoints = [str(Path(c).resolve()) for c in cfg.checkpoints]
     missing = [c for c in checkpoints if not Path(c).is_file()]
     if missing:
@@ -153,10 +175,6 @@ def label_row(row: dict) -> dict:
 
 def run_event_section(cfg: StudyConfig, out: Path) -> list[dict]:
     """The vanishing-saliency experiment: evaluates the event models (training them only when asked)."""
-    from engine.viz.export import write_rows_csv
-    from engine.study.event import event_checkpoints, run_event_experiment, save_event_rows
-    from engine.study.report_event import csv_rows, event_table
-
     rows = run_event_experiment(cfg.event_dir, cfg.event, train_missing=cfg.event_train_missing,
                                 retrain=cfg.event_retrain)
     missing = [path.name for *_, path in event_checkpoints(cfg.event_dir, cfg.event) if not path.is_file()]
@@ -176,15 +194,6 @@ def run_box_section(cfg: StudyConfig, out: Path) -> list[dict]:
     Runs ``cfg.workers`` (default: one per core) processes of one thread each (small recurrent
     models gain nothing from a second thread); this process's thread count is restored afterwards.
     """
-    import json
-    import os
-
-    import torch
-
-    from engine.viz.export import write_rows_csv
-    from engine.study.box import run_box_experiment
-    from engine.study.report_box import box_summary, comparison_text, verdict
-
     workers = max(1, cfg.workers or os.cpu_count() or 1)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -198,3 +207,14 @@ def run_box_section(cfg: StudyConfig, out: Path) -> list[dict]:
     print("ica-box: ours (mean [95% t-interval over seeds]) beside the paper's published values\n"
           + comparison_text(summary) + "\n" + "\n".join(verdict(summary)))
     return summary
+
+
+def run_real_section(cfg: StudyConfig, out: Path) -> dict:
+    """Real footage: accuracy, saliency against flow and person boxes, the verdict (engine.study.real)."""
+    from engine.study.real import hypothesis_verdict, run_real
+    from engine.study.report_real import write_real_tables
+
+    part = run_real(cfg.real, cfg.checkpoints, cfg.real_methods, cfg.device)
+    write_real_tables(out, part)
+    print("real: " + hypothesis_verdict(part["summary"])[1])
+    return part

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.saliency import load_result
 from engine.viz.export import encode_png
 from engine.viz.panels import PanelSettings, draw_panels
 
@@ -34,8 +35,6 @@ def strip_image(frames: np.ndarray, display: np.ndarray, count: int = 8, width: 
 
 def result_strip_tag(result_path: str | Path, alt: str, count: int = 8) -> str:
     """An ``<img>`` tag with the result file's strip embedded as base64 PNG."""
-    from engine.saliency import load_result
-
     result, arrays, _ = load_result(result_path)
     image = strip_image(arrays["frames"], result.display("abs"), count)
     data = base64.b64encode(encode_png(image)).decode("ascii")

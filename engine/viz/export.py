@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from engine.errors import UserError
+from engine.io.video import write_video
 
 
 def encode_png(image: np.ndarray, compression: int = 1) -> bytes:
@@ -63,7 +64,5 @@ def metrics_csv(analysis) -> str:
 
 def overlay_video_bytes(panels: dict[str, np.ndarray], fps: float = 4.0) -> bytes:
     """The overlay panel of every frame as a VP8 ``.webm`` (plays in browsers), via a temporary file."""
-    from engine.io.video import write_video
-
     with tempfile.TemporaryDirectory(prefix="vse-video-") as folder:
         return write_video(Path(folder) / "overlay.webm", panels["overlay"], fps=fps).read_bytes()

@@ -30,6 +30,7 @@ import numpy as np
 
 from engine.viz.colour import COLORMAPS, clip_scale, flow_speed_scale
 from engine.viz.export import encode_png
+from engine.viz.panels import PANEL_TITLES, outline_mask
 
 PANEL_KINDS = ("frame", "overlay", "flow", "saliency")
 JPEG_QUALITY = 90
@@ -160,8 +161,6 @@ def build_payload(clip, maps: list[dict], flow, panels: list[dict], series: list
 
 def explore_payload(analysis, reduction: str = "abs", outline: bool = False, settings: dict | None = None) -> dict:
     """Frame, overlay, flow and raw saliency of one :class:`engine.pipeline.Analysis`, with its time-step chart."""
-    from engine.viz.panels import PANEL_TITLES, outline_mask
-
     result = analysis.result
     display = result.display(reduction)
     series = [{"name": "saliency mass share", "values": [float(v) for v in result.timestep_importance(reduction)],

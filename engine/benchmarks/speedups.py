@@ -16,8 +16,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine.errors import UserError
 from engine.evaluation.faithfulness import frame_removal_logits, order_masks
 from engine.flow import compute_flow
+from engine.io.tensors import InputSpec, frames_to_tensor
+from engine.io.video import read_clip
+from engine.models import get_model
+from engine.models.checkpoint import load_checkpoint
 from engine.paths import default_checkpoint
 from engine.saliency import explain, get_method, list_methods
 from engine.saliency.context import SaliencyContext
@@ -25,7 +30,6 @@ from engine.saliency.methods.temporal_occlusion import occlusion_logits_loop, oc
 from engine.saliency.methods.tsr import run_tsr
 from engine.saliency.structure import fill_clip
 from engine.synth import render_clip
-from engine.io.tensors import InputSpec, frames_to_tensor
 
 QUICK_SPEC = InputSpec(num_frames=4, height=16, width=16)
 QUICK_CONFIG = {"proj_dim": 8, "hidden_size": 8}
@@ -56,20 +60,14 @@ def machine_info(device: torch.device) -> dict:
 
 def load_bench_model(checkpoint: str | None, device: torch.device, quick: bool) -> BenchModel:
     """The checkpoint (default: the bundled cnnlstm), else an untrained cnnlstm (tiny with ``quick``)."""
-    from engine.models import get_model
-
     if quick:
         model = _seeded(lambda: get_model("cnnlstm", **QUICK_CONFIG))
         return BenchModel(model.to(device).eval(), QUICK_SPEC, ["walking", "running"], "quick: tiny untrained cnnlstm")
     path = Path(checkpoint) if checkpoint else default_checkpoint()
     if path.is_file():
-        from engine.models.checkpoint import load_checkpoint
-
         loaded = load_checkpoint(path, device=device)
         return BenchModel(loaded.model, loaded.meta.input_spec, loaded.meta.classes, f"checkpoint {path}")
     if checkpoint:
-        from engine.errors import UserError
-
         raise UserError(f"Checkpoint not found: {checkpoint}")
     model = _seeded(lambda: get_model("cnnlstm"))
     return BenchModel(model.to(device).eval(), InputSpec(), ["walking", "running"],
@@ -85,8 +83,6 @@ def _seeded(build):
 def bench_clip(spec: InputSpec, clip_path: str | None, seed: int = 0) -> tuple[np.ndarray, str]:
     """(T, H, W, 3) uint8 frames: the given video, a synthetic running clip, or a moving block."""
     if clip_path:
-        from engine.io.video import read_clip
-
         return read_clip(clip_path, spec.num_frames, frame_step=spec.frame_step).frames, f"clip {clip_path}"
     gray, _masks, _meta = render_clip("running", seed, spec.num_frames)
     return np.repeat(gray[..., None], 3, axis=-1), "synthetic running clip (engine.synth, seed 0)"

@@ -4,7 +4,7 @@
 CNN-LSTM (ResNet per frame, 2048->300 projection without ReLU, LSTM 3x256, fc 256->128->2)
 with random weights, or ``--model r3d_18`` a torchvision video model, and runs every
 registered method with its defaults on a synthetic clip. Each method runs in a fresh
-subprocess (``python -m engine.bench_methods``), so its peak resident memory (VmHWM, reset
+subprocess (``python -m engine.benchmarks.realistic``), so its peak resident memory (VmHWM, reset
 after the model is built and warmed up) is its own: the row's peak RSS is the whole
 process at its highest during the method, model weights included.
 """
@@ -20,6 +20,11 @@ import time
 
 import torch
 
+from engine.benchmarks.speedups import bench_clip
+from engine.io.tensors import InputSpec, frames_to_tensor
+from engine.models import get_model
+from engine.saliency import explain, list_methods
+
 REFERENCE_HEAD = {"in_channels": 3, "proj_dim": 300, "proj_activation": "none", "hidden_size": 256,
                   "num_layers": 3, "head_hidden": 128}
 IG_MATCH_STEPS = 32
@@ -28,9 +33,6 @@ IG_MAX_STEPS = 256
 
 def build_model(model: str, backbone: str, frames: int, size: int):
     """(model in eval mode, InputSpec, classes), seeded random weights."""
-    from engine.models import get_model
-    from engine.io.tensors import InputSpec
-
     torch.manual_seed(0)  # benchmark process: fixes the random weights
     if model == "cnnlstm":
         net = get_model("cnnlstm", num_classes=2, backbone=backbone, **REFERENCE_HEAD)
@@ -42,9 +44,6 @@ def build_model(model: str, backbone: str, frames: int, size: int):
 
 def bench_input(spec) -> torch.Tensor:
     """(T, C, H, W) normalised synthetic running clip at the spec's size."""
-    from engine.bench import bench_clip
-    from engine.io.tensors import frames_to_tensor
-
     frames, _note = bench_clip(spec, None)
     return frames_to_tensor(frames, spec)
 
@@ -71,8 +70,6 @@ def _reset_peak() -> None:
 
 def measure_one(args: argparse.Namespace) -> dict:
     """Runs one method (or the IG quadrature comparison) in this process; returns its row."""
-    from engine.saliency import explain
-
     model, spec, classes = build_model(args.model, args.backbone, args.frames, args.size)
     x = bench_input(spec)
     leaf = x.unsqueeze(0).clone().requires_grad_(True)
@@ -120,12 +117,10 @@ def run_methods(*, model: str = "cnnlstm", backbone: str = "resnet18", size: int
 
     A method that runs past ``timeout`` seconds or fails gives a row with ``error``.
     """
-    from engine.saliency import list_methods
-
     names = list(methods or list_methods()) + (["ig-quadrature"] if ig_quadrature else [])
     rows = []
     for name in names:
-        command = [sys.executable, "-m", "engine.bench_methods", "--one", name, "--model", model, "--backbone",
+        command = [sys.executable, "-m", "engine.benchmarks.realistic", "--one", name, "--model", model, "--backbone",
                    backbone, "--size", str(size), "--frames", str(frames)]
         if memory_budget:
             command += ["--memory-budget", str(memory_budget)]
