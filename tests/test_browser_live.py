@@ -24,6 +24,7 @@ from engine.io.video import probe_video, read_frames
 from tests import appserver
 from ui.state import list_sample_clips
 
+pytestmark = pytest.mark.browser
 WAIT_MS = 180_000  # a loaded 2-core machine takes a while for the first window
 CLIP = "walking_right"
 RECORD_PCS = """(() => { const Native = window.RTCPeerConnection; if (!Native || Native.vseWrapped) return;

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from engine.errors import UserError
+from engine.evaluation.motion import Motion, window_motion
 from engine.io.tensors import frames_to_tensor
 from engine.io.video import Clip
 from engine.live.overlay import Overlay
@@ -64,8 +65,8 @@ class LiveUpdate:
         importance: (T,) share of the saliency mass in each frame.
         finished: when the result was ready (monotonic seconds).
         latency_s: from the newest frame's arrival to the result.
-        motion: how much of the window moves (``engine.evaluation.motion.Motion``), or None where the
-            project has no motion measure yet.
+        motion: how much of the window moves (:func:`engine.evaluation.motion.window_motion`); below its
+            threshold nobody moves and the page says so instead of a label.
     """
 
     window: Window
@@ -74,25 +75,12 @@ class LiveUpdate:
     importance: np.ndarray
     finished: float
     latency_s: float
-    motion: object | None = None
+    motion: Motion | None = None
 
     @property
     def nobody_moving(self) -> bool:
         """True when the motion measure says no one moves enough for a verdict."""
         return bool(self.motion is not None and self.motion.abstained)
-
-
-def window_motion(frames: np.ndarray, frame_step: int):
-    """The project's motion measure of a window (``engine.evaluation.motion``), or None while it has none.
-
-    The measure comes from another branch (issue 18); until it is merged, live updates carry no motion
-    and the page shows the label as it is.
-    """
-    try:
-        from engine.evaluation.motion import window_motion as measure
-    except ImportError:
-        return None
-    return measure(frames, frame_step=frame_step)
 
 
 class LiveSession:
@@ -220,7 +208,7 @@ class LiveSession:
         result = explain(self.loaded.model, x, settings.method, spec=spec, classes=list(self.loaded.meta.classes),
                          params=settings.params, target=settings.target, cancel=self._cancel)
         display = result.display()
-        motion = window_motion(window.frames, spec.frame_step)
+        motion = window_motion(window.frames, frame_step=spec.frame_step)
         finished = time.monotonic()
         overlay = Overlay(display[-1], clip_scale(display), settings.cmap, settings.opacity)
         return LiveUpdate(window, result, overlay, result.timestep_importance(), finished,
