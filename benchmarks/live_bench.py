@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.io.video import probe_video, read_frames  # noqa: E402
-from tests import appserver  # noqa: E402
+from tests.helpers import appserver  # noqa: E402
 from ui.state import list_sample_clips  # noqa: E402
 
 BITS, BLOCKS = 10, 11  # the code: 10 bits of the frame index and one parity bit, 1/16 of the width each

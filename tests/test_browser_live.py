@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.io.video import probe_video, read_frames
-from tests import appserver
+from tests.helpers import appserver
 from ui.state import list_sample_clips
 
 pytestmark = pytest.mark.browser
