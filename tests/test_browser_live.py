@@ -193,6 +193,30 @@ def test_live_camera_overlay_label_and_freeze(server, camera_browser, camera_fil
     page.close()
 
 
+def test_a_clip_played_as_the_camera_and_record(server, camera_browser, requests_seen, tmp_path):
+    page = open_live(camera_browser, requests_seen, server)
+    page.locator("[data-testid=stSidebar]").get_by_text("Play a clip as the camera", exact=True).click()
+    page.locator(".st-key-live_clip").wait_for(timeout=WAIT_MS)
+    clip = page.locator(".st-key-live_clip input")
+    assert clip.input_value() == "walking_right"  # the first sample, ping-ponged by the server
+    component = start_camera(page)
+    main = page.locator("[data-testid=stMain]")
+    expect(main.locator("[data-testid=stMetricValue]").first).to_have_text("walking", timeout=WAIT_MS)
+    video = component.locator("video").first
+    seen = []
+    while len(seen) < 60 and (not seen or seen[-1] <= 0.002):
+        page.wait_for_timeout(1000)
+        seen.append(video.evaluate(VIDEO_STATE)["coloured"])
+    assert seen[-1] > 0.002, seen  # the overlay over the server's own clip
+    save(page, "live_clip_as_camera", tmp_path)
+    main.get_by_role("button", name="Record").click()
+    main.get_by_role("button", name="in Explore").click(timeout=WAIT_MS)
+    page.locator(".vse-player[data-ready='1']").wait_for(timeout=WAIT_MS)
+    expect(page.locator("[data-testid=stMain]").get_by_text("clip recording-", exact=False)).to_have_count(
+        1, timeout=WAIT_MS)
+    page.close()
+
+
 def threads_and_memory(pid: int) -> tuple[int, int]:
     """(threads, resident set size in bytes) of a process."""
     status = Path(f"/proc/{pid}/status").read_text()
