@@ -3,8 +3,7 @@
 import streamlit as st
 
 from engine import UserError, get_method
-from engine.live import LiveSettings
-from engine.viz.colour import COLORMAPS
+from engine.live import COLORMAPS, LiveSettings
 from ui import cache, live, live_clips, live_view, routing, state, widgets
 
 P = "live"

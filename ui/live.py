@@ -119,11 +119,11 @@ CAMERA = {"video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRat
 
 def live_methods(loaded: LoadedModel) -> list[str]:
     """The one-pass methods (registry data) that ``loaded`` supports: CAM methods need named CNN stages."""
-    from engine.saliency import get_method
-    from engine.saliency.registry import one_pass_methods
+    from engine.saliency import METHODS
 
     stages = bool(getattr(loaded.model, "cnn_stages", None))
-    return [m for m in one_pass_methods() if stages or not any(p.name == "layer" for p in get_method(m).params)]
+    return [name for name, method in METHODS.items() if method.cost == "one_pass"
+            and (stages or not any(p.name == "layer" for p in method.params))]
 
 
 def last() -> LiveSession | None:

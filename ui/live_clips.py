@@ -17,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from engine import Clip, UserError
-from engine.io.video import write_video
+from engine.io import write_video
 from ui import cache
 
 CLIPS_KEY = "live_clips"

@@ -10,10 +10,10 @@ Nothing here imports Streamlit or a WebRTC library: the app's Live page (``pages
 """
 
 from engine.live.clip_camera import ClipCamera, ping_pong_index, ping_pong_order
-from engine.live.overlay import Overlay
+from engine.live.overlay import COLORMAPS, Overlay
 from engine.live.pool import LivePool
 from engine.live.ring import FrameRing, Window, measured_fps
 from engine.live.session import HISTORY_S, LiveSession, LiveSettings, LiveUpdate
 
-__all__ = ["HISTORY_S", "ClipCamera", "FrameRing", "LivePool", "LiveSession", "LiveSettings", "LiveUpdate", "Overlay",
+__all__ = ["COLORMAPS", "HISTORY_S", "ClipCamera", "FrameRing", "LivePool", "LiveSession", "LiveSettings", "LiveUpdate", "Overlay",
            "Window", "measured_fps", "ping_pong_index", "ping_pong_order"]

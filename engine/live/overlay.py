@@ -13,7 +13,9 @@ import threading
 import cv2
 import numpy as np
 
-from engine.viz.colour import colorize
+from engine.viz.colour import COLORMAPS, colorize
+
+__all__ = ["COLORMAPS", "Overlay"]  # COLORMAPS: the colour maps an overlay takes
 
 
 class Overlay:
