@@ -49,11 +49,14 @@ VIDEO_STATE = """v => { const c = document.createElement('canvas'); c.width = v.
   return {width: c.width, height: c.height, time: v.currentTime, coloured: n / (d.length / 4)}; }"""
 
 
-def write_y4m(path: Path, clip: str = CLIP, size: tuple[int, int] = (640, 480)) -> np.ndarray:
-    """A bundled clip forward then backward as a 25 fps I420 .y4m; returns the (N, H, W, 3) RGB frames written."""
+def write_y4m(path: Path, clip: str = CLIP, size: tuple[int, int] = (640, 480), still: bool = False) -> np.ndarray:
+    """A bundled clip forward then backward as a 25 fps I420 .y4m; returns the (N, H, W, 3) RGB frames written.
+
+    ``still``: the clip's first frame 50 times instead (an empty scene: nobody moves).
+    """
     source = list_sample_clips()[clip]
     frames = read_frames(source, np.arange(probe_video(source).frame_count), max_side=None)
-    frames = np.concatenate([frames, frames[-2:0:-1]])  # ping-pong: the file loops without a jump
+    frames = np.repeat(frames[:1], 50, axis=0) if still else np.concatenate([frames, frames[-2:0:-1]])  # ping-pong
     width, height = size
     out = np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_LINEAR) for f in frames])
     with path.open("wb") as handle:
@@ -80,16 +83,25 @@ def requests_seen() -> list[str]:
     return []
 
 
+def fake_camera_args(path: Path) -> list[str]:
+    return [*appserver.CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={path.resolve()}"]
+
+
 @pytest.fixture(scope="module")
-def camera_browser(camera_file):
+def playwright_driver():
     from playwright.sync_api import sync_playwright
 
-    args = [*appserver.CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={camera_file[0].resolve()}"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=appserver.CHROMIUM, args=args)
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def camera_browser(camera_file, playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=appserver.CHROMIUM,
+                                                args=fake_camera_args(camera_file[0]))
+    yield browser
+    browser.close()
 
 
 def serve(tmp_path: Path):
@@ -267,6 +279,20 @@ def test_ten_start_stop_cycles_and_leaving_the_page_leave_no_thread_behind(serve
         seen.append(settled())
     assert seen[-1][0] <= threads, (threads, seen)
     page.close()
+
+
+def test_an_empty_scene_says_no_one_moving(server, playwright_driver, requests_seen, tmp_path):
+    still = tmp_path / "still.y4m"
+    write_y4m(still, still=True)
+    browser = playwright_driver.chromium.launch(executable_path=appserver.CHROMIUM, args=fake_camera_args(still))
+    try:
+        page = open_live(browser, requests_seen, server)
+        start_camera(page)
+        value = page.locator("[data-testid=stMain] [data-testid=stMetricValue]").first
+        expect(value).to_have_text("No one moving", timeout=WAIT_MS)  # not a confident walking or running
+        save(page, "live_no_one_moving", tmp_path)
+    finally:
+        browser.close()
 
 
 def test_no_request_left_loopback(requests_seen):

@@ -203,6 +203,7 @@ def test_a_still_scene_says_no_one_moving(loaded, pool):
         time.sleep(0.01)
     update = session.latest()
     assert update.nobody_moving and update.motion.moving_share < update.motion.threshold
+    assert np.array_equal(session.blend(still), still)  # no verdict, no heatmap over the video
     assert session.stop()
 
 

@@ -134,9 +134,10 @@ class LiveSession:
                 latest = self._latest
             else:
                 latest = None
-        if latest is not None and (latest.overlay.cmap, latest.overlay.opacity) != (settings.cmap, settings.opacity):
+        opacity = 0.0 if latest is not None and latest.nobody_moving else settings.opacity
+        if latest is not None and (latest.overlay.cmap, latest.overlay.opacity) != (settings.cmap, opacity):
             self._publish(replace(latest, overlay=Overlay(latest.overlay.heat, latest.overlay.vmax, settings.cmap,
-                                                          settings.opacity)))
+                                                          opacity)))
 
     # --- the media thread ---------------------------------------------------------------------
     def push(self, frame: np.ndarray, time_s: float) -> None:
@@ -210,7 +211,8 @@ class LiveSession:
         display = result.display()
         motion = window_motion(window.frames, frame_step=spec.frame_step)
         finished = time.monotonic()
-        overlay = Overlay(display[-1], clip_scale(display), settings.cmap, settings.opacity)
+        opacity = 0.0 if motion.abstained else settings.opacity  # no verdict: no heatmap explaining one
+        overlay = Overlay(display[-1], clip_scale(display), settings.cmap, opacity)
         return LiveUpdate(window, result, overlay, result.timestep_importance(), finished,
                           finished - float(window.arrived[-1]), motion)
 
