@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from engine.errors import UserError
-from engine.evaluation.motion import Motion, window_motion
+from engine.motion import Motion, window_motion
 from engine.io.tensors import frames_to_tensor
 from engine.io.video import Clip
 from engine.live.overlay import Overlay
@@ -65,7 +65,7 @@ class LiveUpdate:
         importance: (T,) share of the saliency mass in each frame.
         finished: when the result was ready (monotonic seconds).
         latency_s: from the newest frame's arrival to the result.
-        motion: how much of the window moves (:func:`engine.evaluation.motion.window_motion`); below its
+        motion: how much of the window moves (:func:`engine.motion.window_motion`); below its
             threshold nobody moves and the page says so instead of a label.
     """
 
