@@ -22,6 +22,7 @@ else:
         "compare": st.Page("pages/compare.py", title="Compare"),
         "model": st.Page("pages/model.py", title="Model"),
         "data": st.Page("pages/data.py", title="Data"),
+        "live": st.Page("pages/live.py", title="Live"),
         "browse": st.Page("pages/browse.py", title="Browse"),
     }
     page = st.navigation(list(pages.values()))

@@ -12,7 +12,9 @@ On a CUDA machine it runs, each row timed and marked PASS or FAIL:
 4. the app's engine calls (``engine.pipeline.analyse_clip``, ``engine.models.inference.classify_clip``)
    on a bundled clip;
 5. memory-bounded batching: the automatic budget against the GPU's free memory, the peak
-   CUDA memory of IG within it, and a tiny budget giving the same attributions.
+   CUDA memory of IG within it, and a tiny budget giving the same attributions;
+6. the Live page's pipeline (:class:`engine.live.LiveSession`): a sample clip fed as a 25 fps
+   camera for 4 s, gradient updates of the bundled CNN-LSTM, the median time per update.
 
 It writes one Markdown table and exits 1 if a row failed. Rows stop being started after
 ``--deadline`` seconds (default 420), so the whole check ends within 8 minutes. Without
@@ -160,6 +162,29 @@ def budget_check(model, spec, device):
                 f"(batch {tiny.diagnostics['internal_batch_size']}) {'equal' if same else 'DIFFERENT'}")
 
 
+def live_check(loaded, seconds: float = 4.0):
+    """The live pipeline on ``loaded``'s device: frames pushed in real time, updates and their median time."""
+    import numpy as np
+
+    from engine.live import ClipCamera, LivePool, LiveSession
+
+    camera = ClipCamera.from_file(str(sample_clips_dir() / "walking_right.webm"))
+    pool = LivePool(workers=1, idle_s=0.5)
+    session = LiveSession(loaded, pool)
+    seen, start = [], time.perf_counter()
+    for step in range(int(seconds * camera.fps)):
+        time.sleep(max(0.0, start + step / camera.fps - time.perf_counter()))
+        session.push(camera.frame(step)[0], step / camera.fps)
+        latest = session.latest()
+        if latest is not None and (not seen or seen[-1] is not latest):
+            seen.append(latest)
+    stopped = session.stop(timeout=30) and pool.close(timeout=30)
+    per_update = float(np.median([u.result.diagnostics["seconds"] for u in seen])) if seen else float("nan")
+    label = seen[-1].result.classes[seen[-1].result.predicted] if seen else "none"
+    return stopped and len(seen) > 0, (f"{len(seen) / seconds:.1f} updates/s, {per_update * 1000:.1f} ms per update "
+                                       f"(median), label {label}, device {loaded.device}")
+
+
 def run_checks(table: Table, device: torch.device, dry_run: bool = False) -> None:
     """Every row (``dry_run``: on the CPU, with 4-frame 32 px clips in place of the big ones, no CUDA memory row)."""
     from engine.models.checkpoint import load_checkpoint
@@ -190,6 +215,7 @@ def run_checks(table: Table, device: torch.device, dry_run: bool = False) -> Non
     table.run(f"TSR, seed configuration (ResNet-18, LSTM 3x256, {seed_shape})",
               lambda: method_check(seed, seed_spec, random_clip(seed_spec, device), "tsr"))
     table.run("app engine calls (classify_clip, analyse_clip IG-16)", lambda: app_calls_check(small))
+    table.run("live pipeline: gradient updates of the bundled cnnlstm, 25 fps clip", lambda: live_check(small))
     if not dry_run:
         table.run("memory-bounded batching against free GPU memory", lambda: budget_check(r18, r18_spec, device))
 

@@ -35,7 +35,7 @@ if loaded is None or picked is None:
     widgets.missing_input(P, "Choose a checkpoint and a clip in the sidebar to see a result.")
 clip, clip_digest = picked
 video = st.session_state.get(widgets.video_key(P))
-frame_count = cache.video_info(video, clip_digest).frame_count if video else clip.num_frames
+frame_count = cache.video_info(video, clip_digest).frame_count if video else int(clip.indices[-1]) + 1
 if video and timeline.needs_timeline(frame_count, loaded):
     st.subheader("Whole video")
     line = widgets.compute_or_stop(P, cache.timeline_key(loaded, clip_digest),

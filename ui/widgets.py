@@ -18,10 +18,11 @@ import torch
 from engine import Clip, LoadedModel, UserError, get_method, list_methods
 from engine.models import default_device
 from engine.saliency import Param, memory_budget
-from ui import cache, foreign, state
+from ui import cache, foreign, live_clips, state
 
 UPLOAD = "Upload a checkpoint…"
-SOURCES = {"sample": "Sample clip", "upload": "Upload", "data": "Data folder", "opened": "Opened clip"}
+SOURCES = {"sample": "Sample clip", "upload": "Upload", "data": "Data folder", "opened": "Opened clip",
+           "live": "Live capture"}
 
 
 def device_picker(prefix: str) -> str:
@@ -100,9 +101,11 @@ def clip_picker(prefix: str, num_frames: int, frame_step: int = 0) -> tuple[Clip
     data_videos = state.list_data_videos(state.data_dir())
     opened = st.session_state.get(opened_clip_key(prefix))  # a clip opened from the Data page
     sources = [s for s in SOURCES if (s != "sample" or samples) and (s != "data" or data_videos)
-               and (s != "opened" or opened)]
+               and (s != "opened" or opened) and (s != "live" or live_clips.available())]
     source = st.radio("Clip", sources, format_func=SOURCES.get, horizontal=True, key=f"{prefix}_clip_source")
     try:
+        if source == "live":  # frozen windows and recordings of the Live page
+            return live_clips.picker(prefix, num_frames, frame_step, video_key(prefix))
         if source == "upload":
             limit = state.max_upload_mb()
             upload = st.file_uploader(f"Video file ({', '.join(state.UPLOAD_VIDEO_TYPES)}; up to {limit} MB)",

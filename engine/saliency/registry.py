@@ -85,6 +85,9 @@ class SaliencyMethod:
         params: parameter schema.
         fn: the implementation.
         gradient_based: usable as the inner method of Temporal Saliency Rescaling.
+        order: sorts the method lists shown to users (lower first).
+        cost: ``"one_pass"`` when the method costs one forward and one backward pass of the model (fast
+            enough to explain a live camera several times a second), ``"many_passes"`` otherwise.
     """
 
     name: str
@@ -94,6 +97,7 @@ class SaliencyMethod:
     fn: Callable
     gradient_based: bool = False
     order: int = 100
+    cost: str = "many_passes"
 
     def defaults(self) -> dict:
         return {p.name: p.default for p in self.params}
@@ -112,18 +116,22 @@ class SaliencyMethod:
         return values
 
 
+COSTS = ("one_pass", "many_passes")
 METHODS: Registry[SaliencyMethod] = Registry("saliency method", order=lambda m: (m.order, m.name))
 
 
 def register_method(name: str, *, label: str, paper: str, params: tuple[Param, ...] = (),
-                    gradient_based: bool = False, order: int = 100) -> Callable:
+                    gradient_based: bool = False, order: int = 100, cost: str = "many_passes") -> Callable:
     """Decorator that registers ``fn(ctx, **params) -> MethodOutput`` under ``name``.
 
-    ``order`` sorts the method lists shown to users (lower first).
+    ``order`` sorts the method lists shown to users (lower first); ``cost`` is one of :data:`COSTS`
+    (see :class:`SaliencyMethod`).
     """
+    if cost not in COSTS:
+        raise ValueError(f"cost must be one of {COSTS}, got {cost!r}")
 
     def decorator(fn: Callable) -> Callable:
-        METHODS.add(name, SaliencyMethod(name, label, paper, tuple(params), fn, gradient_based, order))
+        METHODS.add(name, SaliencyMethod(name, label, paper, tuple(params), fn, gradient_based, order, cost))
         return fn
 
     return decorator
@@ -132,6 +140,11 @@ def register_method(name: str, *, label: str, paper: str, params: tuple[Param, .
 def list_methods() -> list[str]:
     """Names of all registered methods, in the order shown to users."""
     return METHODS.names()
+
+
+def one_pass_methods() -> list[str]:
+    """Names of the methods that cost one forward and one backward pass (the live page offers these)."""
+    return [name for name, method in METHODS.items() if method.cost == "one_pass"]
 
 
 def get_method(name: str) -> SaliencyMethod:

@@ -17,7 +17,7 @@ from engine.saliency.registry import Param, register_method
 @register_method("gradcam_pp", label="Grad-CAM++",
                  paper="Chattopadhay, Sarkar, Howlader & Balasubramanian, 'Grad-CAM++: Generalized Gradient-Based "
                        "Visual Explanations for Deep Convolutional Networks', WACV 2018",
-                 params=(STAGE_PARAM,), order=91)
+                 params=(STAGE_PARAM,), order=91, cost="one_pass")
 def gradcam_pp(ctx: SaliencyContext, layer: str) -> MethodOutput:
     """ReLU(sum_k w_k A_k), w_k = sum alpha ReLU(G_k), alpha = G^2 / (2 G^2 + sum A G^3)."""
     return cam_output(ctx, layer, "gradcam++", "Grad-CAM++")
@@ -26,7 +26,7 @@ def gradcam_pp(ctx: SaliencyContext, layer: str) -> MethodOutput:
 @register_method("hirescam", label="HiResCAM",
                  paper="Draelos & Carin, 'Use HiResCAM instead of Grad-CAM for faithful explanations of "
                        "convolutional neural networks', arXiv 2020",
-                 params=(STAGE_PARAM,), order=92)
+                 params=(STAGE_PARAM,), order=92, cost="one_pass")
 def hirescam(ctx: SaliencyContext, layer: str) -> MethodOutput:
     """ReLU(sum_k G_k * A_k): the gradient multiplied in element by element, not averaged."""
     return cam_output(ctx, layer, "hirescam", "HiResCAM")
@@ -35,7 +35,7 @@ def hirescam(ctx: SaliencyContext, layer: str) -> MethodOutput:
 @register_method("layercam", label="LayerCAM",
                  paper="Jiang, Zhang, Hou, Cheng & Wei, 'LayerCAM: Exploring Hierarchical Class Activation Maps "
                        "for Localization', IEEE TIP 2021",
-                 params=(STAGE_PARAM,), order=93)
+                 params=(STAGE_PARAM,), order=93, cost="one_pass")
 def layercam(ctx: SaliencyContext, layer: str) -> MethodOutput:
     """ReLU(sum_k ReLU(G_k) * A_k)."""
     return cam_output(ctx, layer, "layercam", "LayerCAM")

@@ -65,6 +65,7 @@ def clip_output(ctx: SaliencyContext, cam: torch.Tensor, stage: str) -> MethodOu
           "Localization', ICCV 2017",
     params=(STAGE_PARAM,),
     order=90,
+    cost="one_pass",
 )
 def gradcam(ctx: SaliencyContext, layer: str) -> MethodOutput:
     """ReLU(sum_k mean(dS/dA_k) A_k) on stage ``layer`` (per frame, or over T' x h x w for a 3D stage).

@@ -18,6 +18,7 @@ from engine.saliency.registry import register_method
     paper="Simonyan, Vedaldi & Zisserman, 'Deep Inside Convolutional Networks', ICLR workshop 2014",
     gradient_based=True,
     order=10,
+    cost="one_pass",
 )
 def gradient(ctx: SaliencyContext) -> MethodOutput:
     """Signed input gradient of the target logit.

@@ -14,6 +14,7 @@ from engine.saliency.registry import register_method
     paper="Springenberg et al., 'Striving for Simplicity: The All Convolutional Net', ICLR workshop 2015",
     gradient_based=True,
     order=50,
+    cost="one_pass",
 )
 def guided_backprop(ctx: SaliencyContext) -> MethodOutput:
     """Guided backprop on a private, hook-safe copy of the model (the caller's model gets no hooks).

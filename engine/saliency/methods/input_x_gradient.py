@@ -19,6 +19,7 @@ from engine.saliency.registry import register_method
           "Activation Differences', arXiv 2016",
     gradient_based=True,
     order=20,
+    cost="one_pass",
 )
 def input_x_gradient(ctx: SaliencyContext) -> MethodOutput:
     """x * d score / d x on the normalised input (0 = the mean pixel, the implicit baseline).
