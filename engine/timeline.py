@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from engine.models.checkpoint import LoadedModel
-from engine.saliency.context import Cancelled
+from engine.errors import Cancelled
 from engine.io.tensors import frames_to_tensor
 from engine.io.video import Clip, VideoError, iter_windows, probe_video, read_frames
 from engine.io.masks import load_sidecar, resize_masks

@@ -13,8 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from engine.evaluation import metric_label, shown_metrics
-from engine.store import Filters, Store
-from engine.store.app_results import default_results_dir
+from engine.store import Filters, Store, default_results_dir
 
 PAGE_SIZE = 24
 COLUMNS = 6

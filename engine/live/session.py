@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from engine.errors import UserError
+from engine.errors import Cancelled, UserError
 from engine.motion import Motion, window_motion
 from engine.io.tensors import frames_to_tensor
 from engine.io.video import Clip
@@ -25,7 +25,7 @@ from engine.live.overlay import Overlay
 from engine.live.pool import LivePool
 from engine.live.ring import FrameRing, Window, measured_fps, nearest_indices
 from engine.models.checkpoint import LoadedModel
-from engine.saliency import Cancelled, SaliencyResult, explain, get_method
+from engine.saliency import SaliencyResult, explain, get_method
 from engine.viz.colour import clip_scale
 
 HISTORY_S = 30.0  # the probability strip's span

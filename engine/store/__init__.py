@@ -14,6 +14,7 @@ _NAMES = {
     **dict.fromkeys(("content_digest", "result_key"), "engine.store.keys"),
     **dict.fromkeys(("decode_curve", "decode_map", "index_row", "thumbnail_jpeg"), "engine.store.rows"),
     **dict.fromkeys(("pair_rows", "sort_pairs"), "engine.store.pairs"),
+    "default_results_dir": "engine.store.app_results",
 }
 __all__ = sorted(_NAMES)
 __getattr__ = lazy_exports(__name__, _NAMES)
