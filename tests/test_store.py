@@ -211,3 +211,14 @@ def test_an_index_of_another_schema_version_is_refused(tmp_path):
         db.execute("PRAGMA user_version=99")
     with pytest.raises(ValueError, match="version 99"):
         Store(tmp_path / "s", create=False)
+
+
+@pytest.mark.parametrize("size", [64, 150, 37])
+def test_pooled_map_takes_any_map_size(size):
+    """A 150 px model's map (not a whole multiple of the 8 blocks) pools like a 64 px one: block means."""
+    from engine.store.rows import pooled_map
+
+    display = np.random.default_rng(size).random((16, size, size)).astype(np.float32)
+    pooled = pooled_map(display)
+    assert pooled.shape == (16, 8, 8) and pooled.dtype == np.float16
+    np.testing.assert_allclose(pooled.astype(np.float32).mean(axis=(1, 2)), display.mean(axis=(1, 2)), rtol=2e-3)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import tempfile
 import threading
 from collections import OrderedDict
@@ -171,9 +172,13 @@ class ResultStore:
         return None
 
     def put(self, key, value) -> None:
+        """Keeps ``value`` in memory, and an analysis on disk too; a disk failure is logged, never lost work."""
         self._remember(key, value)
         if self.disk is not None and app_results.is_analysis_key(key):
-            self.disk.put(key, value)
+            try:
+                self.disk.put(key, value)
+            except Exception:  # noqa: BLE001 - the result is shown anyway; only its persistence failed
+                logging.getLogger(__name__).exception("could not keep the result in the app's store")
 
     def _remember(self, key, value) -> None:
         with self._lock:

@@ -46,9 +46,9 @@ def pooled_map(display: np.ndarray, side: int = POOLED_SIDE) -> np.ndarray:
     """(T, H, W) display map -> (T, side, side) float16 block means (area interpolation)."""
     import cv2
 
-    stack = np.ascontiguousarray(np.moveaxis(display.astype(np.float32), 0, -1))  # (H, W, T)
-    pooled = cv2.resize(stack, (side, side), interpolation=cv2.INTER_AREA).reshape(side, side, -1)
-    return np.moveaxis(pooled, -1, 0).astype(np.float16)
+    # one frame at a time: OpenCV's area filter takes at most 4 channels when the scale is not a whole number
+    frames = display.astype(np.float32)
+    return np.stack([cv2.resize(f, (side, side), interpolation=cv2.INTER_AREA) for f in frames]).astype(np.float16)
 
 
 def decode_curve(row: dict) -> np.ndarray:
