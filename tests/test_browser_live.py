@@ -2,9 +2,8 @@
 
 The clip goes forward then backward (Chromium loops the file, so the walker never jumps).
 Asserts that the video plays with the overlay, the label is the clip's class, Freeze opens
-Explore on the window the model saw, every request and the ICE pair stay on this machine,
-and Ctrl-C ends the server with exit code 0 while a camera streams. No assertion is about
-time: ``benchmarks/live_bench.py`` measures speed.
+Explore on the window the model saw, every request and the ICE pair stay on this machine, and
+Ctrl-C ends the server with exit 0 while a camera streams (speed: ``benchmarks/live_bench.py``).
 """
 
 from __future__ import annotations
@@ -22,31 +21,12 @@ from playwright.sync_api import expect
 
 from engine.io.video import probe_video, read_frames
 from tests.helpers import appserver
+from tests.helpers.live_js import RECORD_PCS, SELECTED_PAIR, VIDEO_STATE
 from ui.state import list_sample_clips
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 180_000  # a loaded 2-core machine takes a while for the first window
 CLIP = "walking_right"
-RECORD_PCS = """(() => { const Native = window.RTCPeerConnection; if (!Native || Native.vseWrapped) return;
-  window.vsePcs = []; window.vseConfigs = [];
-  function Wrapped(config, ...rest) { const pc = new Native(config, ...rest);
-    window.vsePcs.push(pc); window.vseConfigs.push(JSON.parse(JSON.stringify(config || null))); return pc; }
-  Wrapped.prototype = Native.prototype; Object.setPrototypeOf(Wrapped, Native); Wrapped.vseWrapped = true;
-  window.RTCPeerConnection = Wrapped; })();"""
-SELECTED_PAIR = """async () => { const pc = window.vsePcs[window.vsePcs.length - 1]; const byId = {}; let pair = null;
-  (await pc.getStats()).forEach(s => { byId[s.id] = s; });
-  Object.values(byId).forEach(s => {
-    if (s.type === 'transport' && s.selectedCandidatePairId) pair = byId[s.selectedCandidatePairId]; });
-  if (!pair) Object.values(byId).forEach(s => {
-    if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s; });
-  if (!pair) return null; const l = byId[pair.localCandidateId], r = byId[pair.remoteCandidateId];
-  return {local: [l.address, l.candidateType], remote: [r.address, r.candidateType]}; }"""
-VIDEO_STATE = """v => { const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
-  if (!c.width) return {width: 0, time: v.currentTime, coloured: 0};
-  const g = c.getContext('2d'); g.drawImage(v, 0, 0); const d = g.getImageData(0, 0, c.width, c.height).data;
-  let n = 0; for (let i = 0; i < d.length; i += 4) {
-    if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) n++; }
-  return {width: c.width, height: c.height, time: v.currentTime, coloured: n / (d.length / 4)}; }"""
 
 
 def write_y4m(path: Path, clip: str = CLIP, size: tuple[int, int] = (640, 480), still: bool = False) -> np.ndarray:
@@ -138,14 +118,15 @@ def open_live(browser, requests_seen, url: str):
 
 
 def start_camera(page):
-    """Clicks START until STOP shows (a click right after the page loads can be lost)."""
-    component = page.frame_locator("iframe[title*=webrtc]")
+    """Clicks START until STOP shows (a click right after load can be lost; a redraw can hold two components)."""
     for _ in range(4):
-        component.get_by_role("button", name="START").click(timeout=WAIT_MS)
+        expect(page.locator("iframe[title*=webrtc]")).to_have_count(1, timeout=WAIT_MS)
+        component = page.frame_locator("iframe[title*=webrtc]")
         try:
+            component.get_by_role("button", name="START").click(timeout=WAIT_MS)
             component.get_by_role("button", name="STOP").wait_for(timeout=20_000)
             return component
-        except Exception:  # noqa: BLE001 - the click was lost: click again
+        except Exception:  # noqa: BLE001 - the click was lost or the component redrawn: again
             continue
     pytest.fail("STOP never appeared after START")
 
