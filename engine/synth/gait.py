@@ -87,6 +87,28 @@ def sample_gait(running: bool, rng: np.random.Generator) -> Gait:
                 u(30, 40), u(0.02, 0.03), u(0.96, 0.99), u(0, 3), u(15, 20), u(15, 25), u(5, 15))
 
 
+def sample_gait_wide(running: bool, rng: np.random.Generator) -> Gait:
+    """Draws from wider ranges than :func:`sample_gait`: slow to brisk walks, jogs to sprints.
+
+    Walking: 95-130 steps/min, 56-66% stance, no flight. Running: an effort from a jog
+    (155-170 steps/min, 38-42% stance, low knees, little lean) to a sprint (200-230 steps/min,
+    22-30% stance, heel near the buttock, 10-15 deg lean, strong arm drive), always with a
+    flight phase.
+    """
+    u = rng.uniform
+    if not running:
+        return Gait(False, u(95, 130) / 60, u(0.56, 0.66), u(0.60, 0.95), u(0.07, 0.13), u(0.25, 0.34),
+                    u(25, 40), u(0.015, 0.035), u(0.95, 0.99), u(0, 6), u(8, 25), u(8, 35), u(3, 15))
+    effort = u(0.0, 1.0)
+
+    def lerp(low: float, high: float, spread: float) -> float:
+        return low + (high - low) * effort + u(-spread, spread)
+
+    return Gait(True, lerp(155, 220, 10) / 60, lerp(0.40, 0.26, 0.02), lerp(0.85, 1.75, 0.1),
+                lerp(0.22, 0.60, 0.04), u(0.30, 0.40), lerp(20, 40, 5), lerp(0.07, 0.09, 0.01),
+                lerp(0.96, 0.92, 0.01), lerp(3, 13, 2), lerp(22, 50, 5), u(70, 110), u(5, 20))
+
+
 def _smooth(s: np.ndarray) -> np.ndarray:
     return s * s * (3.0 - 2.0 * s)
 
