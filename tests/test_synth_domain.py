@@ -61,6 +61,12 @@ def test_cli_real_domain_files_identical_for_a_seed(tmp_path):
     assert meta["randomise"] == sorted(OPTIONS) and meta["label"] == "running"
 
 
+def test_cli_lists_the_randomisations(tmp_path, capsys):
+    assert cli_main(["synth", "--out", str(tmp_path / "none"), "--randomise", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(OPTIONS) and not (tmp_path / "none").exists()
+
+
 def test_cli_rejects_bad_real_domain_arguments(tmp_path, capsys):
     base = ["synth", "--out", str(tmp_path / "x"), "--per-class", "1", "--no-progress"]
     assert cli_main(base + ["--randomise", "colour,sepia"]) == 2
@@ -81,7 +87,9 @@ def _photo_crop(meta: dict, shape: tuple[int, int]) -> np.ndarray:
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.corrcoef(a.astype(float).ravel(), b.astype(float).ravel())[0, 1])
+    """The lowest per-channel correlation (a grey texture photograph may be tinted in colour clips)."""
+    return min(float(np.corrcoef(a[..., c].astype(float).ravel(), b[..., c].astype(float).ravel())[0, 1])
+               for c in range(a.shape[-1]))
 
 
 def test_backgrounds_are_crops_of_the_named_photograph():
@@ -94,7 +102,6 @@ def test_backgrounds_are_crops_of_the_named_photograph():
         crop = _photo_crop(meta, photo_clip.shape[1:3])
         assert _correlation(photo_clip[0], crop) > 0.9  # the frame is the photo crop, blurred and noisy
         assert _correlation(plain_clip[0], crop) < 0.6
-        assert np.abs(photo_clip[0].astype(int) - crop).mean() < 12
 
 
 def test_backgrounds_vary_over_seeds():
@@ -106,8 +113,8 @@ def test_colour_option_gives_colour_frames_and_casts():
     grey, _, _ = render_real_clip("walking", 5, {"backgrounds"}, 64, 48, 6)
     colour, _, meta = render_real_clip("walking", 5, {"backgrounds", "colour"}, 64, 48, 6)
     assert grey.shape == (6, 48, 64) and colour.shape == (6, 48, 64, 3)
-    spread = np.abs(colour[..., 0].astype(int) - colour[..., 1]).mean() + np.abs(colour[..., 1].astype(int) - colour[..., 2]).mean()
-    assert spread > 5
+    channels = colour.astype(int)
+    assert np.abs(channels[..., 0] - channels[..., 1]).mean() + np.abs(channels[..., 1] - channels[..., 2]).mean() > 5
     gains = [render_real_clip("walking", s, {"colour"}, 32, 24, 2)[2]["exposure"]["channel_gains"] for s in range(8)]
     assert len({tuple(g) for g in gains}) == 8 and max(max(g) - min(g) for g in gains) > 0.1
 
@@ -132,9 +139,28 @@ def _height_shares(options, seeds) -> np.ndarray:
     return np.array(shares)
 
 
-def test_scale_option_spans_a_fifth_to_the_whole_frame():
+def test_scale_option_spans_an_eighth_to_the_whole_frame():
     wide = _height_shares({"scale"}, range(40))
     kth = _height_shares(set(), range(40))
     wide, kth = wide[~np.isnan(wide)], kth[~np.isnan(kth)]
-    assert wide.min() < 0.3 and wide.max() > 0.85
+    assert wide.min() < 0.2 and wide.max() > 0.85
     assert kth.min() > 0.33 and kth.max() < 0.72
+
+
+def test_sidecar_metadata_records_every_draw(tmp_path):
+    out = tmp_path / "meta"
+    assert cli_main(["synth", "--out", str(out), "--per-class", "1", "--seed", "8", "--domain", "real",
+                     "--frame-size", "48x36", "--frames", "6", "--no-progress"]) == 0
+    for video in sorted(out.glob("*/*.avi")):
+        masks, meta = load_sidecar(video)
+        assert masks.shape == (6, 36, 48) and meta["num_frames"] == 6
+        expected = {"background", "exposure", "colour", "shadow", "sun_shadow", "noise_sigma", "chroma_sigma",
+                    "blur_sigma", "height_share", "people", "persons", "camera", "pan_px_per_s", "shake", "occluder",
+                    "exposure_seconds", "subframes", "jpeg_quality", "jpeg_downscale", "fps", "cadence_hz",
+                    "visible_frames", "visibility", "seed", "randomise", "index"}
+        assert expected <= set(meta), expected - set(meta)
+        person = meta["people"][0]
+        assert {"heading_deg", "in_place", "cadence_hz", "stance_fraction", "look", "height_px"} <= set(person)
+        assert meta["visible_frames"] == int(masks.reshape(6, -1).any(axis=1).sum())
+        _, again, _ = render_real_clip(meta["label"], meta["seed"], REAL_DOMAIN, 48, 36, 6)
+        assert np.array_equal(again, masks)  # the recorded seed redoes the clip

@@ -24,8 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output folder (one subfolder per class)")
     parser.add_argument("--per-class", type=int, default=25, help="clips per class (default 25)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives identical files")
-    parser.add_argument("--classes", nargs="+", default=None, help="kth: subset of walking running")
-    parser.add_argument("--frames", type=int, default=None, help="frames per clip (kth default 40, event 16)")
+    parser.add_argument("--classes", nargs="+", default=None, help="kth and real domain: subset of walking running")
+    parser.add_argument("--frames", type=int, default=None,
+                        help="frames per clip (kth default 40, event 16; real domain: overrides --seconds, "
+                             "whatever the drawn frame rate)")
     parser.add_argument("--position", choices=("early", "middle", "late"), default="late",
                         help="event: the third of the clip holding the event")
     parser.add_argument("--size", type=int, default=64, help="event: frame side in pixels (default 64)")
@@ -35,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--randomise", "--randomize", default=None, metavar="LIST",
                         help="real-camera randomisations, comma-separated: all, or names from "
                              f"{', '.join(OPTIONS)}; '-name' drops one (e.g. all,-backgrounds keeps the "
-                             "procedural scenery). Implies --domain real")
+                             "procedural scenery); 'list' prints what each does. Implies --domain real")
     parser.add_argument("--frame-size", default=None, metavar="WxH",
                         help="real domain: frame size in pixels (default 160x120)")
     parser.add_argument("--seconds", type=float, default=DEFAULT_SECONDS,
@@ -52,6 +54,10 @@ def main(args: argparse.Namespace) -> int:
     if args.frames is not None and args.frames < 2:
         raise UserError(f"--frames must be at least 2, not {args.frames}.")
     progress = not args.no_progress
+    if (args.randomise or "").strip().lower() == "list":
+        for name, text in OPTIONS.items():
+            print(f"{name:12s} {text}")
+        return 0
     if real_domain(args) is not None and args.task != "kth":
         raise UserError("--domain real and --randomise apply to --task kth only.")
     if args.task == "box":

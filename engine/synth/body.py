@@ -34,6 +34,8 @@ class Look:
         shorts: shanks in skin colour.
         stripes: number of stripes across the top (0 for a plain top).
         coat: a coat over the torso and the upper thighs (the top's colour).
+        skirt: a skirt or dress from the hips to above the knees (the trousers' colour; bare shanks).
+        shading: darkening of each limb's edges (a rounded look), 0 for flat strokes.
     """
 
     leg_share: float
@@ -49,6 +51,8 @@ class Look:
     shorts: bool
     stripes: int
     coat: bool
+    skirt: bool = False
+    shading: float = 0.0
 
     @property
     def height_in_legs(self) -> float:
@@ -83,7 +87,7 @@ def kth_look(rng: np.random.Generator) -> Look:
 
 
 def varied_look(rng: np.random.Generator) -> Look:
-    """A person with drawn proportions, colour clothing, shorts or sleeves and sometimes stripes."""
+    """A person with drawn proportions, colour clothing, shorts, skirts or sleeves, stripes and rounded shading."""
     hair = tuple(int(c) for c in np.array([[20, 15, 10], [90, 60, 35], [200, 170, 110], [150, 150, 150]])[
         rng.choice(4, p=[0.45, 0.3, 0.15, 0.1])] * rng.uniform(0.8, 1.2))
     return Look(
@@ -91,7 +95,8 @@ def varied_look(rng: np.random.Generator) -> Look:
         head=float(rng.uniform(0.9, 1.15)), skin=_skin(rng), hair=tuple(min(255, c) for c in hair),
         top=_clothing_colour(rng), trousers=_clothing_colour(rng), shoes=_clothing_colour(rng),
         stripe=_clothing_colour(rng), long_sleeves=bool(rng.random() < 0.5), shorts=bool(rng.random() < 0.35),
-        stripes=int(rng.choice([0, 0, 3, 4, 6])), coat=bool(rng.random() < 0.12),
+        stripes=int(rng.choice([0, 0, 3, 4, 6])), coat=bool(rng.random() < 0.12), skirt=bool(rng.random() < 0.15),
+        shading=float(rng.uniform(0.1, 0.35)),
     )
 
 
@@ -102,7 +107,7 @@ def _shade(colour: RGB, far: bool) -> RGB:
 def _limb_strokes(look: Look, side: str) -> tuple[list, list]:
     """(leg strokes, arm strokes) of one side: (start, end, width key, colour)."""
     far = side == "far"
-    shank = look.skin if look.shorts else look.trousers
+    shank = look.skin if look.shorts or look.skirt else look.trousers
     legs = [(f"{side}_hip", f"{side}_knee", "thigh", _shade(look.trousers, far)),
             (f"{side}_knee", f"{side}_ankle", "shank", _shade(shank, far)),
             (f"{side}_heel", f"{side}_toe", "foot", _shade(look.shoes, far))]
@@ -112,8 +117,16 @@ def _limb_strokes(look: Look, side: str) -> tuple[list, list]:
     return legs, arms
 
 
-def _line(frame, mask, p0, p1, colour, width) -> None:
-    cv2.line(frame, tuple(p0), tuple(p1), colour, width, cv2.LINE_AA, SUBPIXEL_BITS)
+def _line(frame, mask, p0, p1, colour, width, shading: float = 0.0) -> None:
+    """A stroke into the frame (darker at its edges with ``shading``, when 3 px or wider) and the mask."""
+    if frame is not None:
+        if shading > 0 and width >= 3:
+            edge = tuple(int(c * (1.0 - shading)) for c in colour)
+            cv2.line(frame, tuple(p0), tuple(p1), edge, width, cv2.LINE_AA, SUBPIXEL_BITS)
+            width_core = max(1, round(0.55 * width))
+            cv2.line(frame, tuple(p0), tuple(p1), colour, width_core, cv2.LINE_AA, SUBPIXEL_BITS)
+        else:
+            cv2.line(frame, tuple(p0), tuple(p1), colour, width, cv2.LINE_AA, SUBPIXEL_BITS)
     if mask is not None:
         cv2.line(mask, tuple(p0), tuple(p1), 1, width, cv2.LINE_8, SUBPIXEL_BITS)
 
@@ -121,13 +134,14 @@ def _line(frame, mask, p0, p1, colour, width) -> None:
 def _torso(frame, mask, look: Look, points: dict, widths: dict) -> None:
     """The torso as the quad of the shoulders and hips plus a stroke of the body's depth; stripes across it."""
     quad = np.stack([points["near_shoulder"], points["far_shoulder"], points["far_hip"], points["near_hip"]])
-    cv2.fillConvexPoly(frame, quad, look.top, cv2.LINE_AA, SUBPIXEL_BITS)
+    if frame is not None:
+        cv2.fillConvexPoly(frame, quad, look.top, cv2.LINE_AA, SUBPIXEL_BITS)
     if mask is not None:
         cv2.fillConvexPoly(mask, quad, 1, cv2.LINE_8, SUBPIXEL_BITS)
     _line(frame, mask, points["shoulder"], points["hip"], look.top, widths["torso"])
     if look.coat:
         _line(frame, mask, points["hip"], points["near_knee_mid"], look.top, widths["torso"])
-    if look.stripes:
+    if look.stripes and frame is not None:
         top, bottom = points["shoulder"].astype(float), points["hip"].astype(float)
         side = (points["near_shoulder"] - points["far_shoulder"]).astype(float)
         axis = bottom - top
@@ -140,12 +154,25 @@ def _torso(frame, mask, look: Look, points: dict, widths: dict) -> None:
             cv2.line(frame, tuple(p0), tuple(p1), look.stripe, thickness, cv2.LINE_AA, SUBPIXEL_BITS)
 
 
-def draw_person(frame: np.ndarray, mask: np.ndarray | None, look: Look, points: dict[str, np.ndarray],
+def _skirt(frame, mask, look: Look, points: dict, widths: dict) -> None:
+    """A skirt from the hips to 55% of the way to the knees, flared by a fifth of the torso's depth."""
+    hems = {side: points[f"{side}_hip"] + 0.55 * (points[f"{side}_knee"] - points[f"{side}_hip"])
+            for side in ("near", "far")}
+    quad = np.round(np.stack([points["near_hip"], points["far_hip"], hems["far"], hems["near"]])).astype(np.int32)
+    if frame is not None:
+        cv2.fillConvexPoly(frame, quad, look.trousers, cv2.LINE_AA, SUBPIXEL_BITS)
+    if mask is not None:
+        cv2.fillConvexPoly(mask, quad, 1, cv2.LINE_8, SUBPIXEL_BITS)
+    middle = np.round(0.5 * (hems["near"] + hems["far"])).astype(np.int32)
+    _line(frame, mask, points["hip"], middle, look.trousers, round(1.2 * widths["torso"]))
+
+
+def draw_person(frame: np.ndarray | None, mask: np.ndarray | None, look: Look, points: dict[str, np.ndarray],
                 px_per_leg: float, back_view: bool) -> None:
     """Draws one person in one frame, in place.
 
     Args:
-        frame: (H, W, 3) uint8 RGB image.
+        frame: (H, W, 3) uint8 RGB image; None draws the mask only (a silhouette).
         mask: (H, W) uint8, set to 1 under the person; None draws the frame only.
         look: the person's look.
         points: joint name -> (2,) int32 fixed-point position (``SUBPIXEL_BITS``).
@@ -156,15 +183,18 @@ def draw_person(frame: np.ndarray, mask: np.ndarray | None, look: Look, points: 
     far_legs, far_arms = _limb_strokes(look, "far")
     near_legs, near_arms = _limb_strokes(look, "near")
     for start, end, key, colour in far_arms + far_legs + near_legs:
-        _line(frame, mask, points[start], points[end], colour, widths[key])
+        _line(frame, mask, points[start], points[end], colour, widths[key], look.shading)
+    if look.skirt:
+        _skirt(frame, mask, look, points, widths)
     _torso(frame, mask, look, points, widths)
     _line(frame, mask, points["neck"], points["shoulder"], look.skin, widths["neck"])
     for start, end, key, colour in near_arms:
-        _line(frame, mask, points[start], points[end], colour, widths[key])
+        _line(frame, mask, points[start], points[end], colour, widths[key], look.shading)
     head = tuple(points["head"])
     radius = max(1.5, HEAD_RADIUS * look.head * px_per_leg)
     axes = (round(radius * 7 / 8 * (1 << SUBPIXEL_BITS)), round(radius * (1 << SUBPIXEL_BITS)))
-    cv2.ellipse(frame, head, axes, 0, 0, 360, look.skin, -1, cv2.LINE_AA, SUBPIXEL_BITS)
-    cv2.ellipse(frame, head, axes, 0, 0 if back_view else 180, 360, look.hair, -1, cv2.LINE_AA, SUBPIXEL_BITS)
+    if frame is not None:
+        cv2.ellipse(frame, head, axes, 0, 0, 360, look.skin, -1, cv2.LINE_AA, SUBPIXEL_BITS)
+        cv2.ellipse(frame, head, axes, 0, 0 if back_view else 180, 360, look.hair, -1, cv2.LINE_AA, SUBPIXEL_BITS)
     if mask is not None:
         cv2.ellipse(mask, head, axes, 0, 0, 360, 1, -1, cv2.LINE_8, SUBPIXEL_BITS)

@@ -41,19 +41,28 @@ class Exposure:
 
 def draw_lighting(rng: np.random.Generator) -> dict:
     """Exposure fields of a random scene: dim to bright, flat to contrasty, with drift."""
-    return {"gain": float(rng.uniform(0.7, 1.3)), "contrast": float(rng.uniform(0.75, 1.3)),
-            "gamma": float(rng.uniform(0.75, 1.35)), "drift": float(rng.uniform(0.0, 0.08)),
+    return {"gain": float(rng.uniform(0.8, 1.35)), "contrast": float(rng.uniform(0.8, 1.3)),
+            "gamma": float(rng.uniform(0.7, 1.2)), "drift": float(rng.uniform(0.0, 0.08)),
             "drift_hz": float(rng.uniform(0.1, 0.6))}
 
 
 def draw_white_balance(rng: np.random.Generator) -> dict:
     """Exposure fields of a colour cast (warm, cool, green or magenta) and saturation."""
-    gains = np.exp(rng.normal(0.0, 0.09, 3))
-    return {"channel_gains": tuple(float(g) for g in gains / gains.mean()), "saturation": float(rng.uniform(0.6, 1.3))}
+    gains = np.exp(rng.normal(0.0, 0.05, 3))
+    return {"channel_gains": tuple(float(g) for g in gains / gains.mean()), "saturation": float(rng.uniform(0.8, 1.35))}
+
+
+def exposure_tables(exposure: Exposure, times: np.ndarray) -> np.ndarray:
+    """(T, 256, 3) uint8 lookup tables of each frame: gain (with drift), white balance, contrast, gamma."""
+    levels = np.arange(256, dtype=np.float32)[None, :, None] / 255.0
+    drift = 1.0 + exposure.drift * np.sin(2 * np.pi * exposure.drift_hz * np.asarray(times, dtype=np.float32))
+    gains = exposure.gain * drift[:, None, None] * np.asarray(exposure.channel_gains, dtype=np.float32)[None, None, :]
+    value = np.clip((levels * gains - 0.5) * exposure.contrast + 0.5, 0.0, 1.0) ** exposure.gamma
+    return np.round(value * 255).astype(np.uint8)
 
 
 def expose(frames: np.ndarray, exposure: Exposure, times: np.ndarray) -> np.ndarray:
-    """Applies exposure and white balance through per-frame lookup tables.
+    """Applies exposure and white balance through per-frame lookup tables, then the saturation.
 
     Args:
         frames: (T, H, W, 3) uint8 RGB.
@@ -63,19 +72,13 @@ def expose(frames: np.ndarray, exposure: Exposure, times: np.ndarray) -> np.ndar
     Returns:
         (T, H, W, 3) uint8 new array.
     """
-    levels = np.arange(256, dtype=np.float32) / 255.0
+    tables = exposure_tables(exposure, times)
     out = np.empty_like(frames)
-    for i, t in enumerate(times):
-        gain = exposure.gain * (1.0 + exposure.drift * np.sin(2 * np.pi * exposure.drift_hz * t))
-        luts = []
-        for g in exposure.channel_gains:
-            value = np.clip((levels * gain * g - 0.5) * exposure.contrast + 0.5, 0.0, 1.0) ** exposure.gamma
-            luts.append(np.round(value * 255))
-        lut = np.stack(luts, axis=1).astype(np.uint8)[:, None, :]
-        out[i] = cv2.LUT(frames[i], lut)
-    if exposure.saturation != 1.0:
-        grey = frames_to_grey(out).astype(np.float32)[..., None]
-        out = np.clip(grey + (out - grey) * exposure.saturation, 0, 255).astype(np.uint8)
+    for i, frame in enumerate(frames):
+        out[i] = cv2.LUT(frame, tables[i][:, None, :])
+        if exposure.saturation != 1.0:
+            grey = cv2.cvtColor(cv2.cvtColor(out[i], cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+            out[i] = cv2.addWeighted(out[i], exposure.saturation, grey, 1.0 - exposure.saturation, 0.0)
     return out
 
 
@@ -100,14 +103,17 @@ def optics_and_noise(frames: np.ndarray, rng: np.random.Generator, blur_sigma: f
     """
     out = np.empty_like(frames)
     luma_table = gaussian_noise_table(noise_sigma)
-    chroma_table = gaussian_noise_table(chroma_sigma)
+    chroma_table = gaussian_noise_table(chroma_sigma) if frames.ndim == 4 and chroma_sigma > 0 else None
+    plane = frames.shape[1] * frames.shape[2]
     for i, frame in enumerate(frames):
         image = cv2.GaussianBlur(frame, (0, 0), blur_sigma) if blur_sigma > 0 else frame
-        luma = luma_table[np.frombuffer(rng.bytes(image.shape[0] * image.shape[1]), np.uint8)]
-        noise = luma.reshape(image.shape[:2] + (1,) * (image.ndim - 2))
-        if image.ndim == 3 and chroma_sigma > 0:
-            noise = noise + chroma_table[np.frombuffer(rng.bytes(image.size), np.uint8)].reshape(image.shape)
-        out[i] = np.clip(image.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+        noise = cv2.LUT(np.frombuffer(rng.bytes(plane), np.uint8).reshape(frame.shape[:2]), luma_table)
+        if frame.ndim == 3:
+            noise = cv2.merge((noise, noise, noise))
+            if chroma_table is not None:
+                chroma = cv2.LUT(np.frombuffer(rng.bytes(frame.size), np.uint8).reshape(frame.shape), chroma_table)
+                noise = cv2.add(noise, chroma, dtype=cv2.CV_16S)
+        out[i] = cv2.add(image, noise, dtype=cv2.CV_8U)
     return out
 
 

@@ -92,7 +92,7 @@ def sample_gait_wide(running: bool, rng: np.random.Generator) -> Gait:
 
     Walking: 95-130 steps/min, 56-66% stance, no flight. Running: an effort from a jog
     (155-170 steps/min, 38-42% stance, low knees, little lean) to a sprint (200-230 steps/min,
-    22-30% stance, heel near the buttock, 10-15 deg lean, strong arm drive), always with a
+    22-30% stance, heel near the buttock, 15-21 deg lean, strong arm drive), always with a
     flight phase.
     """
     u = rng.uniform
@@ -105,8 +105,8 @@ def sample_gait_wide(running: bool, rng: np.random.Generator) -> Gait:
         return low + (high - low) * effort + u(-spread, spread)
 
     return Gait(True, lerp(155, 220, 10) / 60, lerp(0.40, 0.26, 0.02), lerp(0.85, 1.75, 0.1),
-                lerp(0.22, 0.60, 0.04), u(0.30, 0.40), lerp(20, 40, 5), lerp(0.07, 0.09, 0.01),
-                lerp(0.96, 0.92, 0.01), lerp(3, 13, 2), lerp(22, 50, 5), u(70, 110), u(5, 20))
+                lerp(0.22, 0.60, 0.04), u(0.30, 0.40), lerp(20, 40, 5), lerp(0.08, 0.07, 0.01),
+                lerp(1.0, 0.98, 0.01), lerp(3, 18, 3), lerp(22, 50, 5), u(70, 110), u(5, 20))
 
 
 def _smooth(s: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from engine.paths import REPOSITORY_ASSETS, assets_dir
 from engine.synth.scene import scenario_background
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
-MAX_UPSCALE = 2.5  # a pan may magnify a photograph up to 2.5x its smallest covering scale
+MAX_UPSCALE = 1.6  # a pan may magnify a photograph up to 1.6x its smallest covering scale (2x with the jitter)
 
 
 def backgrounds_dir() -> Path:
@@ -78,7 +78,7 @@ def plan_photo(rng: np.random.Generator, photos, height: int, width: int, pan_px
     name, image = photos[int(rng.integers(len(photos)))]
     ih, iw = image.shape[:2]
     cover = max(height / ih, width / iw)
-    scale = min(max(cover, (width + pan_px) / iw), MAX_UPSCALE * cover) * rng.uniform(1.0, 1.4)
+    scale = min(max(cover, (width + pan_px) / iw), MAX_UPSCALE * cover) * rng.uniform(1.0, 1.25)
     room = iw * scale - width
     pan = min(pan_px, room)
     left = rng.uniform(0, room - pan) / scale
@@ -86,10 +86,22 @@ def plan_photo(rng: np.random.Generator, photos, height: int, width: int, pan_px
     return Backdrop(name, float(scale), float(top), float(left)), float(pan)
 
 
-def procedural_image(rng: np.random.Generator, scenario: str, height: int, width: int, ground_y: float) -> np.ndarray:
-    """KTH-like scenery (``scene.scenario_background``) as (height, width, 3) uint8 grey RGB."""
-    grey = scenario_background(scenario, rng, height, width, ground_y)
-    return np.repeat(grey[:, :, None], 3, axis=2)
+def procedural_image(rng: np.random.Generator, scenario: str, height: int, width: int, ground_y: float,
+                     tint: bool = False) -> np.ndarray:
+    """KTH-like scenery (``scene.scenario_background``) as (height, width, 3) uint8 RGB.
+
+    Grey, or with ``tint`` coloured by a vertical blend of two random tints (sky or wall
+    above, grass, earth or floor below).
+    """
+    grey = scenario_background(scenario, rng, height, width, ground_y).astype(np.float32)
+    if not tint:
+        return np.repeat(grey[:, :, None].astype(np.uint8), 3, axis=2)
+    upper = np.array([0.85, 0.95, 1.2]) * rng.uniform(0.85, 1.15, 3)
+    grass, earth, stone = (0.8, 1.1, 0.7), (1.15, 1.0, 0.75), (1.0, 1.0, 1.0)
+    lower = np.array((grass, earth, stone)[int(rng.integers(3))]) * rng.uniform(0.85, 1.15, 3)
+    blend = np.clip((np.arange(height) - (ground_y - 0.4 * height)) / (0.3 * height), 0.0, 1.0)[:, None, None]
+    tints = (upper * (1 - blend) + lower * blend).astype(np.float32)
+    return np.clip(grey[:, :, None] * tints, 0, 255).astype(np.uint8)
 
 
 def render_backdrop(image: np.ndarray, backdrop: Backdrop, offsets: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -107,6 +119,9 @@ def render_backdrop(image: np.ndarray, backdrop: Backdrop, offsets: np.ndarray, 
     out = np.empty((len(offsets), height, width, 3), dtype=np.uint8)
     s = backdrop.scale
     for i, offset in enumerate(offsets):
+        if i and offset == offsets[i - 1]:
+            out[i] = out[i - 1]
+            continue
         matrix = np.array([[s, 0.0, -s * backdrop.left - offset], [0.0, s, -s * backdrop.top]])
         out[i] = cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     return out

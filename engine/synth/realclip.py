@@ -10,8 +10,9 @@ middle of each frame's exposure, moved by the same camera warp, and never the oc
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 from engine.synth.body import draw_person
@@ -21,10 +22,11 @@ from engine.synth.domain import part_rng
 from engine.synth.photos import Backdrop, backgrounds_dir, load_photos, plan_photo, procedural_image, render_backdrop
 from engine.synth.pose import body_pose
 from engine.synth.projection import Pinhole, heading_axes, project_person
-from engine.synth.props import cast_shadow, paint_occluder, shadow_sprite
+from engine.synth.props import cast_shadow, cast_sun_shadow, paint_belt, paint_occluder, shadow_sprite
 from engine.synth.realplan import ClipPlan, PersonPlan
 
-MAX_SUBFRAMES = 7
+MAX_SUBFRAMES = 5
+PX_PER_SUBFRAME = 3.0
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,12 @@ class PersonTrack:
 
 
 def subframe_count(plan: ClipPlan) -> int:
-    """Odd number of instants per frame that sample the exposure: about one per 2 px of fastest motion."""
+    """Odd number of instants sampling each exposure: one per 3 px of the fastest motion, at most 5."""
     if plan.exposure_seconds <= 0:
         return 1
     main = plan.people[0]
     limb_px_per_s = 3.0 * main.gait.speed * plan.focal / main.depth + abs(plan.pan_speed)
-    count = min(MAX_SUBFRAMES, max(1, math.ceil(limb_px_per_s * plan.exposure_seconds / 2.0)))
+    count = min(MAX_SUBFRAMES, max(1, math.ceil(limb_px_per_s * plan.exposure_seconds / PX_PER_SUBFRAME)))
     return count if count % 2 else count + 1
 
 
@@ -101,9 +103,13 @@ def backgrounds(plan: ClipPlan, times: np.ndarray, ground_row: float) -> tuple[n
         photos = load_photos(str(backgrounds_dir()))
         backdrop, room = plan_photo(rng, photos, plan.height, plan.width, wanted)
         image = dict(photos)[backdrop.source]
+        if plan.colour and np.abs(image[..., 0].astype(np.int16) - image[..., 2]).mean() < 2:
+            tint = rng.uniform(0.85, 1.15, 3).astype(np.float32)  # a grey texture photograph gets a colour
+            image = np.clip(image * tint, 0, 255).astype(np.uint8)
     else:
         room = math.ceil(wanted)
-        image = procedural_image(rng, plan.backdrop.split(":")[1], plan.height, plan.width + room, ground_row)
+        image = procedural_image(rng, plan.backdrop.split(":")[1], plan.height, plan.width + room, ground_row,
+                                 plan.colour)
         backdrop = Backdrop(plan.backdrop, 1.0, 0.0, 0.0)
     speed = math.copysign(room / duration, plan.pan_speed) if wanted > 0 else 0.0
     offsets = speed * times
@@ -113,14 +119,27 @@ def backgrounds(plan: ClipPlan, times: np.ndarray, ground_row: float) -> tuple[n
     return render_backdrop(image, backdrop, offsets, plan.height, plan.width), described
 
 
+def _shadow(image, plan: ClipPlan, person: PersonPlan, track: PersonTrack, index: int, sprite) -> None:
+    """A soft contact shadow, or the silhouette thrown by a low sun."""
+    leg = float(track.px_per_leg[index])
+    if plan.sun is None:
+        cast_shadow(image, sprite, tuple(track.feet[index]), (0.55 * leg * person.look.width, 0.1 * leg), plan.shadow)
+        return
+    silhouette = np.zeros(image.shape[:2], dtype=np.uint8)
+    points = {name: xy[index] for name, xy in track.points.items()}
+    draw_person(None, silhouette, person.look, points, leg, False)
+    cast_sun_shadow(image, silhouette, float(track.feet[index][1]), plan.sun[0], plan.sun[1], plan.shadow)
+
+
 def _paint_instant(image, mask, plan: ClipPlan, tracks: list[PersonTrack], index: int, t: float, sprite) -> None:
     """Draws shadows, people (far first) and the occluder of one instant into ``image`` (and ``mask``)."""
     order = sorted(range(len(tracks)), key=lambda p: -tracks[p].depth[index])
     for p in order:
-        track, look = tracks[p], plan.people[p].look
+        track = tracks[p]
+        if plan.people[p].in_place:
+            paint_belt(image, tuple(track.feet[index]), float(track.px_per_leg[index]), plan.belt_grey)
         if plan.shadow > 0:
-            leg = track.px_per_leg[index]
-            cast_shadow(image, sprite, tuple(track.feet[index]), (0.55 * leg * look.width, 0.1 * leg), plan.shadow)
+            _shadow(image, plan, plan.people[p], track, index, sprite)
     for p in order:
         track, person = tracks[p], plan.people[p]
         points = {name: xy[index] for name, xy in track.points.items()}
@@ -167,6 +186,8 @@ def render_plan(plan: ClipPlan, figure: bool = True) -> tuple[np.ndarray, np.nda
         frames (N, H, W, 3) uint8 RGB, or (N, H, W) uint8 grey when the plan is not in colour;
         masks (N, H, W) bool; the background's source.
     """
+    if plan.hold > 1:
+        return _held(plan, figure)
     frames, masks, described = compose(plan, figure)
     times = np.arange(plan.num_frames) / plan.fps
     if plan.shake.amplitude > 0 or plan.shake.zoom_start != 1.0 or plan.shake.zoom_end != 1.0:
@@ -179,4 +200,28 @@ def render_plan(plan: ClipPlan, figure: bool = True) -> tuple[np.ndarray, np.nda
     frames = optics_and_noise(frames, noise, plan.blur_sigma, plan.noise_sigma, plan.chroma_sigma)
     if plan.jpeg_quality is not None:
         frames = jpeg_recode(frames, plan.jpeg_quality, plan.jpeg_downscale)
+    frames, masks = to_frame_size(frames, masks, plan)
     return frames, masks.astype(bool), described
+
+
+def _held(plan: ClipPlan, figure: bool) -> tuple[np.ndarray, np.ndarray, dict]:
+    """A camera at fps / hold whose every picture is written ``hold`` times (identical frames)."""
+    camera = replace(plan, fps=plan.fps / plan.hold, num_frames=math.ceil(plan.num_frames / plan.hold), hold=1)
+    frames, masks, described = render_plan(camera, figure)
+    keep = np.arange(plan.num_frames) // plan.hold
+    return frames[keep], masks[keep], described
+
+
+def to_frame_size(frames: np.ndarray, masks: np.ndarray, plan: ClipPlan) -> tuple[np.ndarray, np.ndarray]:
+    """Resizes the rendered pictures (and masks) into the written frame size, with letterbox rows."""
+    width, height = plan.frame_size
+    if (width, height) in ((0, 0), (plan.width, plan.height)):
+        return frames, masks
+    picture = (width, height - 2 * plan.letterbox)
+    out = np.zeros((len(frames), height, width) + frames.shape[3:], dtype=np.uint8)
+    out_masks = np.zeros((len(frames), height, width), dtype=np.uint8)
+    rows = slice(plan.letterbox, plan.letterbox + picture[1])
+    for i, (frame, mask) in enumerate(zip(frames, masks)):
+        out[i, rows] = cv2.resize(frame, picture, interpolation=cv2.INTER_AREA).reshape(out[i, rows].shape)
+        out_masks[i, rows] = cv2.resize(mask, picture, interpolation=cv2.INTER_NEAREST)
+    return out, out_masks

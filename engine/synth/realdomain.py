@@ -17,7 +17,8 @@ from engine.synth.clipfile import class_clip_seed, write_clip
 from engine.synth.kth import CLASSES
 from engine.synth.projection import heading_axes
 from engine.synth.realclip import render_plan, subframe_count
-from engine.synth.realplan import DEFAULT_SECONDS, ClipPlan
+from engine.synth.domain import DEFAULT_SECONDS
+from engine.synth.realplan import ClipPlan
 from engine.synth.staging import plan_clip
 
 
@@ -49,22 +50,27 @@ def plan_meta(plan: ClipPlan, background: dict) -> dict:
     exposure = plan.exposure
     return {
         "label": plan.label, "seed": plan.seed, "domain": "real", "randomise": list(plan.options),
-        "fps": plan.fps, "num_frames": plan.num_frames, "width": plan.width, "height": plan.height,
+        "fps": plan.fps, "num_frames": plan.num_frames, "width": plan.frame_size[0] or plan.width,
+        "height": plan.frame_size[1] or plan.height, "picture_size": [plan.width, plan.height],
+        "aspect": _r(plan.width / plan.height), "letterbox_rows": plan.letterbox, "hold_frames": plan.hold,
         "direction": "right" if heading_axes(main.heading_deg)[0][0] >= 0 else "left",
         "cadence_hz": _r(main.gait.cadence_hz), "height_px": _r(plan.focal * main.look.height_in_legs / main.depth, 2),
-        "height_share": _r(plan.focal * main.look.height_in_legs / main.depth / plan.height),
+        "height_share": _r(plan.focal * main.look.height_in_legs / main.depth
+                           / (plan.frame_size[1] or plan.height)),
         "camera": plan.camera, "pan_px_per_s": _r(plan.pan_speed, 2), "background": background,
-        "focal_px": _r(plan.focal, 2), "camera_height_legs": _r(plan.camera_height), "horizon_row": _r(plan.horizon, 2),
-        "people": _person_meta(plan), "persons": len(plan.people), "visibility": plan.visibility,
-        "shake": {"amplitude_px": _r(plan.shake.amplitude, 3), "zoom": [_r(plan.shake.zoom_start), _r(plan.shake.zoom_end)],
-                  "roll_deg": _r(plan.shake.roll_deg, 3)},
+        "focal_px": _r(plan.focal, 2), "camera_height_legs": _r(plan.camera_height),
+        "horizon_row": _r(plan.horizon, 2), "people": _person_meta(plan), "persons": len(plan.people),
+        "visibility": plan.visibility,
+        "shake": {"amplitude_px": _r(plan.shake.amplitude, 3), "roll_deg": _r(plan.shake.roll_deg, 3),
+                  "zoom": [_r(plan.shake.zoom_start), _r(plan.shake.zoom_end)]},
         "occluder": None if occluder is None else {"kind": occluder.kind, "centre": [_r(c, 2) for c in occluder.centre],
                                                     "size": [_r(s, 2) for s in occluder.size],
                                                     "speed_px_per_s": _r(occluder.speed, 2)},
         "exposure": {"gain": _r(exposure.gain), "contrast": _r(exposure.contrast), "gamma": _r(exposure.gamma),
                      "drift": _r(exposure.drift), "channel_gains": [_r(g) for g in exposure.channel_gains],
                      "saturation": _r(exposure.saturation)},
-        "colour": plan.colour, "shadow": _r(plan.shadow), "blur_sigma": _r(plan.blur_sigma),
+        "colour": plan.colour, "shadow": _r(plan.shadow),
+        "sun_shadow": None if plan.sun is None else [_r(v) for v in plan.sun], "blur_sigma": _r(plan.blur_sigma),
         "noise_sigma": _r(plan.noise_sigma), "chroma_sigma": _r(plan.chroma_sigma),
         "exposure_seconds": _r(plan.exposure_seconds, 6), "subframes": subframe_count(plan),
         "jpeg_quality": plan.jpeg_quality, "jpeg_downscale": _r(plan.jpeg_downscale),

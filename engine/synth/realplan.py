@@ -19,7 +19,7 @@ import numpy as np
 from engine.synth.body import Look, kth_look, varied_look
 from engine.synth.camera import Shake
 from engine.synth.degrade import Exposure
-from engine.synth.domain import DEFAULT_SECONDS, MIN_FRAMES, part_rng
+from engine.synth.domain import MIN_FRAMES, part_rng
 from engine.synth.gait import Gait, sample_gait, sample_gait_wide
 from engine.synth.props import Occluder
 
@@ -27,8 +27,14 @@ KTH_FPS = 25.0
 FPS_RANGE = (5, 30)
 TRACKING_SHARE = 0.45
 TREADMILL_SHARE = 0.15
-CROWD_SHARE = 0.5
-OCCLUSION_SHARE = 0.5
+CROWD_SHARE = 0.35
+OCCLUSION_SHARE = 0.3
+ASPECTS = (4 / 3, 16 / 9, 64 / 27, 1.0, 9 / 16)  # 4:3, 16:9, 21:9, square, portrait phone
+ASPECT_WEIGHTS = (0.35, 0.4, 0.1, 0.07, 0.08)
+LETTERBOX_SHARE = 0.15
+HOLD_SHARE = 0.15  # with fps: files at 2-3x the camera's rate, every picture repeated
+SUN_SHARE = 0.5  # with lighting: a cast shadow from a low sun, else a soft contact shadow
+SMALLEST_PERSON = 0.12  # share of the frame height
 MAX_SCALE_CHANGE = 1.7  # a walk towards or away from the camera grows or shrinks at most this much
 
 
@@ -87,6 +93,11 @@ class ClipPlan:
     jpeg_quality: int | None
     jpeg_downscale: float
     visibility: str
+    belt_grey: int = 60
+    frame_size: tuple[int, int] = (0, 0)  # (width, height) of the written frames; (0, 0): the rendered size
+    letterbox: int = 0  # black rows above and below the picture in the written frames
+    hold: int = 1  # each picture is written this many times (a file whose rate exceeds the camera's)
+    sun: tuple[float, float] | None = None  # (shear, squash) of cast shadows, or None for soft contact shadows
 
 
 def clip_length(fps: float, seconds: float, num_frames: int | None) -> int:
@@ -108,9 +119,10 @@ def draw_look(options: frozenset, rng: np.random.Generator) -> Look:
 
 
 def draw_height_share(options: frozenset, rng: np.random.Generator) -> float:
-    """Standing height / frame height: 0.2-1.0 with ``scale``, else KTH's 50-80 px of 120 at 0.9-1.1 distance."""
+    """Standing height / frame height: 0.12-1.0 log-uniform with ``scale`` (median 0.35; the real clips' people
+    are 12-60% of the frame), else KTH's 50-80 px of 120 at 0.9-1.1 distance."""
     if "scale" in options:
-        return float(rng.uniform(0.2, 1.0))
+        return float(np.exp(rng.uniform(np.log(SMALLEST_PERSON), 0.0)))
     return float(np.clip(rng.uniform(50.0, 80.0) * rng.uniform(0.9, 1.1), 50.0, 80.0) / 120.0)
 
 
