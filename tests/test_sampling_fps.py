@@ -97,3 +97,8 @@ def test_augmented_reads_are_reproducible(tmp_path):
         return data[0][0]
     first, again = read(), read()
     assert first.shape == (8, 1, 24, 24) and np.array_equal(first.numpy(), again.numpy())
+
+
+def test_a_timed_step_prints_as_its_number():
+    step = FrameStep(12.5)
+    assert (str(step), f"{step}", f"{step:>3}") == ("2", "2", "  2") and "12.5" in repr(step)

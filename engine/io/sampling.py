@@ -43,6 +43,12 @@ class FrameStep(int):
     def __repr__(self) -> str:
         return f"FrameStep(sample_fps={self.sample_fps:g})"
 
+    def __str__(self) -> str:  # printed as the number it stands for, as a plain step is
+        return str(int(self))
+
+    def __format__(self, spec: str) -> str:
+        return format(int(self), spec)
+
     def __reduce__(self):
         return FrameStep, (self.sample_fps,)
 
