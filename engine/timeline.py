@@ -75,8 +75,10 @@ class Timeline:
 
 
 def window_step(loaded: LoadedModel) -> int:
-    """Source frames between two frames the model sees (at least 1)."""
-    return max(1, int(loaded.meta.input_spec.frame_step))
+    """Source frames between two frames the model sees (at least 1); a time-sampled spec's
+    :class:`~engine.io.sampling.FrameStep` as it is (its step at 25 fps, and the rate the reader uses)."""
+    step = loaded.meta.input_spec.frame_step
+    return step if getattr(step, "sample_fps", 0) > 0 else max(1, int(step))
 
 
 def window_span(loaded: LoadedModel) -> int:

@@ -41,3 +41,15 @@ def test_resume_continues_the_log(data, tmp_path):
     rows = read_log(out / "metrics.csv")
     assert [int(r["epoch"]) for r in rows] == [1, 2]
     assert rows[0] == first[0]  # the first epoch is kept, not retrained
+
+
+def test_a_resumed_run_writes_checkpoints_that_load_weights_only(data, tmp_path):
+    """The resumed cosine schedule's learning rate is a plain float: numpy scalars in the metadata would make
+    ``torch.load(weights_only=True)`` refuse the file."""
+    out = tmp_path / "run"
+    assert cli_main(["train", "--data", str(data), *TINY, "--epochs", "1", "--out", str(out)]) == 0
+    assert cli_main(["train", "--data", str(data), *TINY, "--epochs", "3", "--resume", str(out / "last.pt"),
+                     "--out", str(out)]) == 0
+    history = load_checkpoint(out / "last.pt").meta.training["history"]
+    assert [h["epoch"] for h in history] == [1, 2, 3] and type(history[-1]["lr"]) is float
+    assert load_checkpoint(out / "best.pt").meta.classes == ["running", "walking"]

@@ -16,6 +16,7 @@ from engine.commands.common import add_data_arguments, load_index, resolve_devic
 from engine.errors import UserError
 from engine.models.backbones import BACKBONES
 from engine.models.base import PROJ_ACTIVATIONS
+from engine.models.motion import MOTION_INPUTS
 from engine.models.foreign import ARCHITECTURES
 from engine.models.registry import MODELS
 from engine.io.tensors import NORMALISATION_HELP, NORMALISATIONS, InputSpec, normalised_spec
@@ -49,6 +50,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", "--sample_size", dest="size", type=int, help="input height and width (default 64)")
     p.add_argument("--frame-step", type=int,
                    help="source frames between sampled frames (default 2; fixes the time scale); 0 spreads T over the clip")
+    p.add_argument("--sample-fps", type=float, default=0.0,
+                   help="sample by time: model frames per second, whatever the clip's frame rate (e.g. 12.5: every "
+                        "2nd frame at 25 fps, every 2.4th at 30 fps); 0 (default) counts source frames (--frame-step)")
+    p.add_argument("--motion", choices=list(MOTION_INPUTS),
+                   help="the model's input stem: frames (default), diff (frame differences x[t]-x[t-1], computed "
+                        "inside the model, so saliency stays on the frames) or frames+diff")
+    p.add_argument("--augment", choices=["basic", "real"], default="basic",
+                   help="basic (temporal crop and flip, default) or real (also scale 0.3-1.2, light, blur, noise, "
+                        "and for --sample-fps a simulated 5-30 fps camera and +-8%% tempo)")
     p.add_argument("--channels", type=int, choices=[1, 3], help="1 (gray, default) or 3 (RGB)")
     p.add_argument("--normalise", choices=["default", *NORMALISATIONS], help=NORMALISATION_HELP)
     p.add_argument("--mean", type=float, nargs="+", help="per-channel means in the pixel scale of --normalise "
@@ -94,7 +104,11 @@ def main(args: argparse.Namespace) -> int:
     train_records, val_records = index.subset("train"), index.subset("val") or index.subset("test")
     if not train_records or not val_records:
         raise UserError(f"Need training and validation clips; found {len(train_records)} and {len(val_records)}.")
-    train_set = ClipDataset(train_records, index.classes, spec, train=True, seed=args.seed, cache=True)
+    from engine.data.augment import AUGMENTATIONS
+
+    augmentation = AUGMENTATIONS[args.augment] if args.augment != "basic" else None
+    train_set = ClipDataset(train_records, index.classes, spec, train=True, seed=args.seed, cache=True,
+                            augmentation=augmentation)
     val_set = ClipDataset(val_records, index.classes, spec, train=False, cache=True)
     cfg = TrainConfig(model=model, model_config=config, epochs=args.epochs, batch_size=args.batch_size,
                       lr=args.lr, weight_decay=args.weight_decay, seed=args.seed, device=str(device),
@@ -117,10 +131,12 @@ def build_architecture(args: argparse.Namespace) -> tuple[str, dict, InputSpec]:
               "freeze_backbone": args.freeze_backbone, "proj_activation": values["proj_activation"],
               "hidden_size": values["hidden_size"], "num_layers": values["num_layers"],
               "head_hidden": values["head_hidden"], "dropout": args.dropout}
+    if args.motion:
+        config["motion"] = args.motion
     config = {k: v for k, v in config.items() if k in accepted}  # each builder takes only its own options
     try:
         spec = normalised_spec(values["frames"], values["size"], values["channels"], values["frame_step"],
-                               values["normalise"], tuple(args.mean) if args.mean else None)
+                               values["normalise"], tuple(args.mean) if args.mean else None, args.sample_fps)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     return args.model, config, spec

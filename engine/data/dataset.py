@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from engine.data.augment import Augmentation, augment_frames, timed_pool_indices
 from engine.data.reading import random_window_indices, read_record, read_record_pool
 from engine.data.records import ClipRecord
 from engine.errors import UserError
@@ -29,6 +30,9 @@ class ClipDataset(Dataset):
     With ``cache=True`` each clip is decoded once and kept in memory as uint8 at
     the spec's size: T frames for evaluation, or ``pool_factor * T`` frames spread
     over the clip for training, from which the temporal crop picks.
+
+    ``augmentation`` (an :class:`~engine.data.augment.Augmentation`) replaces the plain flip with
+    its scale, light, flip and (for a time-sampled spec) frame-rate and tempo draws.
     """
 
     def __init__(
@@ -43,6 +47,7 @@ class ClipDataset(Dataset):
         temporal_crop: bool = True,
         pool_factor: int = 4,
         max_side: int | None = 480,
+        augmentation: Augmentation | None = None,
     ) -> None:
         self.records = list(records)
         self.classes = list(classes)
@@ -54,12 +59,13 @@ class ClipDataset(Dataset):
         self.temporal_crop = temporal_crop
         self.pool_size = max(1, int(pool_factor)) * spec.num_frames
         self.max_side = max_side
+        self.augmentation = augmentation
         self.epoch = 0
         self._label_index = {label: i for i, label in enumerate(self.classes)}
         unknown = sorted({r.label for r in self.records} - set(self._label_index))
         if unknown:
             raise UserError(f"Records have class(es) {', '.join(unknown)} not in {', '.join(self.classes)}.")
-        self._cached: dict[int, np.ndarray] = {}
+        self._cached: dict[int, tuple[np.ndarray, float]] = {}  # index -> (frames, fps)
         self._visits: dict[int, int] = {}
 
     def __len__(self) -> int:
@@ -78,7 +84,9 @@ class ClipDataset(Dataset):
         self._visits[index] = visit + 1
         rng = np.random.default_rng([self.seed, self.epoch, index, visit])
         frames = self.read_frames(index, rng)
-        if self.train and rng.random() < self.flip_probability:
+        if self.train and self.augmentation is not None:
+            frames = augment_frames(frames, self.augmentation, rng)
+        elif self.train and rng.random() < self.flip_probability:
             frames = np.ascontiguousarray(frames[:, :, ::-1])
         return frames_to_tensor(frames, self.spec), self.label_of(index)
 
@@ -88,25 +96,29 @@ class ClipDataset(Dataset):
         step = self.spec.frame_step
         if not self.cache:
             return read_record(self.records[index], self.spec.num_frames, self.max_side, crop, rng, step).frames
-        pool = self._cached.get(index)
-        if pool is None:
-            pool = self._decode_for_cache(index, crop)
-            self._cached[index] = pool
+        if index not in self._cached:
+            self._cached[index] = self._decode_for_cache(index, crop)
+        pool, fps = self._cached[index]
         if not crop:
             return pool
+        if self.spec.sample_fps > 0:  # every frame: a random window by time
+            aug = self.augmentation or Augmentation()
+            return pool[timed_pool_indices(len(pool), fps, self.spec.num_frames, self.spec.sample_fps, rng,
+                                           aug.source_fps_range, aug.tempo_jitter)]
         if step > 0:  # the pool holds every frame: a random window at the exact step
             return pool[clip_indices(len(pool), self.spec.num_frames, step, rng=rng)]
         return pool[random_window_indices(0, len(pool), self.spec.num_frames, rng)]
 
-    def _decode_for_cache(self, index: int, crop: bool) -> np.ndarray:
+    def _decode_for_cache(self, index: int, crop: bool) -> tuple[np.ndarray, float]:
+        """(frames (N, h, w, 3) uint8 at the spec's size, source fps) of item ``index``."""
         record = self.records[index]
         num_frames = self.spec.num_frames
         if crop:
             pool_size = self.pool_size if self.spec.frame_step <= 0 else 10**9  # every frame for exact steps
-            frames = read_record_pool(record, pool_size, self.max_side).frames
-            if len(frames) < num_frames:
-                uniform_indices(len(frames), num_frames)  # raises the too-short error
+            clip = read_record_pool(record, pool_size, self.max_side)
+            if len(clip.frames) < num_frames and self.spec.sample_fps <= 0:
+                uniform_indices(len(clip.frames), num_frames)  # raises the too-short error
         else:
-            frames = read_record(record, num_frames, self.max_side, frame_step=self.spec.frame_step).frames
+            clip = read_record(record, num_frames, self.max_side, frame_step=self.spec.frame_step)
         size = (self.spec.width, self.spec.height)
-        return np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])
+        return np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in clip.frames]), clip.fps

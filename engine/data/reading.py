@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from engine.data.records import ClipRecord
-from engine.data.ucf import count_frames, read_frame_folder
+from engine.data.ucf import count_frames, folder_fps, read_frame_folder
 from engine.errors import UserError
 from engine.io.video import Clip, VideoError, probe_video, read_clip
-from engine.io.sampling import clip_indices, frames_text, uniform_indices
+from engine.io.sampling import clip_indices, frames_text, source_step, uniform_indices
 
 
 def record_frame_range(record: ClipRecord) -> tuple[int, int]:
@@ -20,14 +20,28 @@ def record_frame_range(record: ClipRecord) -> tuple[int, int]:
     Raises:
         UserError: the source is missing, unreadable or the range is empty.
     """
+    return record_frames_and_rate(record)[:2]
+
+
+def record_frames_and_rate(record: ClipRecord) -> tuple[int, int, float]:
+    """(start, stop, fps) of a record: its frame range (see :func:`record_frame_range`) and its source's
+    frame rate (a frame folder's ``fps`` file, else 25).
+
+    Raises:
+        UserError: the source is missing, unreadable or the range is empty.
+    """
     source = Path(record.source)
-    frame_count = count_frames(source) if source.is_dir() else probe_video(source).frame_count
+    if source.is_dir():
+        frame_count, fps = count_frames(source), folder_fps(source)
+    else:
+        info = probe_video(source)
+        frame_count, fps = info.frame_count, info.fps
     stop = frame_count if record.stop is None else min(record.stop, frame_count)
     if record.start >= stop:
         raise VideoError(
             f"{record.key}: frames {record.start}-{record.stop} lie outside its {frame_count} frames ({record.source})."
         )
-    return record.start, stop
+    return record.start, stop, fps
 
 
 def random_window_indices(
@@ -70,8 +84,9 @@ def read_record(
         max_side: longer side of the returned frames at most this (None: source size).
         random_window: sample over a random temporal window instead of the whole range.
         rng: generator for the window; required when random_window is True.
-        frame_step: source frames between sampled frames (0: spread over the range);
-            see :func:`engine.io.video.clip_indices`.
+        frame_step: source frames between sampled frames (0: spread over the range; a
+            :class:`~engine.io.sampling.FrameStep` samples by time at the source's fps);
+            see :func:`engine.io.sampling.clip_indices`.
 
     Returns:
         Clip with frames (T, H, W, 3) uint8 RGB, source indices, label and
@@ -80,11 +95,12 @@ def read_record(
     Raises:
         UserError: the source is missing, corrupt or too short (VideoError for videos).
     """
-    start, stop = record_frame_range(record)
+    start, stop, fps = record_frames_and_rate(record)
     if random_window and rng is None:
         raise ValueError("random_window needs an rng")
     if frame_step > 0:
-        indices = clip_indices(stop, num_frames, frame_step, start, stop, rng if random_window else None)
+        step = source_step(frame_step, fps)
+        indices = clip_indices(stop, num_frames, step, start, stop, rng if random_window else None)
     elif random_window:
         indices = random_window_indices(start, stop, num_frames, rng)
     else:

@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 import torch
 
+from engine.io.sampling import FrameStep
+
 if TYPE_CHECKING:
     from engine.io.video import Clip
 
@@ -34,6 +36,10 @@ class InputSpec:
         pixel_scale: pixels are scaled to [0, pixel_scale] before ``mean`` and ``std`` apply
             (1 for [0, 1]; 255 for the reference cnn-lstm's 0-255 pixels). ``mean`` and ``std``
             are in that scale.
+        sample_fps: model frames per second (time-based sampling: the readers take every
+            ``fps / sample_fps`` source frames of a clip at ``fps``); 0 keeps ``frame_step``, and
+            checkpoints without the field load with 0. When set, ``frame_step`` becomes a
+            :class:`~engine.io.sampling.FrameStep` carrying it (its int value is the step at 25 fps).
     """
 
     num_frames: int = 16
@@ -44,8 +50,16 @@ class InputSpec:
     std: tuple[float, ...] = (0.25,)
     frame_step: int = 0
     pixel_scale: float = 1.0
+    sample_fps: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.sample_fps > 0:
+            object.__setattr__(self, "frame_step", FrameStep(self.sample_fps))
+        elif isinstance(self.frame_step, FrameStep):
+            object.__setattr__(self, "sample_fps", self.frame_step.sample_fps)
 
     def to_dict(self) -> dict:
+        extra = {"sample_fps": self.sample_fps} if self.sample_fps > 0 else {}  # old readers never see it
         return {
             "num_frames": self.num_frames,
             "height": self.height,
@@ -53,9 +67,9 @@ class InputSpec:
             "channels": self.channels,
             "mean": list(self.mean),
             "std": list(self.std),
-            "frame_step": self.frame_step,
+            "frame_step": int(self.frame_step),
             "pixel_scale": self.pixel_scale,
-        }
+        } | extra
 
     @classmethod
     def from_dict(cls, d: dict) -> InputSpec:
@@ -68,6 +82,7 @@ class InputSpec:
             std=tuple(float(v) for v in d["std"]),
             frame_step=int(d.get("frame_step", 0)),
             pixel_scale=float(d.get("pixel_scale", 1.0)),
+            sample_fps=float(d.get("sample_fps", 0.0)),
         )
 
 
@@ -124,8 +139,9 @@ PRESETS = {
 
 
 def normalised_spec(num_frames: int, size: int, channels: int, frame_step: int = 0, normalise: str = "default",
-                    mean: tuple[float, ...] | None = None) -> InputSpec:
-    """An InputSpec with a named normalisation (see ``NORMALISATIONS``); ``mean`` overrides its means.
+                    mean: tuple[float, ...] | None = None, sample_fps: float = 0.0) -> InputSpec:
+    """An InputSpec with a named normalisation (see ``NORMALISATIONS``); ``mean`` overrides its means;
+    ``sample_fps`` > 0 samples by time (see :class:`InputSpec`).
 
     Raises:
         ValueError: an unknown name, or channels that do not fit it.
@@ -138,4 +154,4 @@ def normalised_spec(num_frames: int, size: int, channels: int, frame_step: int =
     mean = tuple(mean) if mean else default_mean
     if len(std) != channels or len(mean) != channels:
         raise ValueError(f"normalisation {normalise} is for {len(std)}-channel frames; the model takes {channels}")
-    return InputSpec(num_frames, size, size, channels, mean, std, frame_step, scale)
+    return InputSpec(num_frames, size, size, channels, mean, std, frame_step, scale, sample_fps)

@@ -23,7 +23,7 @@ import numpy as np
 
 from engine.errors import UserError, VideoError
 from engine.io.masks import load_sidecar, resize_masks
-from engine.io.sampling import clip_indices
+from engine.io.sampling import clip_indices, source_step
 
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".gif", ".m4v", ".mpg", ".mpeg")
 MAX_VIDEO_BYTES = 2 * 1024**3
@@ -178,7 +178,8 @@ def read_clip(
 ) -> Clip:
     """Samples ``num_frames`` frames (see :func:`clip_indices`), or the given indices, from a video.
 
-    Ground-truth masks from a synthetic sidecar are attached when present.
+    A ``frame_step`` carrying a rate (:class:`~engine.io.sampling.FrameStep`) samples by time:
+    every ``fps / sample_fps`` source frames of this video. Ground-truth masks from a synthetic sidecar are attached when present.
 
     Raises:
         VideoError: the file is unreadable, empty, too short or not a video.
@@ -188,7 +189,7 @@ def read_clip(
         if info.frame_count == 1 and num_frames > 1:
             raise VideoError(f"{os.path.basename(str(path))} holds a single frame: it is a still image, not a "
                              f"video. Give a video of at least {num_frames} frames.")
-        indices = clip_indices(info.frame_count, num_frames, frame_step)
+        indices = clip_indices(info.frame_count, num_frames, source_step(frame_step, info.fps))
     indices = np.asarray(indices, dtype=np.int64)
     frames = read_frames(path, indices, max_side)
     masks, meta = load_sidecar(path)
@@ -214,6 +215,8 @@ def iter_windows(
 
     Window k holds source frames ``k*stride + j*frame_step`` for j < num_frames; only
     the last ``num_frames`` sampled frames are kept, so memory does not grow with length.
+    A ``frame_step`` carrying a rate (:class:`~engine.io.sampling.FrameStep`) samples by time
+    (:func:`engine.io.timed.iter_timed_windows`).
 
     Args:
         path: the video.
@@ -226,6 +229,11 @@ def iter_windows(
     """
     from collections import deque
 
+    if getattr(frame_step, "sample_fps", 0) > 0:
+        from engine.io.timed import iter_timed_windows
+
+        yield from iter_timed_windows(path, num_frames, frame_step, stride, max_side)
+        return
     frame_step = max(1, int(frame_step))
     stride = max(frame_step, int(stride or frame_step))
     stride = -(-stride // frame_step) * frame_step

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from engine.models.backbones import build_backbone
+from engine.models.motion import MotionStem, stem_channels
 
 PROJ_ACTIVATIONS = ("relu", "none")
 
@@ -50,16 +51,26 @@ class VideoClassifier(nn.Module):
     """Base class: ``forward(x) = classify_features(frame_features(x))``.
 
     Subclasses set ``self.encoder`` (a :class:`FrameEncoder`) and implement
-    ``classify_features`` (B, T, F) -> (B, K). The class declares ``per_frame = True``.
+    ``classify_features`` (B, T, F) -> (B, K). The class declares ``per_frame = True``;
+    an instance with a frame-difference stem (:meth:`build_encoder` with ``motion`` other
+    than "frames") declares ``per_frame = False``: its step-t features read frame t - 1 too.
     """
 
     encoder: FrameEncoder
     num_classes: int
     per_frame = True
 
+    def build_encoder(self, *, in_channels: int, motion: str = "frames", **encoder_args) -> FrameEncoder:
+        """Sets the motion stem and returns a :class:`FrameEncoder` for what the stem gives."""
+        self.stem = MotionStem(motion)
+        if motion != "frames":
+            self.per_frame = False
+        return FrameEncoder(in_channels=stem_channels(motion, in_channels), **encoder_args)
+
     def frame_features(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, C, H, W) -> (B, T, F)."""
-        return self.encoder(x)
+        stem = getattr(self, "stem", None)  # a subclass that builds its encoder itself has none
+        return self.encoder(x if stem is None else stem(x))
 
     def classify_features(self, feats: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -19,12 +19,12 @@ class CNNLSTM(VideoClassifier):
     """Frames -> CNN features (B, T, F) -> LSTM -> head on the last step -> (B, K)."""
 
     def __init__(self, *, num_classes, in_channels, backbone, proj_dim, hidden_size, num_layers, dropout,
-                 head_hidden, weights_path, freeze_backbone, proj_activation="relu"):
+                 head_hidden, weights_path, freeze_backbone, proj_activation="relu", motion="frames"):
         super().__init__()
         self.num_classes = num_classes
-        self.encoder = FrameEncoder(backbone=backbone, in_channels=in_channels, proj_dim=proj_dim,
-                                    weights_path=weights_path, freeze_backbone=freeze_backbone,
-                                    proj_activation=proj_activation)
+        self.encoder = self.build_encoder(backbone=backbone, in_channels=in_channels, proj_dim=proj_dim,
+                                          weights_path=weights_path, freeze_backbone=freeze_backbone,
+                                          proj_activation=proj_activation, motion=motion)
         self.lstm = nn.LSTM(proj_dim, hidden_size, num_layers=num_layers, batch_first=True,
                             dropout=dropout if num_layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout)
@@ -40,8 +40,10 @@ class CNNLSTM(VideoClassifier):
                 per_frame=True, stages=backbone_stages)
 def cnnlstm(*, num_classes: int = 2, in_channels: int = 1, backbone: str = "small", proj_dim: int = 64,
             hidden_size: int = 64, num_layers: int = 1, dropout: float = 0.0, head_hidden: int = 0,
-            weights_path: str | None = None, freeze_backbone: bool = False, proj_activation: str = "relu") -> CNNLSTM:
-    """Builds a CNN-LSTM. ``backbone`` is ``small`` or ``resnet18/34/50/101/152``.
+            weights_path: str | None = None, freeze_backbone: bool = False, proj_activation: str = "relu",
+            motion: str = "frames") -> CNNLSTM:
+    """Builds a CNN-LSTM. ``backbone`` is ``small`` or ``resnet18/34/50/101/152``; ``motion`` is its input stem
+    (:mod:`engine.models.motion`: frames, diff or frames+diff).
 
     With ``backbone="resnet101", in_channels=3, proj_dim=300, proj_activation="none",
     hidden_size=256, num_layers=3, head_hidden=128`` it computes the reference cnn-lstm's
@@ -49,7 +51,8 @@ def cnnlstm(*, num_classes: int = 2, in_channels: int = 1, backbone: str = "smal
     """
     return CNNLSTM(num_classes=num_classes, in_channels=in_channels, backbone=backbone, proj_dim=proj_dim,
                    hidden_size=hidden_size, num_layers=num_layers, dropout=dropout, head_hidden=head_hidden,
-                   weights_path=weights_path, freeze_backbone=freeze_backbone, proj_activation=proj_activation)
+                   weights_path=weights_path, freeze_backbone=freeze_backbone, proj_activation=proj_activation,
+                   motion=motion)
 
 
 class FrameCNN(VideoClassifier):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from engine.models.base import FrameEncoder, VideoClassifier, make_head
+from engine.models.base import VideoClassifier, make_head
 from engine.models.recurrent import run_lstm
 from engine.models.backbones import backbone_stages
 from engine.models.registry import register_model
@@ -88,11 +88,11 @@ class CNNICALSTM(VideoClassifier):
     """Frames -> CNN features -> input-cell attention LSTM -> head on the last step."""
 
     def __init__(self, *, num_classes, in_channels, backbone, proj_dim, hidden_size, num_layers, hops, width,
-                 dropout, head_hidden, weights_path, freeze_backbone):
+                 dropout, head_hidden, weights_path, freeze_backbone, motion="frames"):
         super().__init__()
         self.num_classes = num_classes
-        self.encoder = FrameEncoder(backbone=backbone, in_channels=in_channels, proj_dim=proj_dim,
-                                    weights_path=weights_path, freeze_backbone=freeze_backbone)
+        self.encoder = self.build_encoder(backbone=backbone, in_channels=in_channels, proj_dim=proj_dim,
+                                          weights_path=weights_path, freeze_backbone=freeze_backbone, motion=motion)
         self.rnn = InputCellAttentionLSTM(proj_dim, hidden_size, num_layers=num_layers, hops=hops, width=width,
                                           dropout=dropout)
         self.dropout = nn.Dropout(dropout)
@@ -108,8 +108,10 @@ class CNNICALSTM(VideoClassifier):
                 tiny=dict(proj_dim=8, hidden_size=8, hops=2, width=4), per_frame=True, stages=backbone_stages)
 def cnn_ica_lstm(*, num_classes: int = 2, in_channels: int = 1, backbone: str = "small", proj_dim: int = 64,
                  hidden_size: int = 64, num_layers: int = 1, hops: int = 4, width: int = 32, dropout: float = 0.0,
-                 head_hidden: int = 0, weights_path: str | None = None, freeze_backbone: bool = False) -> CNNICALSTM:
-    """Builds a CNN with an input-cell attention LSTM."""
+                 head_hidden: int = 0, weights_path: str | None = None, freeze_backbone: bool = False,
+                 motion: str = "frames") -> CNNICALSTM:
+    """Builds a CNN with an input-cell attention LSTM; ``motion`` is its input stem (:mod:`engine.models.motion`)."""
     return CNNICALSTM(num_classes=num_classes, in_channels=in_channels, backbone=backbone, proj_dim=proj_dim,
                       hidden_size=hidden_size, num_layers=num_layers, hops=hops, width=width, dropout=dropout,
-                      head_hidden=head_hidden, weights_path=weights_path, freeze_backbone=freeze_backbone)
+                      head_hidden=head_hidden, weights_path=weights_path, freeze_backbone=freeze_backbone,
+                      motion=motion)

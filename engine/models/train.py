@@ -7,6 +7,7 @@ train_acc, val_loss, val_acc, lr, seconds) is what the app plots.
 from __future__ import annotations
 
 import csv
+import math
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -178,7 +179,7 @@ def train(train_set: Dataset, val_set: Dataset, classes: list[str], spec: InputS
             scheduler.step()
         else:
             for group in optimizer.param_groups:  # resumed: continue the cosine schedule by formula
-                group["lr"] = cfg.lr * 0.5 * (1 + np.cos(np.pi * (epoch + 1) / cfg.epochs))
+                group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * (epoch + 1) / cfg.epochs))
         history.append(dict(epoch=epoch + 1, train_loss=round(tr_loss, 5), train_acc=round(tr_acc, 5),
                             val_loss=round(va_loss, 5), val_acc=round(va_acc, 5), lr=lr,
                             seconds=round(time.perf_counter() - t0, 2)))

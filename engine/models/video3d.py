@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from engine.errors import UserError
+from engine.models.motion import MotionStem, stem_channels
 from engine.models.registry import register_model
 
 RESNET3D_STAGES = {f"layer{i}": f"layer{i}" for i in range(1, 5)}
@@ -47,14 +48,17 @@ class ChannelsFirst(nn.Module):
         net_channels: the channels ``net`` takes.
         stages: stage name -> module path inside ``net`` (for CAM methods), earliest first.
         temporal_strides: the time stride of each stage's output, in the same order.
+        stem: an optional parameter-free module run on the (B, T, C, H, W) clip first (a
+            :class:`~engine.models.motion.MotionStem`); ``in_channels`` is then what it gives.
     """
 
     layout = "BCTHW"
     per_frame = False
 
     def __init__(self, net: nn.Module, *, in_channels: int, net_channels: int, stages: dict | None = None,
-                 temporal_strides=()):
+                 temporal_strides=(), stem: nn.Module | None = None):
         super().__init__()
+        self.stem = stem
         if in_channels not in (1, net_channels):
             raise ValueError(f"clips of {in_channels} channels cannot feed a network taking {net_channels}")
         self.net = net
@@ -70,6 +74,8 @@ class ChannelsFirst(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, C, H, W) -> (B, K)."""
+        if self.stem is not None:
+            x = self.stem(x)
         x = x.transpose(1, 2)
         if self.repeat > 1:
             x = x.repeat(1, self.repeat, 1, 1, 1)
@@ -106,12 +112,15 @@ class CompactC3D(nn.Module):
 
 @register_model("c3d", label="Compact 3D CNN (C3D-style, no recurrence)", tiny=dict(width=4),
                 stages=tuple(C3D_STAGES))
-def c3d(*, num_classes: int = 2, in_channels: int = 1, width: int = 16, dropout: float = 0.2) -> ChannelsFirst:
-    """A small 3D CNN; stage widths are ``width`` x (1, 2, 4, 6)."""
-    net = CompactC3D(num_classes=num_classes, in_channels=in_channels, widths=(width, 2 * width, 4 * width, 6 * width),
+def c3d(*, num_classes: int = 2, in_channels: int = 1, width: int = 16, dropout: float = 0.2,
+        motion: str = "frames") -> ChannelsFirst:
+    """A small 3D CNN; stage widths are ``width`` x (1, 2, 4, 6); ``motion`` is its input stem
+    (:mod:`engine.models.motion`: frames, diff or frames+diff)."""
+    channels = stem_channels(motion, in_channels)
+    net = CompactC3D(num_classes=num_classes, in_channels=channels, widths=(width, 2 * width, 4 * width, 6 * width),
                      dropout=dropout)
-    model = ChannelsFirst(net, in_channels=in_channels, net_channels=in_channels, stages=C3D_STAGES,
-                          temporal_strides=(1, 2, 4, 8))
+    model = ChannelsFirst(net, in_channels=channels, net_channels=channels, stages=C3D_STAGES,
+                          temporal_strides=(1, 2, 4, 8), stem=None if motion == "frames" else MotionStem(motion))
     model.num_classes = num_classes
     return model
 
