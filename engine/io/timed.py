@@ -14,7 +14,7 @@ import numpy as np
 
 from engine.errors import VideoError
 from engine.io.sampling import NOMINAL_FPS, source_step, stepped_indices
-from engine.io.video import _open, probe_video, to_rgb
+from engine.io.decode import _open, probe_video, to_rgb
 
 
 def timed_window_indices(frame_count: int, fps: float, num_frames: int, frame_step: int,

@@ -22,23 +22,13 @@ import cv2
 import numpy as np
 
 from engine.errors import UserError, VideoError
+from engine.io.decode import MAX_VIDEO_BYTES, VideoInfo, _open, probe_video, to_rgb  # noqa: F401  (their old home)
 from engine.io.masks import load_sidecar, resize_masks
 from engine.io.sampling import clip_indices, source_step
+from engine.io.timed import iter_timed_windows
 
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mov", ".mkv", ".webm", ".gif", ".m4v", ".mpg", ".mpeg")
-MAX_VIDEO_BYTES = 2 * 1024**3
 VIDEO_FOURCC = {".webm": "VP80", ".avi": "MJPG", ".mp4": "mp4v"}
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    """What a video file holds, read without decoding it whole."""
-
-    path: str
-    frame_count: int
-    fps: float
-    width: int
-    height: int
 
 
 @dataclass
@@ -75,52 +65,6 @@ class Clip:
         return self.indices / (self.fps if self.fps > 0 else 25.0)
 
 
-def _open(path: str | os.PathLike) -> cv2.VideoCapture:
-    path = str(path)
-    if not os.path.isfile(path):
-        raise VideoError(f"No such file: {path}")
-    size = os.path.getsize(path)
-    if size == 0:
-        raise VideoError(f"{os.path.basename(path)} is empty (0 bytes).")
-    if size > MAX_VIDEO_BYTES:
-        raise VideoError(f"{os.path.basename(path)} is {size / 1e9:.1f} GB; the limit is 2 GB.")
-    cap = cv2.VideoCapture(path)
-    if not cap.isOpened():
-        cap.release()
-        hint = (" It looks like a checkpoint: give it with --checkpoint."
-                if path.lower().endswith((".pt", ".pth", ".pth.tar", ".ckpt")) else "")
-        raise VideoError(f"{os.path.basename(path)} is not a video OpenCV can read.{hint}")
-    return cap
-
-
-def probe_video(path: str | os.PathLike) -> VideoInfo:
-    """Reads frame count, fps and size; raises VideoError if there is no frame."""
-    cap = _open(path)
-    try:
-        ok, frame = cap.read()
-        if not ok or frame is None:
-            raise VideoError(f"{os.path.basename(str(path))} has no readable frame.")
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        fps = float(cap.get(cv2.CAP_PROP_FPS)) or 25.0
-        if count <= 0 or count > 10_000_000:  # some containers do not say: count
-            count = 1
-            while cap.grab():
-                count += 1
-        height, width = frame.shape[:2]
-    finally:
-        cap.release()
-    if not np.isfinite(fps) or fps <= 0 or fps > 1000:
-        fps = 25.0
-    return VideoInfo(str(path), count, fps, int(width), int(height))
-
-
-def _display_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
-    if not max_side or max(width, height) <= max_side:
-        return width, height
-    scale = max_side / max(width, height)
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
-
 def read_frames(path: str | os.PathLike, indices: np.ndarray, max_side: int | None = 480) -> np.ndarray:
     """Decodes only the frames at ``indices`` (any order, repeats allowed) in one pass.
 
@@ -154,19 +98,6 @@ def read_frames(path: str | os.PathLike, indices: np.ndarray, max_side: int | No
     finally:
         cap.release()
     return np.stack([found[i] for i in indices.tolist()])
-
-
-def to_rgb(frame: np.ndarray, max_side: int | None) -> np.ndarray:
-    if frame.ndim == 2:
-        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
-    elif frame.shape[2] == 4:
-        frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2RGB)
-    else:
-        frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-    w, h = _display_size(frame.shape[1], frame.shape[0], max_side)
-    if (w, h) != (frame.shape[1], frame.shape[0]):
-        frame = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
-    return frame
 
 
 def read_clip(
@@ -230,8 +161,6 @@ def iter_windows(
     from collections import deque
 
     if getattr(frame_step, "sample_fps", 0) > 0:
-        from engine.io.timed import iter_timed_windows
-
         yield from iter_timed_windows(path, num_frames, frame_step, stride, max_side)
         return
     frame_step = max(1, int(frame_step))
