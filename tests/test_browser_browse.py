@@ -85,6 +85,7 @@ def test_browse_filter_sort_pair_and_open(setup, tmp_path):
 
         main.get_by_text("Pairs", exact=True).click()
         main.get_by_text("4 pairs on the same clip", exact=False).wait_for(timeout=WAIT_MS)
+        expect(images).to_have_count(0, timeout=WAIT_MS)  # the gallery's Open buttons are gone, not stale
         main.locator("[data-testid=stButton]").get_by_role("button", name="Open", exact=True).first.click()
         page.locator(PLAYER).wait_for(timeout=WAIT_MS)
         expect(page.locator(f"{PLAYER} canvas[data-panel]")).to_have_count(2, timeout=WAIT_MS)
