@@ -36,16 +36,8 @@ def server_log(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def app_url(server_log):
     """``streamlit run app.py`` on a free port (output in ``server_log``), stopped at the end."""
-    port = appserver.free_port()
-    proc = appserver.start(port, server_log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        appserver.wait_healthy(url, proc, timeout=60)
-    except (RuntimeError, TimeoutError) as exc:
-        appserver.stop(proc)
-        pytest.fail(f"{exc}:\n{server_log.read_text()}")
-    yield url
-    appserver.stop(proc)
+    with appserver.served(server_log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -29,17 +29,8 @@ def setup(tmp_path_factory):
     """A store folder, and a server whose own results folder is empty; stopped at the end."""
     root = tmp_path_factory.mktemp("browser-browse")
     store = make_store(root)
-    log = root / "streamlit.log"
-    port = appserver.free_port()
-    proc = appserver.start(port, log, env={"VSE_RESULTS_DIR": str(root / "app-results")})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        appserver.wait_healthy(url, proc, timeout=60)
-    except (RuntimeError, TimeoutError) as exc:
-        appserver.stop(proc)
-        pytest.fail(f"{exc}:\n{log.read_text()}")
-    yield url, store
-    appserver.stop(proc)
+    with appserver.served(root / "streamlit.log", env={"VSE_RESULTS_DIR": str(root / "app-results")}) as url:
+        yield url, store
 
 
 def _shot(page, tmp_path: Path, name: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -65,3 +66,25 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@contextlib.contextmanager
+def served(log: Path, env: dict | None = None):
+    """The URL of a started ``streamlit run app.py`` (output in ``log``), stopped on exit.
+
+    A server that fails to start fails the test with its log.
+    """
+    import pytest
+
+    port = free_port()
+    proc = start(port, log, env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, timeout=60)
+    except (RuntimeError, TimeoutError) as exc:
+        stop(proc)
+        pytest.fail(f"{exc}:\n{log.read_text()}")
+    try:
+        yield url
+    finally:
+        stop(proc)
